@@ -1,0 +1,71 @@
+# PhanAnh — two commands do all the set-up: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+MANAGE := $(PY) manage.py
+export PYTHONUNBUFFERED := 1
+
+.PHONY: browser run test test-sqlite test-postgres lint check install assets messages migrate demo bench clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed to install Leaflet and htmx."; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+
+assets: install
+
+messages: install
+	cd src/phananh && ../../$(PY) ../../manage.py compilemessages --ignore=.venv -v 0
+
+migrate: install
+	@mkdir -p var
+	$(MANAGE) migrate --no-input -v 0
+
+demo: migrate
+	$(MANAGE) seed_demo
+
+# Serves http://127.0.0.1:$(PORT) with the task worker beside it, on SQLite.
+run: install messages demo
+	@echo "PhanAnh: http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
+	@trap 'kill 0' EXIT INT TERM; \
+	$(MANAGE) db_worker --no-startup-delay & \
+	$(MANAGE) runserver --insecure 127.0.0.1:$(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(MANAGE) makemigrations --check --dry-run -v 1
+
+test: install messages lint browser
+	bash scripts/ensure-services.sh
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite:
+	DB=sqlite $(VENV)/bin/pytest -q
+
+test-postgres:
+	DB=postgres DB_NAME=test DB_TEST_NAME=test_phananh $(VENV)/bin/pytest -q
+
+# Debian's Chromium drives the browser tests (Playwright's own download is not used).
+browser:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
+
+bench: install
+	$(PY) bench/intake.py
+
+clean:
+	rm -rf $(VENV) node_modules var

@@ -1,0 +1,1 @@
+"""PhanAnh: receiving and processing citizens' field reports and petitions."""

@@ -1,0 +1,65 @@
+"""The JSON API, versioned under /api/v1/: each app's Ninja router, and one error format.
+
+Every error answers `{"code": "...", "message": "...", "fields": {...}}` with a 4xx status;
+`code` is stable for programs, `message` is for people (Vietnamese by default).
+"""
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from phananh.core.errors import ApplicationError
+from phananh.reports.api import router as reports_router
+
+api = NinjaAPI(
+    title="PhanAnh API",
+    version="1",
+    description=(
+        "Tiếp nhận và xử lý phản ánh, kiến nghị — API phiên bản 1. "
+        "Receiving and processing citizens' reports — version 1."
+    ),
+    urls_namespace="api-v1",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+api.add_router("/", reports_router)
+
+
+def error_response(request, status: int, code: str, message: str, fields=None, errors=None):
+    body = {"code": code, "message": str(message), "fields": fields or {}}
+    if errors:
+        body["errors"] = errors
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(ApplicationError)
+def application_error(request, exc: ApplicationError):
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(NinjaValidationError)
+def validation_error(request, exc: NinjaValidationError):
+    fields: dict[str, list[str]] = {}
+    for err in exc.errors:
+        loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path", "payload")]
+        fields.setdefault(".".join(loc) or "request", []).append(err.get("msg", ""))
+    return error_response(
+        request, 422, "invalid_input", _("Some information is missing or not valid."), fields
+    )
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return error_response(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(AuthenticationError)
+def unauthorised(request, exc):
+    return error_response(request, 401, "unauthorised", _("Sign in first."))
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    return error_response(request, exc.status_code, "http_error", str(exc))

@@ -1,0 +1,134 @@
+"""Demo data for Lạng Sơn: the units tree, one account per role, a few reports.
+
+Run by `make run` every time, so everything here is idempotent: it creates what is
+missing and leaves what exists alone.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from phananh.org.communes import load_communes
+from phananh.org.models import Role, Unit, UnitKind, User
+from phananh.org.services import unit_save
+from phananh.reports.intake import validate_submission
+from phananh.reports.models import Channel, Report
+from phananh.reports.services import report_submit
+
+DEMO_PASSWORD = "PhanAnh@2026"  # noqa: S105 - printed in the README, for the demo only
+PROVINCE_CODE = 20
+
+IOC = ("ioc", "Trung tâm Giám sát, điều hành đô thị thông minh tỉnh Lạng Sơn", "IOC Lạng Sơn")
+DEPARTMENTS = [
+    ("van-phong-ubnd", "Văn phòng UBND tỉnh Lạng Sơn", "VP UBND tỉnh"),
+    ("so-noi-vu", "Sở Nội vụ", "Sở Nội vụ"),
+    ("so-tai-chinh", "Sở Tài chính", "Sở Tài chính"),
+    ("so-xay-dung", "Sở Xây dựng", "Sở Xây dựng"),
+    ("so-nong-nghiep-moi-truong", "Sở Nông nghiệp và Môi trường", "Sở NN&MT"),
+    ("so-cong-thuong", "Sở Công Thương", "Sở Công Thương"),
+    ("so-khoa-hoc-cong-nghe", "Sở Khoa học và Công nghệ", "Sở KH&CN"),
+    ("so-y-te", "Sở Y tế", "Sở Y tế"),
+    ("so-giao-duc-dao-tao", "Sở Giáo dục và Đào tạo", "Sở GD&ĐT"),
+    ("so-van-hoa-the-thao-du-lich", "Sở Văn hóa, Thể thao và Du lịch", "Sở VHTT&DL"),
+    ("so-tu-phap", "Sở Tư pháp", "Sở Tư pháp"),
+    ("so-dan-toc-ton-giao", "Sở Dân tộc và Tôn giáo", "Sở DT&TG"),
+    ("thanh-tra-tinh", "Thanh tra tỉnh", "Thanh tra tỉnh"),
+    ("cong-an-tinh", "Công an tỉnh Lạng Sơn", "Công an tỉnh"),
+]
+DIVISIONS = [
+    ("so-xay-dung-ha-tang", "so-xay-dung", "Phòng Quản lý hạ tầng kỹ thuật", "P. Hạ tầng kỹ thuật"),
+    ("so-xay-dung-giao-thong", "so-xay-dung", "Phòng Quản lý giao thông", "P. Giao thông"),
+    ("so-nnmt-moi-truong", "so-nong-nghiep-moi-truong", "Phòng Môi trường", "P. Môi trường"),
+]
+COMPANIES = [
+    ("cap-thoat-nuoc", "Công ty Cổ phần Cấp thoát nước Lạng Sơn", "Cấp thoát nước"),
+    ("dien-luc", "Công ty Điện lực Lạng Sơn", "Điện lực"),
+    ("moi-truong-do-thi", "Công ty Cổ phần Môi trường đô thị Lạng Sơn", "Môi trường đô thị"),
+    ("quan-ly-duong-bo", "Công ty Quản lý và sửa chữa đường bộ Lạng Sơn", "Quản lý đường bộ"),
+]
+# (username, first name, last name, role, unit code, superuser)
+ACCOUNTS = [
+    ("dieuphoi", "Lan", "Hoàng Thị", Role.OPERATOR, "ioc", False),
+    ("tongdai", "Minh", "Nông Văn", Role.CALL_AGENT, "ioc", False),
+    ("daumoi.xaydung", "Hùng", "Lương Văn", Role.FOCAL_POINT, "so-xay-dung", False),
+    ("xuly.xaydung", "Tuấn", "Vi Văn", Role.HANDLER, "so-xay-dung-ha-tang", False),
+    ("lanhdao.xaydung", "Bình", "Hoàng Văn", Role.LEADER, "so-xay-dung", False),
+    ("daumoi.luongvantri", "Mai", "Lý Thị", Role.FOCAL_POINT, "phuong-luong-van-tri", False),
+    ("bcd", "Quang", "Đinh Văn", Role.STEERING, "ioc", False),
+    ("quantri", "An", "Trần Văn", Role.ADMIN, "ioc", True),
+]
+REPORTS = [
+    {
+        "description": "Ổ gà lớn giữa đường Bà Triệu, gần ngã tư Phai Vệ, xe máy đi qua rất nguy hiểm.",
+        "category": "ha-tang-do-thi",
+        "latitude": "21.846870",
+        "longitude": "106.757560",
+        "address": "Đường Bà Triệu, phường Đông Kinh",
+        "reporter_name": "Nguyễn Văn Nam",
+        "reporter_phone": "0912345678",
+    },
+    {
+        "description": "Rác thải tập kết bên đường Lê Lợi nhiều ngày chưa được thu gom, bốc mùi.",
+        "category": "moi-truong",
+        "latitude": "21.853700",
+        "longitude": "106.761500",
+        "address": "Đường Lê Lợi, phường Lương Văn Tri",
+        "reporter_email": "dan@example.vn",
+    },
+    {
+        "description": "Đèn tín hiệu giao thông tại nút giao Hùng Vương - Trần Đăng Ninh không hoạt động.",
+        "latitude": "21.849100",
+        "longitude": "106.764200",
+        "anonymous": True,
+    },
+]
+
+
+def _unit(code: str, name: str, short: str, kind: str, parent: Unit | None) -> Unit:
+    unit = Unit.objects.filter(code=code).first()
+    if unit is None:
+        unit = unit_save(unit=Unit(code=code, name=name, short_name=short, kind=kind, parent=parent))
+    return unit
+
+
+@transaction.atomic
+def seed_demo() -> dict:
+    ioc = _unit(*IOC, UnitKind.IOC, None)
+    departments = {
+        code: _unit(code, name, short, UnitKind.DEPARTMENT, ioc) for code, name, short in DEPARTMENTS
+    }
+    for code, parent, name, short in DIVISIONS:
+        _unit(code, name, short, UnitKind.DIVISION, departments[parent])
+    for code, name, short in COMPANIES:
+        _unit(code, name, short, UnitKind.COMPANY, ioc)
+    communes = load_communes(province_code=PROVINCE_CODE, parent=ioc)
+    # A stable code for the ward the demo accounts use.
+    ward = Unit.objects.filter(area_name="Phường Lương Văn Tri").first()
+    if ward and ward.code != "phuong-luong-van-tri":
+        Unit.objects.filter(pk=ward.pk).update(code="phuong-luong-van-tri")
+
+    accounts = 0
+    for username, first, last, role, unit_code, superuser in ACCOUNTS:
+        if User.objects.filter(username=username).exists():
+            continue
+        user = User(
+            username=username,
+            first_name=first,
+            last_name=last,
+            role=role,
+            unit=Unit.objects.get(code=unit_code),
+            is_staff=superuser,
+            is_superuser=superuser,
+            email=f"{username}@demo.phananh.vn",
+        )
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        accounts += 1
+
+    reports = 0
+    if not Report.objects.exists():
+        for raw in REPORTS:
+            submission = validate_submission({**raw, "consent": True}, channel=Channel.WEB)
+            report_submit(submission=submission)
+            reports += 1
+    return {"units": Unit.objects.count(), "communes": communes, "accounts": accounts, "reports": reports}

@@ -1,0 +1,17 @@
+from django.core.management.base import BaseCommand
+
+from phananh.core.demo import DEMO_PASSWORD, seed_demo
+
+
+class Command(BaseCommand):
+    help = "Create the Lạng Sơn demo data (idempotent): units, communes, one account per role, reports."
+
+    def handle(self, *args, **options):
+        result = seed_demo()
+        communes = result["communes"]
+        self.stdout.write(
+            f"Demo data: {result['units']} units ({communes.created} communes created, "
+            f"{communes.updated} updated), {result['accounts']} accounts and "
+            f"{result['reports']} reports added."
+        )
+        self.stdout.write(f"Demo accounts use the password {DEMO_PASSWORD} (see README).")

@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a request whose declared body is larger than any valid submission.
+
+    Django bounds form fields but not uploaded files; this stops a huge upload before it is
+    spooled to disk, with an answer the client can read (JSON for the API, a page otherwise).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.PHANANH_MAX_REQUEST_BYTES:
+            message = _("The request is too large. Send fewer or smaller files.")
+            if request.path.startswith("/api/"):
+                body = {"code": "request_too_large", "message": message, "fields": {}}
+                return JsonResponse(body, status=413)
+            return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

@@ -1,0 +1,29 @@
+"""Text helpers: cleaning what people type, folding Vietnamese for accent-free search."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(value: str) -> str:
+    """Normalise to NFC and drop control and bidi-override characters; keep line breaks.
+
+    Markup is kept as typed: it is escaped wherever it is shown, never stripped, so that
+    what the reporter wrote stays on record.
+    """
+    value = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", value).strip()
+
+
+def fold(value: str) -> str:
+    """Lower-case and strip diacritics: "Đường ngập nước" -> "duong ngap nuoc".
+
+    đ/Đ have no decomposition in Unicode, so they are mapped by hand.
+    """
+    value = value.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", value)
+    stripped = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    return re.sub(r"\s+", " ", stripped.lower()).strip()

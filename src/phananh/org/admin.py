@@ -1,0 +1,34 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Unit, User
+from .services import unit_save
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "kind", "parent", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name", "short_name", "code", "area_name"]
+    autocomplete_fields = ["parent"]
+    readonly_fields = ["path"]
+
+    def save_model(self, request, obj, form, change):
+        unit_save(unit=obj)
+
+    def has_delete_permission(self, request, obj=None):
+        # Units are retired (inactive), never deleted: reports and accounts point to them.
+        return False
+
+
+@admin.register(User)
+class StaffAdmin(UserAdmin):
+    list_display = ["username", "first_name", "last_name", "unit", "role", "is_active"]
+    list_filter = ["role", "is_active", "unit__kind"]
+    autocomplete_fields = ["unit"]
+    filter_horizontal = ["fields", "groups", "user_permissions"]
+    fieldsets = [
+        *UserAdmin.fieldsets,
+        (_("Unit and role"), {"fields": ["unit", "role", "phone", "fields"]}),
+    ]

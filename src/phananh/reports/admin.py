@@ -1,0 +1,28 @@
+from django.contrib import admin
+
+from .models import Category
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    """Fields are managed here; one in use can only be retired (unticked "active")."""
+
+    list_display = ["name", "code", "sort_order", "is_active"]
+    list_editable = ["sort_order", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "code"]
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is None:
+            return super().has_delete_permission(request)
+        return (
+            super().has_delete_permission(request, obj)
+            and not obj.reports.exists()
+            and not obj.staff.exists()
+        )
+
+    def get_actions(self, request):
+        # The bulk delete action would bypass the per-object check above.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions

@@ -1,0 +1,268 @@
+"""Intake API: submit a report from an app or another system, follow it by tracking code."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
+from django.http.multipartparser import MultiPartParserError
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema
+
+from phananh.core.errors import ApplicationError, NotFound, PayloadTooLarge, ValidationFailed
+from phananh.org.models import UnitKind
+from phananh.org.selectors import active_units
+from phananh.workflow.selectors import public_timeline
+from phananh.workflow.statuses import colour
+
+from .intake import validate_submission
+from .models import Channel, Report, ReportKind
+from .selectors import active_categories, report_by_tracking_code
+from .services import Idempotency, read_uploads, report_submit
+
+router = Router(tags=["reports"])
+
+# Channels a client of the public API may name; the others belong to their own adapters.
+API_CHANNELS = (Channel.API, Channel.APP)
+
+
+class ReportIn(Schema):
+    """A new report. As JSON it carries no files; send multipart/form-data for photos."""
+
+    description: str = Field(..., description="What is wrong, where (required, at most 5,000 characters).")
+    kind: ReportKind = Field(
+        ReportKind.FIELD, description="`field`: field report; `regulation`: about a rule."
+    )
+    title: str | None = Field(None, max_length=200)
+    category: str | None = Field(
+        None, description="Field code from GET /categories; the IOC sets it if absent."
+    )
+    latitude: float | None = Field(None, description="WGS84, inside Vietnam; give both or neither.")
+    longitude: float | None = None
+    address: str | None = Field(None, max_length=300)
+    commune: int | None = Field(
+        None, description="Unit id of the commune or ward, from GET /units?kind=local."
+    )
+    reporter_name: str | None = None
+    reporter_phone: str | None = Field(None, description="Vietnamese phone number.")
+    reporter_email: str | None = None
+    anonymous: bool = Field(False, description="No contact details are kept; no replies can be sent.")
+    consent: bool = Field(
+        ..., description="Must be true: consent to processing personal data (Decree 13/2023)."
+    )
+    public: bool = Field(True, description="Whether the reporter agrees that the report may be published.")
+    channel: Channel = Field(Channel.API, description="`api` or `app`.")
+
+
+class SubmittedOut(Schema):
+    tracking_code: str = Field(..., examples=["PA-26-7K3Q9M"])
+    secret: str = Field(..., description="Keep it: it lets the reporter add information and rate the result.")
+    status: str
+    status_label: str
+    created_at: datetime
+    tracking_url: str
+    photos: int
+    documents: int
+    latitude: float | None
+    longitude: float | None
+    location_source: str = Field(..., description="`reporter`, `photo` (from the photo's GPS) or empty.")
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    fields: dict[str, list[str]]
+
+
+class CategoryOut(Schema):
+    code: str
+    name: str
+    description: str
+
+
+class UnitOut(Schema):
+    id: int
+    code: str
+    name: str
+    short_name: str
+    kind: str
+    parent_id: int | None
+    admin_code: int | None
+    area_name: str
+
+
+class EventOut(Schema):
+    kind: str
+    label: str
+    at: datetime
+    status: str
+
+
+class CategoryRef(Schema):
+    code: str
+    name: str
+
+
+class TrackingOut(Schema):
+    tracking_code: str
+    status: str
+    status_label: str
+    status_colour: str
+    kind: str
+    category: CategoryRef | None
+    created_at: datetime
+    timeline: list[EventOut]
+
+
+_MULTIPART_SCHEMA = {
+    "type": "object",
+    "required": ["description", "consent"],
+    "properties": {
+        **{name: {"type": "string"} for name in ReportIn.model_fields},
+        "photos": {
+            "type": "array",
+            "items": {"type": "string", "format": "binary"},
+            "description": "JPEG, PNG, WebP or HEIC; metadata is removed.",
+        },
+        "documents": {"type": "array", "items": {"type": "string", "format": "binary"}, "description": "PDF"},
+    },
+}
+
+
+def _read_request(request) -> tuple[dict, list, list]:
+    content_type = request.content_type or ""
+    if content_type.startswith("multipart/form-data") or content_type.startswith(
+        "application/x-www-form-urlencoded"
+    ):
+        try:
+            raw = {key: request.POST.get(key) for key in request.POST}
+            photos = request.FILES.getlist("photos")
+            documents = request.FILES.getlist("documents")
+        except TooManyFilesSent as exc:
+            raise ValidationFailed(
+                "too_many_photos",
+                _("At most %(n)d photos.") % {"n": settings.PHANANH_MAX_PHOTOS},
+                fields={"photos": [_("Too many files.")]},
+            ) from exc
+        except RequestDataTooBig as exc:
+            raise PayloadTooLarge("request_too_large", _("The request is too large.")) from exc
+        except MultiPartParserError as exc:
+            raise ApplicationError("malformed_request", _("The form data could not be read.")) from exc
+        return raw, photos, documents
+    try:
+        raw = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApplicationError("malformed_json", _("The body is not valid JSON.")) from exc
+    if not isinstance(raw, dict):
+        raise ApplicationError("malformed_json", _("The body must be a JSON object."))
+    return raw, [], []
+
+
+def _idempotency_key(request) -> str:
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > 200 or not key.isprintable():
+        raise ValidationFailed(
+            "invalid_idempotency_key",
+            _("The Idempotency-Key header must be at most 200 printable characters."),
+            fields={"Idempotency-Key": [_("Not valid.")]},
+        )
+    return key
+
+
+def submitted_answer(request, report: Report, secret: str) -> dict:
+    """The 201 answer of a submission; stored as is for an Idempotency-Key replay."""
+    attachments = list(report.attachments.values_list("kind", flat=True))
+    return {
+        "tracking_code": report.tracking_code,
+        "secret": secret,
+        "status": report.status,
+        "status_label": str(report.status_label),
+        "created_at": report.created_at.isoformat(),
+        "tracking_url": request.build_absolute_uri(reverse("portal:track", args=[report.tracking_code])),
+        "photos": attachments.count("photo"),
+        "documents": attachments.count("document"),
+        "latitude": float(report.latitude) if report.latitude is not None else None,
+        "longitude": float(report.longitude) if report.longitude is not None else None,
+        "location_source": report.location_source,
+    }
+
+
+@router.post(
+    "/reports",
+    response={201: SubmittedOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut, 400: ErrorOut},
+    summary="Submit a report",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": ReportIn.model_json_schema()},
+                "multipart/form-data": {"schema": _MULTIPART_SCHEMA},
+            },
+        },
+        "parameters": [
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string", "maxLength": 200},
+                "description": "A resend with the same key gets the first answer instead of a new report.",
+            }
+        ],
+    },
+)
+def submit_report(request):
+    """Gửi phản ánh: JSON without files, or multipart/form-data with files in `photos`."""
+    raw, photo_files, document_files = _read_request(request)
+    key = _idempotency_key(request)
+    submission = validate_submission(raw, channel=Channel.API, allowed_channels=API_CHANNELS)
+    photos = read_uploads(photo_files, field="photos", limit_bytes=settings.PHANANH_MAX_PHOTO_BYTES)
+    documents = read_uploads(
+        document_files, field="documents", limit_bytes=settings.PHANANH_MAX_DOCUMENT_BYTES
+    )
+    idempotency = Idempotency(key, lambda r, s: submitted_answer(request, r, s)) if key else None
+    result = report_submit(submission=submission, photos=photos, documents=documents, idempotency=idempotency)
+    return 201, result.response or submitted_answer(request, result.report, result.secret)
+
+
+@router.get("/reports/{tracking_code}", response={200: TrackingOut, 404: ErrorOut}, summary="Follow a report")
+def track_report(request, tracking_code: str):
+    """Tra cứu: the status and the public steps of a report. No personal data."""
+    report = report_by_tracking_code(tracking_code)
+    if report is None:
+        raise NotFound("report_not_found", _("No report has this tracking code."))
+    return {
+        "tracking_code": report.tracking_code,
+        "status": report.status,
+        "status_label": report.status_label,
+        "status_colour": colour(report.status),
+        "kind": report.kind,
+        "category": report.category,
+        "created_at": report.created_at,
+        "timeline": [
+            {"kind": e.kind, "label": e.get_kind_display(), "at": e.created_at, "status": e.status_after}
+            for e in public_timeline(report)
+        ],
+    }
+
+
+@router.get("/categories", response=list[CategoryOut], summary="Fields a report can be filed under")
+def list_categories(request):
+    return list(active_categories())
+
+
+@router.get("/units", response=list[UnitOut], summary="Active units, for intake and dispatch")
+def list_units(request, kind: str | None = None):
+    """`kind=local` gives the communes and wards a report's place can be in."""
+    units = active_units()
+    if kind == "local":
+        units = units.filter(kind__in=(UnitKind.COMMUNE, UnitKind.WARD, UnitKind.SPECIAL_ZONE))
+    elif kind:
+        if kind not in UnitKind.values:
+            raise ValidationFailed(
+                "invalid_kind", _("Unknown unit kind."), fields={"kind": [_("Not valid.")]}
+            )
+        units = units.filter(kind=kind)
+    return list(units)

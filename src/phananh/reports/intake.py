@@ -1,0 +1,252 @@
+"""Validation of a submission, shared by the intake page, the API and every channel.
+
+Everything is checked before anything is written, and every problem is reported at once,
+each under the field it concerns, so that a form can show it next to its input.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+
+from phananh.core.errors import ValidationFailed
+from phananh.core.geo import in_vietnam
+from phananh.core.text import clean_text
+from phananh.org.models import LOCAL_KINDS, Unit
+
+from .models import Category, Channel, ReportKind
+
+_PHONE = re.compile(r"^(?:\+84|84|0)(\d{9,10})$")
+
+
+@dataclass
+class Submission:
+    """A submission that passed validation: clean values, ready to be stored."""
+
+    description: str
+    channel: str
+    kind: str = ReportKind.FIELD
+    title: str = ""
+    category: Category | None = None
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    address: str = ""
+    commune: Unit | None = None
+    reporter_name: str = ""
+    reporter_phone: str = ""
+    reporter_email: str = ""
+    is_anonymous: bool = False
+    wants_public: bool = True
+
+    def fingerprint_fields(self) -> dict:
+        return {
+            "description": self.description,
+            "channel": self.channel,
+            "kind": self.kind,
+            "title": self.title,
+            "category": self.category.code if self.category else None,
+            "latitude": str(self.latitude) if self.latitude is not None else None,
+            "longitude": str(self.longitude) if self.longitude is not None else None,
+            "address": self.address,
+            "commune": self.commune.pk if self.commune else None,
+            "reporter": [self.reporter_name, self.reporter_phone, self.reporter_email, self.is_anonymous],
+            "wants_public": self.wants_public,
+        }
+
+
+@dataclass
+class _Problems:
+    items: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def add(self, name: str, code: str, message: str) -> None:
+        self.items.append((name, code, str(message)))
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise problems_error(self.items)
+
+
+def problems_error(items: list[tuple[str, str, str]]) -> ValidationFailed:
+    """One error for many problems: the code is the problem's own when there is only one."""
+    fields: dict[str, list[str]] = {}
+    for name, _code, message in items:
+        fields.setdefault(name, []).append(message)
+    if len(items) == 1:
+        code, message = items[0][1], items[0][2]
+    else:
+        code, message = "validation_failed", _("Some information is missing or not valid.")
+    errors = [{"field": n, "code": c, "message": m} for n, c, m in items]
+    return ValidationFailed(code, message, fields=fields, errors=errors)
+
+
+def _text(raw: dict, name: str, problems: _Problems, *, limit: int, required: bool = False) -> str:
+    value = raw.get(name)
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        problems.add(name, "invalid_type", _("This must be text."))
+        return ""
+    value = clean_text(value)
+    if required and not value:
+        problems.add(name, f"{name}_required", _("This field is required."))
+    elif len(value) > limit:
+        problems.add(
+            name,
+            f"{name}_too_long",
+            _("At most %(limit)d characters (now %(count)d).") % {"limit": limit, "count": len(value)},
+        )
+        return ""
+    return value
+
+
+def _bool(raw: dict, name: str, default: bool, problems: _Problems) -> bool:
+    value = raw.get(name)
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "1", "on", "yes"):
+        return True
+    if isinstance(value, str) and value.lower() in ("false", "0", "off", "no"):
+        return False
+    problems.add(name, "invalid_type", _("This must be true or false."))
+    return default
+
+
+def _coordinate(raw: dict, name: str, low: int, high: int, problems: _Problems) -> Decimal | None:
+    value = raw.get(name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        problems.add(name, "invalid_type", _("This must be a number."))
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        problems.add(name, "invalid_type", _("This must be a number."))
+        return None
+    if not number.is_finite() or not low <= number <= high:
+        problems.add(
+            name,
+            "coordinate_out_of_range",
+            _("This must be between %(low)d and %(high)d.") % {"low": low, "high": high},
+        )
+        return None
+    return number.quantize(Decimal("0.000001"))
+
+
+def normalise_phone(value: str) -> str | None:
+    """A Vietnamese phone number as 0xxxxxxxxx, or None when it is not one."""
+    digits = re.sub(r"[\s.\-()]", "", value)
+    match = _PHONE.match(digits)
+    return f"0{match.group(1)}" if match else None
+
+
+def validate_submission(raw: dict, *, channel: str, allowed_channels=None) -> Submission:
+    """Check a submission from any source; raise ValidationFailed listing every problem."""
+    problems = _Problems()
+    if allowed_channels is not None:
+        channel = raw.get("channel") or channel
+        if channel not in allowed_channels:
+            problems.add(
+                "channel",
+                "invalid_channel",
+                _("Allowed values: %(values)s.") % {"values": ", ".join(allowed_channels)},
+            )
+    elif channel not in Channel.values:
+        raise ValueError(f"unknown channel {channel!r}")
+
+    kind = raw.get("kind") or ReportKind.FIELD
+    if kind not in ReportKind.values:
+        problems.add("kind", "invalid_kind", _("Choose a report type from the list."))
+    description = _text(
+        raw, "description", problems, limit=settings.PHANANH_MAX_DESCRIPTION_CHARS, required=True
+    )
+    title = _text(raw, "title", problems, limit=200)
+    address = _text(raw, "address", problems, limit=300)
+
+    category = None
+    category_code = raw.get("category")
+    if category_code not in (None, ""):
+        if not isinstance(category_code, str):
+            problems.add("category", "invalid_type", _("This must be a field code."))
+        else:
+            category = Category.objects.filter(code=category_code, is_active=True).first()
+            if category is None:
+                problems.add("category", "unknown_category", _("There is no such field."))
+
+    latitude = _coordinate(raw, "latitude", -90, 90, problems)
+    longitude = _coordinate(raw, "longitude", -180, 180, problems)
+    if (latitude is None) != (longitude is None) and not problems.items:
+        missing = "longitude" if longitude is None else "latitude"
+        problems.add(missing, "coordinate_missing", _("Give both latitude and longitude."))
+    elif latitude is not None and longitude is not None and not in_vietnam(float(latitude), float(longitude)):
+        problems.add("latitude", "location_outside_vietnam", _("This place is outside Vietnam."))
+
+    commune = None
+    commune_id = raw.get("commune")
+    if commune_id not in (None, ""):
+        try:
+            commune = Unit.objects.filter(pk=int(commune_id), kind__in=LOCAL_KINDS, is_active=True).first()
+        except (TypeError, ValueError):
+            commune = None
+        if commune is None:
+            problems.add("commune", "unknown_commune", _("There is no such commune or ward."))
+
+    is_anonymous = _bool(raw, "anonymous", False, problems)
+    wants_public = _bool(raw, "public", True, problems)
+    consent = _bool(raw, "consent", False, problems)
+    name = _text(raw, "reporter_name", problems, limit=120)
+    phone_raw = _text(raw, "reporter_phone", problems, limit=30)
+    email = _text(raw, "reporter_email", problems, limit=254)
+    phone = ""
+    if phone_raw:
+        phone = normalise_phone(phone_raw) or ""
+        if not phone:
+            problems.add(
+                "reporter_phone", "invalid_phone", _("Enter a Vietnamese phone number, e.g. 0912345678.")
+            )
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            problems.add("reporter_email", "invalid_email", _("Enter a valid email address."))
+            email = ""
+    if is_anonymous:
+        name = phone = email = ""
+    elif not phone_raw and not email:
+        problems.add(
+            "reporter_phone",
+            "contact_required",
+            _("Give a phone number or an email so that we can reach you, or send anonymously."),
+        )
+    if not consent:
+        problems.add(
+            "consent",
+            "consent_required",
+            _("Please agree to the processing of your personal data for handling this report."),
+        )
+
+    problems.raise_if_any()
+    return Submission(
+        description=description,
+        channel=channel,
+        kind=kind,
+        title=title,
+        category=category,
+        latitude=latitude,
+        longitude=longitude,
+        address=address,
+        commune=commune,
+        reporter_name=name,
+        reporter_phone=phone,
+        reporter_email=email,
+        is_anonymous=is_anonymous,
+        wants_public=wants_public,
+    )

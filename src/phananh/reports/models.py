@@ -1,0 +1,152 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from phananh.workflow.statuses import Status
+
+
+class Category(models.Model):
+    """A field (lĩnh vực) a report is classified into, e.g. "Hạ tầng đô thị".
+
+    Categories are data: administrators add, rename and retire them. One that is in use is
+    retired (is_active=False), never deleted, so that old reports keep their field.
+    """
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=150)
+    description = models.TextField(_("description"), blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("field")
+        verbose_name_plural = _("fields")
+        ordering = ["sort_order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ReportKind(models.TextChoices):
+    FIELD = "field", _("Field report")
+    REGULATION = "regulation", _("Report about an administrative regulation")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web portal")
+    APP = "app", _("Mobile app")
+    ZALO = "zalo", _("Zalo")
+    HOTLINE = "hotline", _("Hotline")
+    API = "api", _("API")
+    OPEN311 = "open311", _("Open311")
+
+
+class Report(models.Model):
+    """A citizen's report or petition (phản ánh, kiến nghị), from any channel.
+
+    The reporter's contact details are personal data: they never reach a public page, a
+    public API answer or a log line. The reporter acts later with the tracking code and a
+    secret of which only a hash is kept.
+    """
+
+    tracking_code = models.CharField(_("tracking code"), max_length=20, unique=True)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    kind = models.CharField(_("type"), max_length=20, choices=ReportKind.choices, default=ReportKind.FIELD)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    description = models.TextField(_("description"))
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("field"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reports",
+    )
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    location_source = models.CharField(max_length=10, blank=True)  # "reporter" or "photo"
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    commune = models.ForeignKey(
+        "org.Unit",
+        verbose_name=_("commune or ward"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reports_located",
+    )
+    reporter_name = models.CharField(_("reporter's name"), max_length=120, blank=True)
+    reporter_phone = models.CharField(_("reporter's phone"), max_length=20, blank=True)
+    reporter_email = models.EmailField(_("reporter's email"), blank=True)
+    is_anonymous = models.BooleanField(_("anonymous"), default=False)
+    consent_at = models.DateTimeField(_("consent to personal data processing given at"))
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    wants_public = models.BooleanField(_("reporter agrees to publication"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=30, choices=Status.choices, default=Status.SUBMITTED, db_index=True
+    )
+    # Bumped by every transition: the compare-and-swap guard against concurrent updates.
+    version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.tracking_code
+
+    @property
+    def status_label(self) -> str:
+        return Status(self.status).label
+
+
+class AttachmentKind(models.TextChoices):
+    PHOTO = "photo", _("Photo")
+    DOCUMENT = "document", _("Document")
+
+
+class Attachment(models.Model):
+    """A photo or document of a report. Photos are stored re-encoded, without metadata."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
+    event = models.ForeignKey(
+        "workflow.Event", null=True, blank=True, on_delete=models.PROTECT, related_name="attachments"
+    )
+    kind = models.CharField(max_length=10, choices=AttachmentKind.choices)
+    file = models.FileField(upload_to="reports/%Y/%m/")
+    thumbnail = models.FileField(upload_to="reports/%Y/%m/", blank=True)
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveIntegerField()
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.report_id}/{self.kind}/{self.pk}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a submission sent with an Idempotency-Key, replayed on a resend."""
+
+    key = models.CharField(max_length=200, unique=True)
+    request_hash = models.CharField(max_length=64)
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="+")
+    response = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
+
+    def __str__(self):
+        return self.key

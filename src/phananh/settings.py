@@ -1,0 +1,184 @@
+"""PhanAnh settings: one file, read from the environment through small typed helpers.
+
+SQLite is the default and needs no server; `DB=postgres` switches to PostgreSQL.
+"""
+
+import os
+from pathlib import Path
+
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+
+def envbool(name: str, default: str) -> bool:
+    return os.getenv(name, default).strip().lower() in ("1", "true", "yes", "on")
+
+
+def envint(name: str, default: int) -> int:
+    return int(os.getenv(name) or default)
+
+
+def envlist(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.getenv(name, default).split(",") if item.strip()]
+
+
+DEBUG = envbool("DEBUG", "false")
+SECRET_KEY = os.getenv("SECRET_KEY") or "phananh-local-development-key-change-me-in-production"
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
+SITE_ROOT = os.getenv("SITE_ROOT", "http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "ninja",  # serves the API docs' Swagger UI itself instead of loading it from a CDN
+    "phananh.core",
+    "phananh.org",
+    "phananh.reports",
+    "phananh.workflow",
+    "phananh.portal",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "phananh.core.middleware.RequestSizeLimitMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "phananh.urls"
+WSGI_APPLICATION = "phananh.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+if os.getenv("DB", "sqlite") == "postgres":
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": os.getenv("DB_NAME", "phananh"),
+            "USER": os.getenv("DB_USER", "postgres"),
+            "PASSWORD": os.getenv("DB_PASSWORD", ""),
+            "HOST": os.getenv("DB_HOST", "127.0.0.1"),
+            "PORT": os.getenv("DB_PORT", "5432"),
+            "CONN_MAX_AGE": envint("DB_CONN_MAX_AGE", 0),
+            "TEST": {"NAME": os.getenv("DB_TEST_NAME") or None},
+        }
+    }
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.getenv("DB_NAME", str(BASE_DIR / "var" / "phananh.sqlite3")),
+            # WAL lets the web server read while the task worker writes; IMMEDIATE
+            # takes the write lock at BEGIN so that two writers queue instead of failing.
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "org.User"
+LOGIN_URL = "admin:login"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "vi"
+LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "src" / "phananh" / "locale"]
+TIME_ZONE = os.getenv("TIME_ZONE", "Asia/Ho_Chi_Minh")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+# Leaflet and htmx come from the npm registry at install time (`npm ci`), never from a CDN.
+STATICFILES_DIRS = [
+    ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
+    ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.getenv("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# --- Intake limits -------------------------------------------------------------------------
+# A phone photo is a few MB; these leave room for HEIC and large PNG screenshots while
+# keeping one request bounded.
+PHANANH_MAX_PHOTOS = envint("PHANANH_MAX_PHOTOS", 10)
+PHANANH_MAX_DOCUMENTS = envint("PHANANH_MAX_DOCUMENTS", 5)
+PHANANH_MAX_PHOTO_BYTES = envint("PHANANH_MAX_PHOTO_BYTES", 15 * 1024 * 1024)
+PHANANH_MAX_DOCUMENT_BYTES = envint("PHANANH_MAX_DOCUMENT_BYTES", 10 * 1024 * 1024)
+PHANANH_MAX_PHOTO_PIXELS = envint("PHANANH_MAX_PHOTO_PIXELS", 50_000_000)
+PHANANH_MAX_REQUEST_BYTES = envint("PHANANH_MAX_REQUEST_BYTES", 160 * 1024 * 1024)
+PHANANH_STORED_PHOTO_MAX_SIDE = envint("PHANANH_STORED_PHOTO_MAX_SIDE", 4096)
+PHANANH_THUMBNAIL_SIDE = envint("PHANANH_THUMBNAIL_SIDE", 400)
+PHANANH_MAX_DESCRIPTION_CHARS = envint("PHANANH_MAX_DESCRIPTION_CHARS", 5000)
+PHANANH_IDEMPOTENCY_TTL_HOURS = envint("PHANANH_IDEMPOTENCY_TTL_HOURS", 48)
+# Django's own cap on the number of uploaded files: above ours so that our clearer error wins.
+DATA_UPLOAD_MAX_NUMBER_FILES = 100
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# The province this deployment serves (code of `vietnam-provinces`, 20 = Lạng Sơn).
+PHANANH_PROVINCE_CODE = envint("PHANANH_PROVINCE_CODE", 20)
+PHANANH_MAP_CENTER = (
+    float(os.getenv("PHANANH_MAP_LAT", "21.8537")),
+    float(os.getenv("PHANANH_MAP_LON", "106.7615")),
+)
+PHANANH_HOTLINE = os.getenv("PHANANH_HOTLINE", "1022")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# Map tiles are data, not code: point this at the province's own tile server on a closed
+# network. The default is OpenStreetMap's public tiles.
+PHANANH_TILE_URL = os.getenv("PHANANH_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")

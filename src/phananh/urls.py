@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from django.views.i18n import set_language
+
+from phananh.api import api
+from phananh.core.views import healthz
+
+admin.site.site_header = _("PhanAnh administration")
+admin.site.site_title = _("PhanAnh")
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("quan-tri/", admin.site.urls),
+    path("", include("phananh.portal.urls")),
+]
