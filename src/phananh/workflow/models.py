@@ -6,7 +6,7 @@ from .statuses import Status
 
 
 class EventKind(models.TextChoices):
-    SUBMITTED = "submitted", _("Report received")
+    SUBMITTED = "submitted", _("Report submitted")
 
 
 # Events the reporter and the public may see on the timeline; the rest is internal.

@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
             name='Event',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('submitted', 'Report received')], max_length=40, verbose_name='kind')),
+                ('kind', models.CharField(choices=[('submitted', 'Report submitted')], max_length=40, verbose_name='kind')),
                 ('actor_label', models.CharField(blank=True, max_length=60)),
                 ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='time')),
                 ('note', models.TextField(blank=True, verbose_name='note')),

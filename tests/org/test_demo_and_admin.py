@@ -1,0 +1,127 @@
+"""Demo data, and what administrators can and cannot do with fields and units."""
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.test import Client
+
+from phananh.core.demo import DEMO_PASSWORD
+from phananh.org.models import Role, Unit, UnitKind, User
+from phananh.reports.models import Category, Report
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_data_has_lang_son_and_one_account_for_every_role(capsys):
+    call_command("seed_demo")
+
+    assert Unit.objects.filter(kind=UnitKind.IOC, parent=None).count() == 1
+    assert Unit.objects.filter(kind__in=[UnitKind.COMMUNE, UnitKind.WARD]).count() == 65
+    assert Unit.objects.filter(kind=UnitKind.DEPARTMENT).count() >= 10
+    assert Unit.objects.filter(kind=UnitKind.COMPANY).count() >= 3
+    roles = set(User.objects.values_list("role", flat=True))
+    assert roles == set(Role.values)
+    for user in User.objects.all():
+        assert authenticate(username=user.username, password=DEMO_PASSWORD) == user
+        assert user.unit is not None
+    assert Report.objects.count() == 3
+
+
+def test_demo_data_can_be_loaded_twice_without_duplicates(capsys):
+    call_command("seed_demo")
+    counts = (Unit.objects.count(), User.objects.count(), Report.objects.count())
+
+    call_command("seed_demo")
+
+    assert (Unit.objects.count(), User.objects.count(), Report.objects.count()) == counts
+
+
+def test_the_readme_prints_every_demo_account_and_its_password():
+    from pathlib import Path
+
+    from phananh.core.demo import ACCOUNTS
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert DEMO_PASSWORD in readme
+    for username, *_rest in ACCOUNTS:
+        assert f"`{username}`" in readme
+
+
+@pytest.fixture
+def admin_client(db):
+    call_command("seed_demo")
+    client = Client()
+    assert client.login(username="quantri", password=DEMO_PASSWORD)
+    return client
+
+
+def test_an_administrator_adds_and_renames_fields(admin_client):
+    response = admin_client.post(
+        "/quan-tri/reports/category/add/",
+        {
+            "code": "ha-tang-vien-thong",
+            "name": "Hạ tầng giao thông, viễn thông",
+            "sort_order": 200,
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302
+    category = Category.objects.get(code="ha-tang-vien-thong")
+
+    admin_client.post(
+        f"/quan-tri/reports/category/{category.pk}/change/",
+        {"code": "ha-tang-vien-thong", "name": "Hạ tầng viễn thông", "sort_order": 200, "is_active": "on"},
+    )
+    category.refresh_from_db()
+    assert category.name == "Hạ tầng viễn thông"
+
+
+def test_a_field_in_use_can_be_retired_but_not_deleted(admin_client):
+    used = Report.objects.filter(category__isnull=False).first().category
+    unused = Category.objects.create(code="thu-nghiem", name="Thử nghiệm")
+
+    page = admin_client.get(f"/quan-tri/reports/category/{used.pk}/delete/")
+    assert page.status_code == 403
+    admin_client.post(f"/quan-tri/reports/category/{used.pk}/delete/", {"post": "yes"})
+    assert Category.objects.filter(pk=used.pk).exists()
+
+    admin_client.post(
+        f"/quan-tri/reports/category/{used.pk}/change/",
+        {"code": used.code, "name": used.name, "sort_order": used.sort_order},
+    )
+    used.refresh_from_db()
+    assert used.is_active is False
+
+    # A field nobody used can still be removed.
+    admin_client.post(f"/quan-tri/reports/category/{unused.pk}/delete/", {"post": "yes"})
+    assert not Category.objects.filter(pk=unused.pk).exists()
+
+
+def test_a_retired_field_is_not_offered_for_new_reports(admin_client):
+    Category.objects.filter(code="moi-truong").update(is_active=False)
+
+    codes = [c["code"] for c in admin_client.get("/api/v1/categories").json()]
+
+    assert "moi-truong" not in codes
+    assert len(codes) == 14
+
+
+def test_units_are_edited_in_the_admin_and_their_path_follows(admin_client):
+    division = Unit.objects.get(code="so-xay-dung-ha-tang")
+    target = Unit.objects.get(code="so-nong-nghiep-moi-truong")
+
+    response = admin_client.post(
+        f"/quan-tri/org/unit/{division.pk}/change/",
+        {
+            "name": division.name,
+            "short_name": division.short_name,
+            "code": division.code,
+            "kind": division.kind,
+            "parent": target.pk,
+            "is_active": "on",
+        },
+    )
+
+    assert response.status_code == 302
+    division.refresh_from_db()
+    assert division.path == f"{target.path}{division.pk}/"
