@@ -7,7 +7,7 @@ PORT ?= 8000
 MANAGE := $(PY) manage.py
 export PYTHONUNBUFFERED := 1
 
-.PHONY: browser run test test-sqlite test-postgres lint check install assets messages migrate demo bench clean
+.PHONY: static browser run test test-sqlite test-postgres lint check install assets messages migrate demo bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)."; exit 1; }
@@ -35,8 +35,11 @@ migrate: install
 demo: migrate
 	$(MANAGE) seed_demo
 
+static: install
+	$(MANAGE) collectstatic --no-input -v 0
+
 # Serves http://127.0.0.1:$(PORT) with the task worker beside it, on SQLite.
-run: install messages demo
+run: install messages static demo
 	@echo "PhanAnh: http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
 	@trap 'kill 0' EXIT INT TERM; \
 	$(MANAGE) db_worker --no-startup-delay & \

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from PIL import Image
 
-from phananh.org.models import Unit, UnitKind
+from phananh.org.models import UnitKind
 from phananh.org.services import unit_create
 
 
