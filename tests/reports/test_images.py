@@ -9,12 +9,21 @@ import zlib
 
 import pillow_heif
 import pytest
+from django.utils import translation
 from PIL import Image, ImageCms
 from PIL.PngImagePlugin import PngInfo
 from PIL.TiffImagePlugin import IFDRational
 
 from phananh.core.errors import PayloadTooLarge, ValidationFailed
 from phananh.reports.images import ProcessedPhoto, process_photo, sniff_format
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    # The messages asserted below are the English source strings; Vietnamese is the default.
+    with translation.override("en"):
+        yield
+
 
 pillow_heif.register_heif_opener()
 

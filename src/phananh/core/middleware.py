@@ -25,3 +25,20 @@ class RequestSizeLimitMiddleware:
                 return JsonResponse(body, status=413)
             return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+class VietnameseFirstMiddleware:
+    """Pages speak Vietnamese unless the user chose English with the language switch.
+
+    Many officials' browsers announce English; the browser's Accept-Language is therefore
+    only honoured by the API, where a client asks for a language on purpose.
+    Placed before LocaleMiddleware, which then sees the cookie or nothing.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith("/api/"):
+            request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from phananh.core.errors import ApplicationError
+from phananh.core.errors import ApplicationError, Conflict
 from phananh.org.selectors import communes
 from phananh.reports.intake import validate_submission
 from phananh.reports.models import Channel, ReportKind
@@ -45,6 +45,34 @@ def _form_context(values: dict, errors: dict, message: str = "") -> dict:
     }
 
 
+def _submit_once(key: str, submission, photos, documents):
+    """A double tap on "send" gives one report: the form's hidden key makes the resend a replay.
+
+    A key already used for different content means the form was changed and sent again
+    (after Back, say): that is a new report, so it goes with a fresh key.
+    """
+    if not key:
+        return report_submit(submission=submission, photos=photos, documents=documents)
+
+    def answer(report, secret):
+        return {"tracking_code": report.tracking_code, "secret": secret}
+
+    try:
+        return report_submit(
+            submission=submission,
+            photos=photos,
+            documents=documents,
+            idempotency=Idempotency(f"web:{key[:64]}", answer),
+        )
+    except Conflict:
+        return report_submit(
+            submission=submission,
+            photos=photos,
+            documents=documents,
+            idempotency=Idempotency(f"web:{uuid.uuid4().hex}", answer),
+        )
+
+
 @require_http_methods(["GET", "POST"])
 def submit(request):
     """Gửi phản ánh: the mobile-first intake form."""
@@ -66,16 +94,10 @@ def submit(request):
             field="documents",
             limit_bytes=settings.PHANANH_MAX_DOCUMENT_BYTES,
         )
-        key = (values.get("idempotency_key") or "")[:64]
-        idempotency = Idempotency(f"web:{key}", lambda r, s: {"tracking_code": r.tracking_code, "secret": s})
-        result = report_submit(
-            submission=submission,
-            photos=photos,
-            documents=documents,
-            idempotency=idempotency if key else None,
-        )
+        result = _submit_once(values.get("idempotency_key") or "", submission, photos, documents)
     except ApplicationError as exc:
         context = _form_context(values, exc.fields, exc.message)
+        context["photos_dropped"] = bool(request.FILES)
         return render(request, "portal/submit.html", context, status=exc.status)
     secret = result.secret or (result.response or {}).get("secret", "")
     request.session.setdefault(_SESSION_SECRETS, {})[result.report.tracking_code] = secret

@@ -10,7 +10,7 @@ from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from phananh.core.errors import ApplicationError, NotFound, PayloadTooLarge, ValidationFailed
 from phananh.org.models import UnitKind
@@ -153,8 +153,12 @@ def _read_request(request) -> tuple[dict, list, list]:
             raise ApplicationError("malformed_request", _("The form data could not be read.")) from exc
         return raw, photos, documents
     try:
-        raw = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError) as exc:
+        body = request.body
+    except RequestDataTooBig as exc:
+        raise PayloadTooLarge("request_too_large", _("The request is too large.")) from exc
+    try:
+        raw = json.loads(body or b"null")
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ApplicationError("malformed_json", _("The body is not valid JSON.")) from exc
     if not isinstance(raw, dict):
         raise ApplicationError("malformed_json", _("The body must be a JSON object."))
@@ -224,7 +228,7 @@ def submit_report(request):
     )
     idempotency = Idempotency(key, lambda r, s: submitted_answer(request, r, s)) if key else None
     result = report_submit(submission=submission, photos=photos, documents=documents, idempotency=idempotency)
-    return 201, result.response or submitted_answer(request, result.report, result.secret)
+    return Status(201, result.response or submitted_answer(request, result.report, result.secret))
 
 
 @router.get("/reports/{tracking_code}", response={200: TrackingOut, 404: ErrorOut}, summary="Follow a report")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 
 from django.utils import timezone
@@ -22,9 +23,16 @@ def new_tracking_code() -> str:
     return f"PA-{timezone.localdate():%y}-{body}"
 
 
-def normalise_tracking_code(value: str) -> str:
-    """Accept what people type: lower case and stray spaces are forgiven."""
-    return "".join(value.split()).upper()
+_SHAPE = re.compile(rf"^PA-\d{{2}}-[{ALPHABET}]{{{CODE_LENGTH}}}$")
+
+
+def normalise_tracking_code(value: str) -> str | None:
+    """What people type, as a code: lower case and stray spaces are forgiven.
+
+    None when it cannot be a tracking code at all, so that no query is made with it.
+    """
+    code = "".join(value.split()).upper()
+    return code if _SHAPE.match(code) else None
 
 
 def new_secret() -> str:

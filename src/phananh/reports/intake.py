@@ -23,6 +23,7 @@ from phananh.org.models import LOCAL_KINDS, Unit
 from .models import Category, Channel, ReportKind
 
 _PHONE = re.compile(r"^(?:\+84|84|0)(\d{9,10})$")
+_CODE = re.compile(r"^[a-z0-9-]{1,60}$")
 
 
 @dataclass
@@ -126,8 +127,11 @@ def _coordinate(raw: dict, name: str, low: int, high: int, problems: _Problems) 
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         problems.add(name, "invalid_type", _("This must be a number."))
         return None
+    text = str(value).strip()
+    if isinstance(value, str) and text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")  # "21,8537": the Vietnamese decimal comma
     try:
-        number = Decimal(str(value).strip())
+        number = Decimal(text)
     except InvalidOperation:
         problems.add(name, "invalid_type", _("This must be a number."))
         return None
@@ -176,6 +180,8 @@ def validate_submission(raw: dict, *, channel: str, allowed_channels=None) -> Su
     if category_code not in (None, ""):
         if not isinstance(category_code, str):
             problems.add("category", "invalid_type", _("This must be a field code."))
+        elif not _CODE.match(category_code):
+            problems.add("category", "unknown_category", _("There is no such field."))
         else:
             category = Category.objects.filter(code=category_code, is_active=True).first()
             if category is None:
@@ -183,7 +189,8 @@ def validate_submission(raw: dict, *, channel: str, allowed_channels=None) -> Su
 
     latitude = _coordinate(raw, "latitude", -90, 90, problems)
     longitude = _coordinate(raw, "longitude", -180, 180, problems)
-    if (latitude is None) != (longitude is None) and not problems.items:
+    coordinate_problem = any(name in ("latitude", "longitude") for name, _c, _m in problems.items)
+    if (latitude is None) != (longitude is None) and not coordinate_problem:
         missing = "longitude" if longitude is None else "latitude"
         problems.add(missing, "coordinate_missing", _("Give both latitude and longitude."))
     elif latitude is not None and longitude is not None and not in_vietnam(float(latitude), float(longitude)):

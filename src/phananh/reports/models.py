@@ -101,7 +101,7 @@ class Report(models.Model):
 
     @property
     def status_label(self) -> str:
-        return Status(self.status).label
+        return str(Status(self.status).label)
 
 
 class AttachmentKind(models.TextChoices):

@@ -9,11 +9,10 @@ from .models import Category, Report
 
 
 def report_by_tracking_code(code: str) -> Report | None:
-    return (
-        Report.objects.select_related("category", "commune")
-        .filter(tracking_code=normalise_tracking_code(code))
-        .first()
-    )
+    normalised = normalise_tracking_code(code)
+    if normalised is None:
+        return None
+    return Report.objects.select_related("category", "commune").filter(tracking_code=normalised).first()
 
 
 def active_categories() -> QuerySet[Category]:
