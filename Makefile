@@ -46,6 +46,7 @@ run: install messages static demo
 	$(MANAGE) runserver --insecure 127.0.0.1:$(PORT)
 
 lint: install
+	@mkdir -p var
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run -v 1
