@@ -22,6 +22,12 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _tasks_run_at_once(settings):
+    # Tasks enqueued after commit run in the test itself; the workers have their own tests.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     # Every test writes its files in its own folder, so a test can count what was stored.
     settings.MEDIA_ROOT = tmp_path / "media"

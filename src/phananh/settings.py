@@ -4,6 +4,7 @@ SQLite is the default and needs no server; `DB=postgres` switches to PostgreSQL.
 """
 
 import os
+from datetime import time
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "phananh.reports",
     "phananh.workflow",
     "phananh.portal",
+    "phananh.notify",
 ]
 
 MIDDLEWARE = [
@@ -183,3 +185,14 @@ LOGGING = {
 # Map tiles are data, not code: point this at the province's own tile server on a closed
 # network. The default is OpenStreetMap's public tiles.
 PHANANH_TILE_URL = os.getenv("PHANANH_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+
+# Working hours of the deployment's calendar (deadlines are counted in working time).
+PHANANH_WORKING_PERIODS = tuple(
+    tuple(time.fromisoformat(bound) for bound in period.split("-"))
+    for period in envlist("PHANANH_WORKING_PERIODS", "07:30-11:30,13:30-17:00")
+)
+# Words that make a report "possibly urgent" at intake, alerting the IOC on duty at once.
+PHANANH_URGENT_WORDS = envlist(
+    "PHANANH_URGENT_WORDS",
+    "cháy,hỏa hoạn,hoả hoạn,nổ,tai nạn,đâm xe,trộm,cướp,đánh nhau,ẩu đả,gây rối,đuối nước,sập,điện giật",
+)

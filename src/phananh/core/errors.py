@@ -20,6 +20,7 @@ class ApplicationError(Exception):
         fields: dict[str, list[str]] | None = None,
         errors: list[dict] | None = None,
         status: int | None = None,
+        extra: dict | None = None,
     ):
         super().__init__(message)
         self.code = code
@@ -27,6 +28,8 @@ class ApplicationError(Exception):
         self.fields = {name: [str(m) for m in msgs] for name, msgs in (fields or {}).items()}
         # One entry per problem, each with its own code: {"field", "code", "message"}.
         self.errors = errors or []
+        # More facts for programs, e.g. the report's current status on a 409.
+        self.extra = extra or {}
         if status is not None:
             self.status = status
 
@@ -34,7 +37,7 @@ class ApplicationError(Exception):
         body = {"code": self.code, "message": self.message, "fields": self.fields}
         if self.errors:
             body["errors"] = self.errors
-        return body
+        return {**body, **self.extra}
 
 
 class ValidationFailed(ApplicationError):
@@ -45,6 +48,10 @@ class ValidationFailed(ApplicationError):
 
 class PayloadTooLarge(ApplicationError):
     status = 413
+
+
+class Forbidden(ApplicationError):
+    status = 403
 
 
 class NotFound(ApplicationError):

@@ -100,3 +100,54 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("staff account")
         verbose_name_plural = _("staff accounts")
+
+
+class ContactReveal(models.Model):
+    """The IOC lets a handling unit see a reporter's contact details for one report (logged)."""
+
+    report = models.ForeignKey("reports.Report", on_delete=models.CASCADE, related_name="contact_reveals")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("reason"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contact reveal")
+        verbose_name_plural = _("contact reveals")
+
+    def __str__(self):
+        return f"{self.report_id} → {self.unit_id}"
+
+
+class PersonalDataAccess(models.Model):
+    """A staff member saw a reporter's personal data: one row each time (Decree 13/2023)."""
+
+    report = models.ForeignKey("reports.Report", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    via = models.CharField(max_length=20)  # "page" or "api"
+
+    class Meta:
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data accesses")
+
+    def __str__(self):
+        return f"{self.user_id} read {self.report_id} via {self.via}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the staff API; only its hash is stored, and it can be revoked."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.user} {self.name}"

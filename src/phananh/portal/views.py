@@ -14,10 +14,11 @@ from django.views.decorators.http import require_http_methods
 
 from phananh.core.errors import ApplicationError, Conflict
 from phananh.org.selectors import communes
+from phananh.reports.files import read_uploads
 from phananh.reports.intake import validate_submission
 from phananh.reports.models import Channel, ReportKind
 from phananh.reports.selectors import active_categories, report_by_tracking_code
-from phananh.reports.services import Idempotency, read_uploads, report_submit
+from phananh.reports.services import Idempotency, report_submit
 from phananh.workflow.selectors import public_timeline
 from phananh.workflow.statuses import colour
 

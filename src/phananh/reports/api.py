@@ -18,10 +18,11 @@ from phananh.org.selectors import active_units
 from phananh.workflow.selectors import public_timeline
 from phananh.workflow.statuses import colour
 
+from .files import read_uploads
 from .intake import validate_submission
 from .models import Channel, Report, ReportKind
 from .selectors import active_categories, report_by_tracking_code
-from .services import Idempotency, read_uploads, report_submit
+from .services import Idempotency, report_submit
 
 router = Router(tags=["reports"])
 

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from phananh.workflow.statuses import Status
+from phananh.workflow.statuses import Status, Urgency
 
 
 class Category(models.Model):
@@ -88,6 +88,41 @@ class Report(models.Model):
     status = models.CharField(
         _("status"), max_length=30, choices=Status.choices, default=Status.SUBMITTED, db_index=True
     )
+    # Everything below is set by the transition service in `workflow`, and only there.
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    # Words of an emergency in the text (fire, accident...): the IOC on duty was alerted at intake.
+    urgent_suspected = models.BooleanField(_("possibly urgent"), default=False)
+    lead_unit = models.ForeignKey(
+        "org.Unit",
+        verbose_name=_("lead unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reports_led",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handler"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reports_assigned",
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+    )
+    # The status to go back to when the reporter answers a request for information.
+    paused_status = models.CharField(max_length=30, choices=Status.choices, blank=True)
+    # The IOC's decision at publication: None until it is taken.
+    is_public = models.BooleanField(_("published"), null=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # Bumped by every transition: the compare-and-swap guard against concurrent updates.
     version = models.PositiveIntegerField(default=0)
 
@@ -150,3 +185,30 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class Follower(models.Model):
+    """Someone told of a report's progress besides its reporter.
+
+    The reporter of a duplicate merged into this report follows it through `via_report`
+    (their contact stays on their own report); others follow by email (public side).
+    """
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="followers")
+    via_report = models.ForeignKey(
+        Report, null=True, blank=True, on_delete=models.CASCADE, related_name="following"
+    )
+    email = models.EmailField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("follower")
+        verbose_name_plural = _("followers")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "via_report"], name="follow_once_via_report"),
+        ]
+
+    def __str__(self):
+        return f"{self.report_id} ← {self.via_report_id or 'email'}"

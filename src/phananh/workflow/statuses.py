@@ -22,7 +22,7 @@ class Status(models.TextChoices):
     DISPATCHED = "dispatched", _("Dispatched")
     # A handler inside the unit is working on it (đang xử lý).
     IN_PROGRESS = "in_progress", _("In progress")
-    # Sent back by a unit that is not competent (chuyển trả).
+    # Sent back to the IOC by a unit that is not competent (chuyển trả).
     RETURNED = "returned", _("Returned")
     # The handler submitted a result; the unit leader has to approve it (chờ duyệt).
     RESULT_SUBMITTED = "result_submitted", _("Result waiting for approval")
@@ -32,6 +32,30 @@ class Status(models.TextChoices):
     RESOLVED = "resolved", _("Resolved")
     # Closed: nothing more happens unless it is reopened (đã đóng).
     CLOSED = "closed", _("Closed")
+
+
+# Statuses in which a report is still being worked on (for "open" counts and duplicates).
+OPEN_STATUSES = frozenset(
+    {
+        Status.SUBMITTED,
+        Status.INFO_REQUESTED,
+        Status.ACCEPTED,
+        Status.DISPATCHED,
+        Status.IN_PROGRESS,
+        Status.RETURNED,
+        Status.RESULT_SUBMITTED,
+        Status.RESULT_APPROVED,
+    }
+)
+# Statuses in which a unit holds the report (it is in the unit's inbox).
+AT_UNIT_STATUSES = frozenset({Status.DISPATCHED, Status.IN_PROGRESS, Status.RESULT_SUBMITTED})
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    COMPLEX = "complex", _("Complex")
+    # Fire, accident, theft, public order: the IOC on duty is alerted at once (khẩn cấp).
+    URGENT = "urgent", _("Urgent")
 
 
 COLOURS = {

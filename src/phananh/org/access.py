@@ -1,0 +1,86 @@
+"""Who may see what: the one place that decides, for pages and the API alike.
+
+- The IOC's staff (operators, call-centre agents), the steering committee and administrators
+  see every report.
+- A unit's focal points and leaders see the reports their unit's subtree leads, cooperates on,
+  or has had dispatched to it (a unit keeps seeing what it returned).
+- A handler sees what is assigned to them, and what their unit's subtree leads in their fields.
+- The reporter's contact details are seen by the IOC, and by a unit only when the IOC revealed
+  them for that report; each read is logged.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from .models import ContactReveal, PersonalDataAccess, Role, Unit, UnitKind, User
+
+# Roles that work for the whole province.
+PROVINCE_ROLES = frozenset({Role.OPERATOR, Role.CALL_AGENT, Role.STEERING, Role.ADMIN})
+# Roles that see reporters' contact details without a reveal.
+CONTACT_ROLES = frozenset({Role.OPERATOR, Role.CALL_AGENT})
+UNIT_ROLES = frozenset({Role.FOCAL_POINT, Role.LEADER, Role.HANDLER})
+
+
+def is_staff_member(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.role and user.unit_id)
+
+
+def is_ioc(user) -> bool:
+    """An IOC operator: receives, classifies, dispatches, verifies, publishes."""
+    return is_staff_member(user) and user.role == Role.OPERATOR
+
+
+def acts_for(user: User, unit: Unit | None) -> bool:
+    """True when `unit` is the user's own unit or inside its subtree."""
+    if unit is None or not is_staff_member(user):
+        return False
+    return unit.path.startswith(user.unit.path)
+
+
+def visible_reports(user, queryset: QuerySet | None = None) -> QuerySet:
+    from phananh.reports.models import Report
+
+    qs = queryset if queryset is not None else Report.objects.all()
+    if not is_staff_member(user):
+        return qs.none()
+    if user.role in PROVINCE_ROLES:
+        return qs
+    subtree = user.unit.path
+    in_subtree = Q(lead_unit__path__startswith=subtree) | Q(dispatches__to_unit__path__startswith=subtree)
+    if user.role == Role.HANDLER:
+        mine = Q(assignee=user)
+        fields = list(user.fields.values_list("pk", flat=True))
+        if fields:
+            mine |= Q(lead_unit__path__startswith=subtree, category__in=fields)
+        return qs.filter(mine).distinct()
+    return qs.filter(in_subtree).distinct()
+
+
+def can_see(user, report) -> bool:
+    return visible_reports(user).filter(pk=report.pk).exists()
+
+
+def can_see_contact(user, report) -> bool:
+    if not is_staff_member(user):
+        return False
+    if user.role in CONTACT_ROLES:
+        return True
+    if user.role not in UNIT_ROLES:
+        return False
+    revealed_units = Unit.objects.filter(
+        pk__in=ContactReveal.objects.filter(report=report).values("unit")
+    ).values_list("path", flat=True)
+    return any(user.unit.path.startswith(path) for path in revealed_units)
+
+
+def reporter_contact(user, report, *, via: str) -> dict | None:
+    """The reporter's contact for this staff member, logging the read; None if not allowed."""
+    if report.is_anonymous or not can_see_contact(user, report):
+        return None
+    PersonalDataAccess.objects.create(report=report, user=user, via=via)
+    return {"name": report.reporter_name, "phone": report.reporter_phone, "email": report.reporter_email}
+
+
+def ioc_root() -> Unit | None:
+    return Unit.objects.filter(kind=UnitKind.IOC, parent=None).first()

@@ -1,0 +1,147 @@
+"""Files attached to reports: read, checked and cleaned before anything is written."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from phananh.core.errors import ApplicationError, PayloadTooLarge, ValidationFailed
+
+from .images import ProcessedPhoto, process_photo
+from .intake import problems_error
+from .models import Attachment, AttachmentKind
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file as received: its bytes and the name the client gave (kept for nothing but errors)."""
+
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class _Document:
+    data: bytes
+    extension: str
+    content_type: str
+
+
+@dataclass
+class PreparedFiles:
+    """Photos cleaned and documents checked, ready to be stored."""
+
+    photos: list[ProcessedPhoto] = field(default_factory=list)
+    documents: list[_Document] = field(default_factory=list)
+
+
+def read_uploads(files: Sequence, *, field: str, limit_bytes: int) -> list[Upload]:
+    """Read uploaded files, refusing an oversized one before reading it into memory."""
+    uploads = []
+    for f in files:
+        if f.size is not None and f.size > limit_bytes:
+            raise PayloadTooLarge(
+                "file_too_large",
+                _("Each file may be at most %(mb)d MB.") % {"mb": limit_bytes // (1024 * 1024)},
+                fields={field: [_("“%(name)s” is too large.") % {"name": f.name}]},
+            )
+        uploads.append(Upload(name=str(f.name or ""), data=f.read()))
+    return uploads
+
+
+def _check_document(upload: Upload) -> _Document:
+    # Documents are PDF only, recognised by content; anything else must be sent as a photo.
+    if len(upload.data) > settings.PHANANH_MAX_DOCUMENT_BYTES:
+        raise PayloadTooLarge(
+            "file_too_large",
+            _("Each document may be at most %(mb)d MB.")
+            % {"mb": settings.PHANANH_MAX_DOCUMENT_BYTES // (1024 * 1024)},
+            fields={"documents": [_("“%(name)s” is too large.") % {"name": upload.name}]},
+        )
+    if not upload.data.startswith(b"%PDF-"):
+        raise ValidationFailed(
+            "unsupported_file_type",
+            _("Documents must be PDF files."),
+            fields={"documents": [_("“%(name)s” is not a PDF file.") % {"name": upload.name}]},
+        )
+    return _Document(upload.data, "pdf", "application/pdf")
+
+
+def prepare_files(photos: Sequence[Upload] = (), documents: Sequence[Upload] = ()) -> PreparedFiles:
+    """Check counts, clean every photo and check every document; raise before any write."""
+    problems = []
+    if len(photos) > settings.PHANANH_MAX_PHOTOS:
+        problems.append(
+            ("photos", "too_many_photos", _("At most %(n)d photos.") % {"n": settings.PHANANH_MAX_PHOTOS})
+        )
+    if len(documents) > settings.PHANANH_MAX_DOCUMENTS:
+        problems.append(
+            (
+                "documents",
+                "too_many_documents",
+                _("At most %(n)d documents.") % {"n": settings.PHANANH_MAX_DOCUMENTS},
+            )
+        )
+    if problems:
+        raise problems_error(problems)
+    processed = []
+    for upload in photos:
+        try:
+            processed.append(process_photo(upload.data, field="photos"))
+        except ApplicationError as exc:
+            exc.fields = {"photos": [f"{upload.name}: {exc.message}" if upload.name else exc.message]}
+            raise
+    return PreparedFiles(processed, [_check_document(d) for d in documents])
+
+
+def _save_file(content: bytes, extension: str, written: list[str]) -> str:
+    """Write a file under a random name (never the client's) and remember it for clean-up."""
+    path = f"reports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
+    name = default_storage.save(path, ContentFile(content))
+    written.append(name)
+    return name
+
+
+def store_files(*, report, event, files: PreparedFiles, written: list[str]) -> list[Attachment]:
+    """Write the files and their rows; `written` collects names for clean-up if the caller fails."""
+    attachments = [
+        Attachment(
+            report=report,
+            event=event,
+            kind=AttachmentKind.PHOTO,
+            file=_save_file(photo.content, photo.extension, written),
+            thumbnail=_save_file(photo.thumbnail, "jpg", written),
+            content_type=photo.content_type,
+            size=len(photo.content),
+            width=photo.width,
+            height=photo.height,
+            sha256=hashlib.sha256(photo.content).hexdigest(),
+        )
+        for photo in files.photos
+    ]
+    attachments += [
+        Attachment(
+            report=report,
+            event=event,
+            kind=AttachmentKind.DOCUMENT,
+            file=_save_file(doc.data, doc.extension, written),
+            content_type=doc.content_type,
+            size=len(doc.data),
+            sha256=hashlib.sha256(doc.data).hexdigest(),
+        )
+        for doc in files.documents
+    ]
+    return Attachment.objects.bulk_create(attachments)
+
+
+def delete_files(names: Sequence[str]) -> None:
+    for name in names:
+        default_storage.delete(name)

@@ -1,0 +1,559 @@
+"""What each workflow action does: who may take it, from which statuses, and its effects.
+
+Each `_apply_*` runs inside the transition service's transaction, on a locked report, and
+returns the new status; it records its events through the context. It never saves the status
+itself: the service does, with a compare-and-swap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from phananh.core.errors import Conflict, ValidationFailed
+from phananh.org.access import acts_for, ioc_root, is_ioc, visible_reports
+from phananh.org.models import Role, Unit, User
+from phananh.reports.models import Category, Follower, Report
+
+from . import schemas
+from .calendar import WorkingCalendar
+from .deadlines import finish_open_steps, open_step, pause_open_steps
+from .models import Dispatch, DispatchRole, EventKind, ExtensionRequest, RejectionReason, StepKind
+from .statuses import AT_UNIT_STATUSES, OPEN_STATUSES, Status, Urgency
+
+S = Status
+
+
+@dataclass
+class PendingEvent:
+    kind: str
+    note: str = ""
+    data: dict = field(default_factory=dict)
+    report: Report | None = None  # another report (the original of a merge)
+    with_files: bool = False
+
+
+@dataclass
+class Context:
+    """What an action works with, and what it leaves for the service to write."""
+
+    report: Report
+    actor: User
+    payload: object
+    now: datetime
+    calendar: WorkingCalendar
+    changes: dict = field(default_factory=dict)
+    events: list[PendingEvent] = field(default_factory=list)
+
+    def record(self, kind: str, note: str = "", **data) -> PendingEvent:
+        event = PendingEvent(kind, note, data)
+        self.events.append(event)
+        return event
+
+    def set(self, **changes) -> None:
+        for name, value in changes.items():
+            setattr(self.report, name, value)
+        self.changes.update(changes)
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: str
+    from_statuses: frozenset[str]
+    roles: frozenset[str]
+    may: Callable[[User, Report], bool]
+    apply: Callable[[Context], str]
+
+
+# --- who may -----------------------------------------------------------------------------------
+
+
+def _ioc(user, report) -> bool:
+    return is_ioc(user)
+
+
+def _lead_unit_staff(user, report) -> bool:
+    if user.role == Role.HANDLER:
+        return report.assignee_id == user.pk
+    return acts_for(user, report.lead_unit)
+
+
+def _info_asker(user, report) -> bool:
+    if is_ioc(user):
+        return report.status not in AT_UNIT_STATUSES
+    return report.status in AT_UNIT_STATUSES and _lead_unit_staff(user, report)
+
+
+def _dispatcher(user, report) -> bool:
+    if report.status in (S.ACCEPTED, S.RETURNED):
+        return is_ioc(user)
+    return user.role in (Role.FOCAL_POINT, Role.LEADER) and acts_for(user, report.lead_unit)
+
+
+def current_lead_dispatch(report: Report) -> Dispatch | None:
+    return (
+        report.dispatches.filter(active=True, role=DispatchRole.LEAD, to_unit=report.lead_unit_id)
+        .select_related("from_unit")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def pending_extension(report: Report) -> ExtensionRequest | None:
+    return report.extensions.filter(decided_at__isnull=True).first()
+
+
+def _extension_decider(user, report) -> bool:
+    if pending_extension(report) is None:
+        return False
+    dispatch = current_lead_dispatch(report)
+    if dispatch is None:
+        return False
+    if dispatch.from_unit.parent_id is None:
+        return is_ioc(user)
+    return user.role in (Role.FOCAL_POINT, Role.LEADER) and acts_for(user, dispatch.from_unit)
+
+
+def _extension_asker(user, report) -> bool:
+    return pending_extension(report) is None and _lead_unit_staff(user, report)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _invalid(field_name: str, code: str, message: str) -> ValidationFailed:
+    return ValidationFailed(code, message, fields={field_name: [message]})
+
+
+def _unit(unit_id: int, field_name: str) -> Unit:
+    unit = Unit.objects.filter(pk=unit_id, is_active=True).first()
+    if unit is None:
+        raise _invalid(field_name, "unknown_unit", _("There is no such active unit."))
+    return unit
+
+
+def _handling_step(report: Report):
+    return (
+        report.steps.filter(kind=StepKind.HANDLING, finished_at__isnull=True).order_by("-started_at").first()
+    )
+
+
+def _future(moment: datetime | None, now: datetime, field_name: str) -> datetime | None:
+    if moment is None:
+        return None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    if moment <= now:
+        raise _invalid(field_name, "deadline_in_past", _("The deadline must be in the future."))
+    return moment
+
+
+def _dispatch_to(ctx: Context, unit: Unit, cooperating: list[int], deadline: datetime | None, note: str):
+    """Make `unit` the lead unit; the IOC starts the handling clock, a unit passes it down."""
+    report, actor, now = ctx.report, ctx.actor, ctx.now
+    coops = [_unit(pk, "cooperating_units") for pk in dict.fromkeys(cooperating) if pk != unit.pk]
+    from_ioc = report.status in (S.ACCEPTED, S.RETURNED, S.SUBMITTED)
+    if from_ioc:
+        if unit.parent_id is None:
+            raise _invalid("unit", "invalid_unit", _("Dispatch to a handling unit, not to the IOC itself."))
+        from_unit = ioc_root()
+        report.dispatches.filter(active=True).update(active=False, ended_at=now)
+    else:
+        from_unit = report.lead_unit
+        if unit.pk == from_unit.pk or not unit.path.startswith(from_unit.path):
+            raise _invalid("unit", "unit_outside_subtree", _("A unit can only dispatch to its own units."))
+    Dispatch.objects.create(
+        report=report, from_unit=from_unit, to_unit=unit, role=DispatchRole.LEAD, by=actor
+    )
+    for coop in coops:
+        Dispatch.objects.create(
+            report=report, from_unit=from_unit, to_unit=coop, role=DispatchRole.COOPERATING, by=actor
+        )
+    due = _future(deadline, now, "deadline")
+    if from_ioc:
+        finish_open_steps(report, now=now, outcome="dispatched", kinds={StepKind.RECEPTION})
+        step = open_step(
+            report=report, kind=StepKind.HANDLING, unit=unit, now=now, calendar=ctx.calendar, deadline=due
+        )
+        due = step.deadline
+    elif due is not None:
+        raise _invalid("deadline", "deadline_not_allowed", _("Only the IOC sets the handling deadline."))
+    ctx.set(lead_unit=unit, assignee=None)
+    event = ctx.record(
+        EventKind.DISPATCHED,
+        note,
+        to_unit=unit.pk,
+        from_unit=from_unit.pk,
+        cooperating_units=[c.pk for c in coops],
+    )
+    if due is not None:
+        event.data["deadline"] = due.isoformat()
+    return S.DISPATCHED
+
+
+# --- the actions -----------------------------------------------------------------------------
+
+
+def _apply_accept(ctx: Context) -> str:
+    p = ctx.payload
+    category = Category.objects.filter(code=p.category, is_active=True).first()
+    if category is None:
+        raise _invalid("category", "unknown_category", _("There is no such field."))
+    ctx.set(category=category, urgency=p.urgency)
+    if p.urgency == Urgency.URGENT:
+        # Classified urgent: reception now runs on the urgent clock, from the submission.
+        for step in ctx.report.steps.filter(kind=StepKind.RECEPTION, finished_at__isnull=True):
+            step.deadline = step.original_deadline = min(step.deadline, step.started_at + timedelta(hours=1))
+            step.duration_unit = "hours"
+            step.save(update_fields=["deadline", "original_deadline", "duration_unit"])
+    ctx.record(EventKind.ACCEPTED, p.note, category=category.code, urgency=p.urgency)
+    if p.lead_unit is None:
+        return S.ACCEPTED
+    ctx.report.status = S.ACCEPTED
+    return _dispatch_to(ctx, _unit(p.lead_unit, "lead_unit"), p.cooperating_units, None, "")
+
+
+def _apply_reject(ctx: Context) -> str:
+    reason = RejectionReason.objects.filter(code=ctx.payload.reason, is_active=True).first()
+    if reason is None:
+        raise _invalid("reason", "unknown_reason", _("Choose a reason from the list."))
+    finish_open_steps(ctx.report, now=ctx.now, outcome="rejected")
+    ctx.set(paused_status="")
+    ctx.record(
+        EventKind.REJECTED, ctx.payload.note, reason=reason.code, public_note=reason.message or reason.name
+    )
+    return S.REJECTED
+
+
+def _apply_merge(ctx: Context) -> str:
+    from phananh.reports.selectors import report_by_tracking_code
+
+    report = ctx.report
+    original = report_by_tracking_code(ctx.payload.into)
+    if original is None or not visible_reports(ctx.actor).filter(pk=original.pk).exists():
+        raise _invalid("into", "unknown_report", _("No report has this tracking code."))
+    if original.pk == report.pk or original.status not in OPEN_STATUSES | {S.RESOLVED}:
+        raise _invalid("into", "invalid_original", _("Merge into another report that is still open."))
+    Follower.objects.get_or_create(report=original, via_report=report)
+    # Whoever followed the duplicate follows the original from now on.
+    for follower in report.followers.exclude(via_report=original):
+        Follower.objects.get_or_create(report=original, via_report=follower.via_report, email=follower.email)
+    finish_open_steps(report, now=ctx.now, outcome="merged")
+    ctx.set(merged_into=original, paused_status="")
+    ctx.record(EventKind.MERGED, ctx.payload.note, into=original.tracking_code)
+    twin = ctx.record(EventKind.DUPLICATE_MERGED, ctx.payload.note, duplicate=report.tracking_code)
+    twin.report = original
+    return S.MERGED
+
+
+def _apply_request_info(ctx: Context) -> str:
+    pause_open_steps(ctx.report, now=ctx.now, calendar=ctx.calendar)
+    ctx.set(paused_status=ctx.report.status)
+    ctx.record(
+        EventKind.INFO_REQUESTED,
+        ctx.payload.question,
+        requested_by=ctx.actor.pk,
+        public_note=ctx.payload.question,
+    )
+    return S.INFO_REQUESTED
+
+
+def _apply_dispatch(ctx: Context) -> str:
+    p = ctx.payload
+    return _dispatch_to(ctx, _unit(p.unit, "unit"), p.cooperating_units, p.deadline, p.note)
+
+
+def _apply_return(ctx: Context) -> str:
+    report, p = ctx.report, ctx.payload
+    suggested = _unit(p.suggested_unit, "suggested_unit") if p.suggested_unit else None
+    dispatch = current_lead_dispatch(report)
+    if dispatch is None:
+        raise Conflict("not_dispatched", _("This report was not dispatched to this unit."))
+    dispatch.active = False
+    dispatch.ended_at = ctx.now
+    dispatch.save(update_fields=["active", "ended_at"])
+    data = {"from_unit": report.lead_unit_id, "to_unit": dispatch.from_unit_id}
+    if suggested:
+        data["suggested_unit"] = suggested.pk
+    ctx.record(EventKind.RETURNED, p.reason, **data)
+    if dispatch.from_unit.parent_id is not None:
+        ctx.set(lead_unit=dispatch.from_unit, assignee=None)
+        return S.DISPATCHED
+    report.dispatches.filter(active=True).update(active=False, ended_at=ctx.now)
+    finish_open_steps(report, now=ctx.now, outcome="returned")
+    open_step(
+        report=report, kind=StepKind.RECEPTION, unit=dispatch.from_unit, now=ctx.now, calendar=ctx.calendar
+    )
+    ctx.set(lead_unit=None, assignee=None)
+    return S.RETURNED
+
+
+def _apply_assign(ctx: Context) -> str:
+    lead = ctx.report.lead_unit
+    handler = User.objects.filter(pk=ctx.payload.handler, is_active=True).select_related("unit").first()
+    if (
+        handler is None
+        or handler.role not in HANDLING
+        or handler.unit is None
+        or not handler.unit.path.startswith(lead.path)
+    ):
+        raise _invalid(
+            "handler", "invalid_handler", _("Choose a staff member of the unit handling this report.")
+        )
+    ctx.set(assignee=handler)
+    ctx.record(EventKind.ASSIGNED, ctx.payload.note, assignee=handler.pk)
+    return S.IN_PROGRESS
+
+
+def _apply_request_extension(ctx: Context) -> str:
+    step = _handling_step(ctx.report)
+    if step is None:
+        raise Conflict("no_running_deadline", _("There is no handling deadline to extend."))
+    deadline = _future(ctx.payload.deadline, ctx.now, "deadline")
+    if deadline <= step.deadline:
+        raise _invalid("deadline", "deadline_not_later", _("Ask for a date after the current deadline."))
+    ExtensionRequest.objects.create(
+        report=ctx.report,
+        step=step,
+        requested_by=ctx.actor,
+        requested_deadline=deadline,
+        reason=ctx.payload.reason,
+    )
+    dispatch = current_lead_dispatch(ctx.report)
+    ctx.record(
+        EventKind.EXTENSION_REQUESTED,
+        ctx.payload.reason,
+        deadline=deadline.isoformat(),
+        decided_by_unit=dispatch.from_unit_id if dispatch else None,
+    )
+    return ctx.report.status
+
+
+def _apply_decide_extension(ctx: Context) -> str:
+    request, p = pending_extension(ctx.report), ctx.payload
+    granted = _future(p.deadline, ctx.now, "deadline") or request.requested_deadline
+    request.decided_by, request.decided_at = ctx.actor, ctx.now
+    request.approved, request.decision_note = p.approve, p.note
+    request.save(update_fields=["decided_by", "decided_at", "approved", "decision_note"])
+    data = {"approved": p.approve, "requested_by": request.requested_by_id}
+    if p.approve:
+        step = request.step
+        step.deadline = granted
+        step.save(update_fields=["deadline"])
+        data["deadline"] = granted.isoformat()
+    ctx.record(EventKind.EXTENSION_DECIDED, p.note, **data)
+    return ctx.report.status
+
+
+def _apply_submit_result(ctx: Context) -> str:
+    finish_open_steps(ctx.report, now=ctx.now, outcome="result", kinds={StepKind.HANDLING})
+    open_step(
+        report=ctx.report,
+        kind=StepKind.APPROVAL,
+        unit=ctx.report.lead_unit,
+        now=ctx.now,
+        calendar=ctx.calendar,
+    )
+    event = ctx.record(EventKind.RESULT_SUBMITTED, ctx.payload.result)
+    event.with_files = True
+    return S.RESULT_SUBMITTED
+
+
+def _reopen_handling(ctx: Context) -> None:
+    open_step(
+        report=ctx.report,
+        kind=StepKind.HANDLING,
+        unit=ctx.report.lead_unit,
+        now=ctx.now,
+        calendar=ctx.calendar,
+    )
+
+
+def _apply_approve_result(ctx: Context) -> str:
+    p = ctx.payload
+    if not p.approve and not p.note.strip():
+        raise _invalid("note", "note_required", _("Say what must be done again."))
+    finish_open_steps(ctx.report, now=ctx.now, outcome="approved" if p.approve else "sent_back")
+    if not p.approve:
+        _reopen_handling(ctx)
+        ctx.record(EventKind.RESULT_SENT_BACK, p.note)
+        return S.IN_PROGRESS
+    open_step(
+        report=ctx.report, kind=StepKind.VERIFICATION, unit=ioc_root(), now=ctx.now, calendar=ctx.calendar
+    )
+    ctx.record(EventKind.RESULT_APPROVED, p.note)
+    return S.RESULT_APPROVED
+
+
+def _apply_verify(ctx: Context) -> str:
+    finish_open_steps(ctx.report, now=ctx.now, outcome="verified")
+    ctx.set(resolved_at=ctx.now)
+    ctx.record(EventKind.VERIFIED, ctx.payload.note)
+    return S.RESOLVED
+
+
+def _apply_rework(ctx: Context) -> str:
+    finish_open_steps(ctx.report, now=ctx.now, outcome="rework")
+    _reopen_handling(ctx)
+    ctx.set(resolved_at=None)
+    ctx.record(EventKind.REWORK, ctx.payload.reason)
+    return S.IN_PROGRESS
+
+
+def _apply_publish(ctx: Context) -> str:
+    public = ctx.payload.public
+    if public and not ctx.report.wants_public:
+        raise _invalid(
+            "public", "reporter_wants_private", _("The reporter asked that this report stay private.")
+        )
+    ctx.set(is_public=public, published_at=ctx.now if public else None)
+    ctx.record(EventKind.PUBLISHED if public else EventKind.KEPT_PRIVATE, ctx.payload.note)
+    return ctx.report.status
+
+
+def _apply_close(ctx: Context) -> str:
+    ctx.set(closed_at=ctx.now)
+    ctx.record(EventKind.CLOSED, ctx.payload.note)
+    return S.CLOSED
+
+
+def _apply_reopen(ctx: Context) -> str:
+    report = ctx.report
+    ctx.set(closed_at=None, resolved_at=None)
+    ctx.record(EventKind.REOPENED, ctx.payload.reason)
+    if report.status == S.REJECTED or report.lead_unit_id is None:
+        open_step(report=report, kind=StepKind.RECEPTION, unit=ioc_root(), now=ctx.now, calendar=ctx.calendar)
+        return S.SUBMITTED
+    _reopen_handling(ctx)
+    return S.IN_PROGRESS if report.assignee_id else S.DISPATCHED
+
+
+def _action(name, label, from_statuses, roles, may, apply) -> Action:
+    return Action(name, label, frozenset(from_statuses), frozenset(roles), may, apply)
+
+
+UNIT_DESK = (Role.FOCAL_POINT, Role.LEADER)
+HANDLING = (Role.FOCAL_POINT, Role.LEADER, Role.HANDLER)
+RECEIVABLE = (S.SUBMITTED, S.INFO_REQUESTED, S.ACCEPTED, S.RETURNED)
+
+ACTIONS: dict[str, Action] = {
+    a.name: a
+    for a in (
+        _action(
+            "accept", gettext_lazy("Accept and classify"), [S.SUBMITTED], [Role.OPERATOR], _ioc, _apply_accept
+        ),
+        _action("reject", gettext_lazy("Reject"), RECEIVABLE, [Role.OPERATOR], _ioc, _apply_reject),
+        _action(
+            "merge",
+            gettext_lazy("Merge into another report"),
+            RECEIVABLE,
+            [Role.OPERATOR],
+            _ioc,
+            _apply_merge,
+        ),
+        _action(
+            "request_info",
+            gettext_lazy("Ask the reporter for more information"),
+            [S.SUBMITTED, S.ACCEPTED, S.RETURNED, S.DISPATCHED, S.IN_PROGRESS],
+            [Role.OPERATOR, *HANDLING],
+            _info_asker,
+            _apply_request_info,
+        ),
+        _action(
+            "dispatch",
+            gettext_lazy("Dispatch"),
+            [S.ACCEPTED, S.RETURNED, S.DISPATCHED],
+            [Role.OPERATOR, *UNIT_DESK],
+            _dispatcher,
+            _apply_dispatch,
+        ),
+        _action(
+            "return",
+            gettext_lazy("Return to the dispatcher"),
+            [S.DISPATCHED, S.IN_PROGRESS],
+            UNIT_DESK,
+            _lead_unit_staff,
+            _apply_return,
+        ),
+        _action(
+            "assign",
+            gettext_lazy("Assign to a handler"),
+            [S.DISPATCHED, S.IN_PROGRESS],
+            UNIT_DESK,
+            _lead_unit_staff,
+            _apply_assign,
+        ),
+        _action(
+            "request_extension",
+            gettext_lazy("Ask for an extension"),
+            [S.DISPATCHED, S.IN_PROGRESS],
+            HANDLING,
+            _extension_asker,
+            _apply_request_extension,
+        ),
+        _action(
+            "decide_extension",
+            gettext_lazy("Decide on the extension"),
+            [S.DISPATCHED, S.IN_PROGRESS, S.INFO_REQUESTED, S.RESULT_SUBMITTED],
+            [Role.OPERATOR, *UNIT_DESK],
+            _extension_decider,
+            _apply_decide_extension,
+        ),
+        _action(
+            "submit_result",
+            gettext_lazy("Submit the result"),
+            [S.IN_PROGRESS],
+            HANDLING,
+            _lead_unit_staff,
+            _apply_submit_result,
+        ),
+        _action(
+            "approve_result",
+            gettext_lazy("Approve the result"),
+            [S.RESULT_SUBMITTED],
+            [Role.LEADER],
+            _lead_unit_staff,
+            _apply_approve_result,
+        ),
+        _action(
+            "verify",
+            gettext_lazy("Verify the result"),
+            [S.RESULT_APPROVED],
+            [Role.OPERATOR],
+            _ioc,
+            _apply_verify,
+        ),
+        _action(
+            "rework",
+            gettext_lazy("Send back for rework"),
+            [S.RESULT_APPROVED, S.RESOLVED],
+            [Role.OPERATOR],
+            _ioc,
+            _apply_rework,
+        ),
+        _action(
+            "publish",
+            gettext_lazy("Publish or keep private"),
+            [S.RESOLVED, S.CLOSED],
+            [Role.OPERATOR],
+            _ioc,
+            _apply_publish,
+        ),
+        _action("close", gettext_lazy("Close"), [S.RESOLVED], [Role.OPERATOR], _ioc, _apply_close),
+        _action(
+            "reopen",
+            gettext_lazy("Reopen"),
+            [S.RESOLVED, S.CLOSED, S.REJECTED],
+            [Role.OPERATOR],
+            _ioc,
+            _apply_reopen,
+        ),
+    )
+}
+assert set(ACTIONS) == set(schemas.ACTION_SCHEMAS), "every action has its schema"

@@ -1,0 +1,104 @@
+"""Deadlines of the steps: which rule applies, the calendar they count on, the pause clock."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q
+
+from .calendar import Duration, WorkingCalendar
+from .models import CalendarDay, CalendarDayKind, DeadlineRule, Step, StepKind
+
+# Used only when an administrator deleted every rule for a step: the product's defaults.
+FALLBACK = {
+    StepKind.RECEPTION: Duration(8, "working_hours"),
+    StepKind.HANDLING: Duration(5, "working_days"),
+    StepKind.APPROVAL: Duration(1, "working_days"),
+    StepKind.VERIFICATION: Duration(1, "working_days"),
+}
+
+
+def current_calendar() -> WorkingCalendar:
+    """The national calendar plus this deployment's own days off and make-up days."""
+    days = CalendarDay.objects.values_list("date", "kind")
+    return WorkingCalendar(
+        periods=settings.PHANANH_WORKING_PERIODS,
+        extra_days_off=frozenset(d for d, kind in days if kind == CalendarDayKind.DAY_OFF),
+        make_up_days=frozenset(d for d, kind in days if kind == CalendarDayKind.WORKING_DAY),
+        tz=settings.TIME_ZONE,
+    )
+
+
+def duration_for(step: str, *, urgency: str, category_id: int | None) -> Duration:
+    """The most specific rule: field and urgency, then field, then urgency, then the default."""
+    rules = DeadlineRule.objects.filter(step=step).filter(
+        Q(urgency=urgency) | Q(urgency=""), Q(category_id=category_id) | Q(category__isnull=True)
+    )
+    best = None
+    for rule in rules:
+        rank = (rule.category_id is not None, rule.urgency != "", -rule.pk)
+        if best is None or rank > best[0]:
+            best = (rank, rule)
+    if best is None:
+        return FALLBACK[step]
+    return Duration(best[1].amount, best[1].unit)
+
+
+def open_step(*, report, kind: str, unit, now: datetime, calendar: WorkingCalendar, deadline=None) -> Step:
+    duration = duration_for(kind, urgency=report.urgency, category_id=report.category_id)
+    due = deadline or calendar.deadline(now, duration)
+    return Step.objects.create(
+        report=report,
+        kind=kind,
+        unit=unit,
+        duration_unit=duration.unit,
+        started_at=now,
+        deadline=due,
+        original_deadline=due,
+    )
+
+
+def finish_open_steps(report, *, now: datetime, outcome: str, kinds=None) -> list[Step]:
+    """Close the report's open steps (of `kinds`), deciding for each whether it was on time."""
+    steps = list(report.steps.filter(finished_at__isnull=True))
+    if kinds is not None:
+        steps = [s for s in steps if s.kind in kinds]
+    for step in steps:
+        step.finished_at = now
+        step.outcome = outcome
+        # A step finished while paused was on time if it still had time left when paused.
+        if step.paused_at is not None:
+            step.on_time = step.remaining_at_pause is not None and step.remaining_at_pause >= timedelta(0)
+        else:
+            step.on_time = now <= step.deadline
+        step.save(update_fields=["finished_at", "outcome", "on_time"])
+    return steps
+
+
+def pause_open_steps(report, *, now: datetime, calendar: WorkingCalendar) -> None:
+    """The reporter is asked for information: every running clock stops where it is."""
+    for step in report.steps.filter(finished_at__isnull=True, paused_at__isnull=True):
+        step.paused_at = now
+        step.remaining_at_pause = _remaining(step, now, calendar)
+        step.save(update_fields=["paused_at", "remaining_at_pause"])
+
+
+def resume_paused_steps(report, *, now: datetime, calendar: WorkingCalendar) -> None:
+    """The reporter answered: each clock runs again with the time it had left."""
+    for step in report.steps.filter(finished_at__isnull=True, paused_at__isnull=False):
+        left = max(step.remaining_at_pause or timedelta(0), timedelta(0))
+        new_deadline = now + left if step.duration_unit == "hours" else calendar.add(now, left)
+        shift = new_deadline - step.deadline
+        step.deadline = new_deadline
+        # The reporter's delay is nobody's fault: the original deadline moves with the pause.
+        step.original_deadline = step.original_deadline + shift
+        step.paused_at = None
+        step.remaining_at_pause = None
+        step.save(update_fields=["deadline", "original_deadline", "paused_at", "remaining_at_pause"])
+
+
+def _remaining(step: Step, now: datetime, calendar: WorkingCalendar) -> timedelta:
+    if step.duration_unit == "hours":
+        return step.deadline - now
+    return calendar.remaining(now, step.deadline)
