@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from phananh.org.models import Role, User, UnitKind
+from phananh.org.models import Role, UnitKind, User
 from phananh.org.services import unit_create
 from phananh.reports.intake import validate_submission
 from phananh.reports.models import Category
