@@ -12,12 +12,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from phananh.core.errors import ApplicationError, NotFound, PayloadTooLarge, ValidationFailed
+from phananh.core.errors import ApplicationError, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
+from phananh.core.text import clean_text
 from phananh.org.models import UnitKind
 from phananh.org.selectors import active_units
 from phananh.workflow.selectors import public_timeline
+from phananh.workflow.services import info_provided
 from phananh.workflow.statuses import colour
 
+from .codes import secret_matches
 from .files import read_uploads
 from .intake import validate_submission
 from .models import Channel, Report, ReportKind
@@ -250,6 +253,87 @@ def track_report(request, tracking_code: str):
             {"kind": e.kind, "label": e.get_kind_display(), "at": e.created_at, "status": e.status_after}
             for e in public_timeline(report)
         ],
+    }
+
+
+class InfoIn(Schema):
+    """The reporter's answer to a request for more information."""
+
+    secret: str = Field(..., description="The secret given when the report was submitted.")
+    text: str = Field(..., description="The answer (at most 5,000 characters).")
+
+
+class InfoOut(Schema):
+    tracking_code: str
+    status: str
+    status_label: str
+
+
+def _reporter_report(tracking_code: str, secret) -> Report:
+    report = report_by_tracking_code(tracking_code)
+    if report is None:
+        raise NotFound("report_not_found", _("No report has this tracking code."))
+    if not isinstance(secret, str) or not secret_matches(secret, report.secret_hash):
+        raise Forbidden("invalid_secret", _("The secret does not match this report."))
+    return report
+
+
+@router.post(
+    "/reports/{tracking_code}/info",
+    response={
+        200: InfoOut,
+        400: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        413: ErrorOut,
+        422: ErrorOut,
+    },
+    summary="Answer a request for more information (reporter)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": InfoIn.model_json_schema()},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["secret", "text"],
+                        "properties": {
+                            "secret": {"type": "string"},
+                            "text": {"type": "string"},
+                            "photos": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                            "documents": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                        },
+                    }
+                },
+            },
+        }
+    },
+)
+def provide_info(request, tracking_code: str):
+    """Bổ sung thông tin: with the report's secret; the deadlines run again from now."""
+    raw, photo_files, document_files = _read_request(request)
+    report = _reporter_report(tracking_code, raw.get("secret"))
+    text = raw.get("text")
+    if not isinstance(text, str) or not clean_text(text):
+        raise ValidationFailed(
+            "text_required", _("Write your answer."), fields={"text": [_("Write your answer.")]}
+        )
+    text = clean_text(text)
+    if len(text) > settings.PHANANH_MAX_DESCRIPTION_CHARS:
+        raise ValidationFailed(
+            "text_too_long", _("The answer is too long."), fields={"text": [_("Too long.")]}
+        )
+    photos = read_uploads(photo_files, field="photos", limit_bytes=settings.PHANANH_MAX_PHOTO_BYTES)
+    documents = read_uploads(
+        document_files, field="documents", limit_bytes=settings.PHANANH_MAX_DOCUMENT_BYTES
+    )
+    info_provided(report=report, text=text, photos=photos, documents=documents)
+    return {
+        "tracking_code": report.tracking_code,
+        "status": report.status,
+        "status_label": report.status_label,
     }
 
 
