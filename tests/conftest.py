@@ -101,3 +101,7 @@ def png_bytes(width: int = 32, height: int = 32) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGBA", (width, height), (0, 128, 0, 200)).save(buffer, "PNG")
     return buffer.getvalue()
+
+
+# Debian's Chromium through Playwright, shared by the portal's and the back office's browser tests.
+from tests.browser import browser, offsite_requests, phone, script_errors  # noqa: E402, F401

@@ -11,9 +11,30 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from phananh.core.errors import ApplicationError
+from phananh.org.api import router as auth_router
 from phananh.reports.api import router as reports_router
+from phananh.workflow.api import OPENAPI_SCHEMAS as WORKFLOW_SCHEMAS
+from phananh.workflow.api import router as staff_router
 
-api = NinjaAPI(
+
+class PhanAnhAPI(NinjaAPI):
+    """NinjaAPI that also publishes schemas an operation names only in its `openapi_extra`.
+
+    The workflow's action endpoint reads JSON or multipart itself, so Ninja does not see its
+    body model; the actions' discriminated union (`ActionIn`) is added to the components here.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.extra_schemas: dict[str, dict] = {}
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema["components"]["schemas"].update(self.extra_schemas)
+        return schema
+
+
+api = PhanAnhAPI(
     title="PhanAnh API",
     version="1",
     description=(
@@ -25,6 +46,9 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
 )
 api.add_router("/", reports_router)
+api.add_router("/auth", auth_router)
+api.add_router("/staff", staff_router)
+api.extra_schemas.update(WORKFLOW_SCHEMAS)
 
 
 def error_response(request, status: int, code: str, message: str, fields=None, errors=None):

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "phananh.workflow",
     "phananh.portal",
     "phananh.notify",
+    "phananh.backoffice",
 ]
 
 MIDDLEWARE = [
@@ -106,12 +107,16 @@ else:
                 "timeout": 20,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
+            # A file, not memory: the concurrency tests need writers that wait for each other.
+            "TEST": {"NAME": os.getenv("DB_TEST_NAME") or str(BASE_DIR / "var" / "test.sqlite3")},
         }
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"
-LOGIN_URL = "admin:login"
+# Staff sign in on the back office's own page; the admin keeps its own login.
+LOGIN_URL = "backoffice:login"
+LOGIN_REDIRECT_URL = "backoffice:home"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

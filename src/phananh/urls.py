@@ -14,5 +14,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),
     path("quan-tri/", admin.site.urls),
+    path("can-bo/", include("phananh.backoffice.urls")),
     path("", include("phananh.portal.urls")),
 ]

@@ -27,12 +27,24 @@ def _operators() -> QuerySet[User]:
     return User.objects.filter(is_active=True, role=Role.OPERATOR)
 
 
+def _nearest(unit_id: int | None, roles) -> QuerySet[User]:
+    """Staff with `roles` in the unit, or, when it has none (a division without its own desk),
+    in the nearest unit above it that has some; never the IOC's."""
+    unit = Unit.objects.filter(pk=unit_id).select_related("parent").first()
+    while unit is not None and unit.parent_id is not None:
+        staff = _staff(unit.pk, roles)
+        if staff.exists():
+            return staff
+        unit = unit.parent
+    return User.objects.none()
+
+
 def _unit_desk(unit_id: int | None) -> QuerySet[User]:
     """Who receives for a unit: its focal points and leaders, or the IOC for the IOC."""
     unit = Unit.objects.filter(pk=unit_id).first()
     if unit is not None and unit.parent_id is None:
         return _operators()
-    return _staff(unit_id, (Role.FOCAL_POINT, Role.LEADER))
+    return _nearest(unit_id, (Role.FOCAL_POINT, Role.LEADER))
 
 
 def recipients(event: Event) -> tuple[QuerySet[User], bool]:
@@ -55,7 +67,8 @@ def recipients(event: Event) -> tuple[QuerySet[User], bool]:
     if kind == EventKind.EXTENSION_DECIDED:
         return User.objects.filter(pk=data.get("requested_by")), False
     if kind == EventKind.RESULT_SUBMITTED:
-        return _staff(report.lead_unit_id, (Role.LEADER,)), False
+        # The leader who approves: the lead unit's, or its parent's for a division without one.
+        return _nearest(report.lead_unit_id, (Role.LEADER,)), False
     if kind == EventKind.RESULT_APPROVED:
         return _operators(), False
     if kind in (EventKind.RESULT_SENT_BACK, EventKind.REWORK, EventKind.REOPENED):

@@ -28,7 +28,7 @@ def is_staff_member(user) -> bool:
 
 def is_ioc(user) -> bool:
     """An IOC operator: receives, classifies, dispatches, verifies, publishes."""
-    return is_staff_member(user) and user.role == Role.OPERATOR
+    return is_staff_member(user) and user.role == Role.OPERATOR and user.unit.kind == UnitKind.IOC
 
 
 def acts_for(user: User, unit: Unit | None) -> bool:
@@ -53,6 +53,9 @@ def visible_reports(user, queryset: QuerySet | None = None) -> QuerySet:
         fields = list(user.fields.values_list("pk", flat=True))
         if fields:
             mine |= Q(lead_unit__path__startswith=subtree, category__in=fields)
+        else:
+            # No field chosen means every field of the unit (see User.fields).
+            mine |= Q(lead_unit__path__startswith=subtree)
         return qs.filter(mine).distinct()
     return qs.filter(in_subtree).distinct()
 

@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Unit, User
+from .models import ApiToken, Unit, User
 from .services import unit_save
 
 
@@ -32,3 +33,21 @@ class StaffAdmin(UserAdmin):
         *UserAdmin.fieldsets,
         (_("Unit and role"), {"fields": ["unit", "role", "phone", "fields"]}),
     ]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Staff API tokens: administrators see who uses the API and revoke a token."""
+
+    list_display = ["user", "name", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["user__username", "name"]
+    readonly_fields = ["user", "name", "key_hash", "created_at", "last_used_at"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False  # tokens are issued by POST /api/v1/auth/token
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request, queryset):
+        queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from phananh.core.errors import ApplicationError, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
+from phananh.core.schemas import ErrorOut
 from phananh.core.text import clean_text
 from phananh.org.models import UnitKind
 from phananh.org.selectors import active_units
@@ -73,12 +74,6 @@ class SubmittedOut(Schema):
     latitude: float | None
     longitude: float | None
     location_source: str = Field(..., description="`reporter`, `photo` (from the photo's GPS) or empty.")
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    fields: dict[str, list[str]]
 
 
 class CategoryOut(Schema):

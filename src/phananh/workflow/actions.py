@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,7 +23,7 @@ from phananh.reports.models import Category, Follower, Report
 
 from . import schemas
 from .calendar import WorkingCalendar
-from .deadlines import finish_open_steps, open_step, pause_open_steps
+from .deadlines import duration_for, extend_step, finish_open_steps, open_step, pause_open_steps
 from .models import Dispatch, DispatchRole, EventKind, ExtensionRequest, RejectionReason, StepKind
 from .statuses import AT_UNIT_STATUSES, OPEN_STATUSES, Status, Urgency
 
@@ -36,6 +37,9 @@ class PendingEvent:
     data: dict = field(default_factory=dict)
     report: Report | None = None  # another report (the original of a merge)
     with_files: bool = False
+    # When one action takes two steps (accept and dispatch), the status between them.
+    status_before: str = ""
+    status_after: str = ""
 
 
 @dataclass
@@ -69,6 +73,10 @@ class Action:
     roles: frozenset[str]
     may: Callable[[User, Report], bool]
     apply: Callable[[Context], str]
+    # Whether photos and documents may come with it (they go on its event).
+    takes_files: bool = False
+    # A state the report must be in besides its status (e.g. an extension waiting): (test, code).
+    needs: tuple[Callable[[Report], bool], str, str] | None = None
 
 
 # --- who may -----------------------------------------------------------------------------------
@@ -110,8 +118,6 @@ def pending_extension(report: Report) -> ExtensionRequest | None:
 
 
 def _extension_decider(user, report) -> bool:
-    if pending_extension(report) is None:
-        return False
     dispatch = current_lead_dispatch(report)
     if dispatch is None:
         return False
@@ -121,7 +127,7 @@ def _extension_decider(user, report) -> bool:
 
 
 def _extension_asker(user, report) -> bool:
-    return pending_extension(report) is None and _lead_unit_staff(user, report)
+    return _lead_unit_staff(user, report)
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -207,16 +213,23 @@ def _apply_accept(ctx: Context) -> str:
         raise _invalid("category", "unknown_category", _("There is no such field."))
     ctx.set(category=category, urgency=p.urgency)
     if p.urgency == Urgency.URGENT:
-        # Classified urgent: reception now runs on the urgent clock, from the submission.
+        # Classified urgent: reception now runs on the urgent clock (the deadline rules' urgent
+        # reception, 1 hour by default), from the submission.
+        urgent = duration_for(StepKind.RECEPTION, urgency=p.urgency, category_id=category.pk)
         for step in ctx.report.steps.filter(kind=StepKind.RECEPTION, finished_at__isnull=True):
-            step.deadline = step.original_deadline = min(step.deadline, step.started_at + timedelta(hours=1))
-            step.duration_unit = "hours"
-            step.save(update_fields=["deadline", "original_deadline", "duration_unit"])
-    ctx.record(EventKind.ACCEPTED, p.note, category=category.code, urgency=p.urgency)
+            due = ctx.calendar.deadline(step.started_at, urgent)
+            if due < step.deadline:
+                step.deadline = step.original_deadline = due
+                step.duration_unit = urgent.unit
+                step.save(update_fields=["deadline", "original_deadline", "duration_unit"])
+    accepted = ctx.record(EventKind.ACCEPTED, p.note, category=category.code, urgency=p.urgency)
     if p.lead_unit is None:
         return S.ACCEPTED
     ctx.report.status = S.ACCEPTED
-    return _dispatch_to(ctx, _unit(p.lead_unit, "lead_unit"), p.cooperating_units, None, "")
+    after = _dispatch_to(ctx, _unit(p.lead_unit, "lead_unit"), p.cooperating_units, None, "")
+    # The timeline shows both steps: submitted → accepted, then accepted → dispatched.
+    accepted.status_after = ctx.events[-1].status_before = S.ACCEPTED
+    return after
 
 
 def _apply_reject(ctx: Context) -> str:
@@ -238,8 +251,11 @@ def _apply_merge(ctx: Context) -> str:
     original = report_by_tracking_code(ctx.payload.into)
     if original is None or not visible_reports(ctx.actor).filter(pk=original.pk).exists():
         raise _invalid("into", "unknown_report", _("No report has this tracking code."))
+    # The original is locked too: it must not be closed or rejected while it gains a follower.
+    original = type(report).objects.select_for_update().get(pk=original.pk)
     if original.pk == report.pk or original.status not in OPEN_STATUSES | {S.RESOLVED}:
         raise _invalid("into", "invalid_original", _("Merge into another report that is still open."))
+    type(report).objects.filter(pk=original.pk).update(version=F("version") + 1)
     Follower.objects.get_or_create(report=original, via_report=report)
     # Whoever followed the duplicate follows the original from now on.
     for follower in report.followers.exclude(via_report=original):
@@ -286,6 +302,9 @@ def _apply_return(ctx: Context) -> str:
         ctx.set(lead_unit=dispatch.from_unit, assignee=None)
         return S.DISPATCHED
     report.dispatches.filter(active=True).update(active=False, ended_at=ctx.now)
+    # The unit's handling ends here: an extension it asked for lapses undecided (approved
+    # stays None), so that it neither blocks the next unit nor moves a finished deadline.
+    report.extensions.filter(decided_at__isnull=True).update(decided_at=ctx.now)
     finish_open_steps(report, now=ctx.now, outcome="returned")
     open_step(
         report=report, kind=StepKind.RECEPTION, unit=dispatch.from_unit, now=ctx.now, calendar=ctx.calendar
@@ -338,14 +357,15 @@ def _apply_request_extension(ctx: Context) -> str:
 def _apply_decide_extension(ctx: Context) -> str:
     request, p = pending_extension(ctx.report), ctx.payload
     granted = _future(p.deadline, ctx.now, "deadline") or request.requested_deadline
+    if p.approve and granted <= request.step.deadline:
+        # An extension never shortens the deadline.
+        raise _invalid("deadline", "deadline_not_later", _("Grant a date after the current deadline."))
     request.decided_by, request.decided_at = ctx.actor, ctx.now
     request.approved, request.decision_note = p.approve, p.note
     request.save(update_fields=["decided_by", "decided_at", "approved", "decision_note"])
     data = {"approved": p.approve, "requested_by": request.requested_by_id}
     if p.approve:
-        step = request.step
-        step.deadline = granted
-        step.save(update_fields=["deadline"])
+        extend_step(request.step, granted, calendar=ctx.calendar)
         data["deadline"] = granted.isoformat()
     ctx.record(EventKind.EXTENSION_DECIDED, p.note, **data)
     return ctx.report.status
@@ -401,7 +421,8 @@ def _apply_verify(ctx: Context) -> str:
 def _apply_rework(ctx: Context) -> str:
     finish_open_steps(ctx.report, now=ctx.now, outcome="rework")
     _reopen_handling(ctx)
-    ctx.set(resolved_at=None)
+    # The published result is no longer the result: it goes back to the IOC's decision.
+    ctx.set(resolved_at=None, is_public=None, published_at=None)
     ctx.record(EventKind.REWORK, ctx.payload.reason)
     return S.IN_PROGRESS
 
@@ -425,7 +446,7 @@ def _apply_close(ctx: Context) -> str:
 
 def _apply_reopen(ctx: Context) -> str:
     report = ctx.report
-    ctx.set(closed_at=None, resolved_at=None)
+    ctx.set(closed_at=None, resolved_at=None, is_public=None, published_at=None)
     ctx.record(EventKind.REOPENED, ctx.payload.reason)
     if report.status == S.REJECTED or report.lead_unit_id is None:
         open_step(report=report, kind=StepKind.RECEPTION, unit=ioc_root(), now=ctx.now, calendar=ctx.calendar)
@@ -434,8 +455,20 @@ def _apply_reopen(ctx: Context) -> str:
     return S.IN_PROGRESS if report.assignee_id else S.DISPATCHED
 
 
-def _action(name, label, from_statuses, roles, may, apply) -> Action:
-    return Action(name, label, frozenset(from_statuses), frozenset(roles), may, apply)
+def _action(name, label, from_statuses, roles, may, apply, takes_files=False, needs=None) -> Action:
+    return Action(name, label, frozenset(from_statuses), frozenset(roles), may, apply, takes_files, needs)
+
+
+NO_PENDING_EXTENSION = (
+    lambda report: pending_extension(report) is None,
+    "extension_pending",
+    gettext_lazy("An extension request is already waiting for a decision."),
+)
+PENDING_EXTENSION = (
+    lambda report: pending_extension(report) is not None,
+    "no_pending_extension",
+    gettext_lazy("No extension request is waiting for a decision."),
+)
 
 
 UNIT_DESK = (Role.FOCAL_POINT, Role.LEADER)
@@ -496,6 +529,7 @@ ACTIONS: dict[str, Action] = {
             HANDLING,
             _extension_asker,
             _apply_request_extension,
+            needs=NO_PENDING_EXTENSION,
         ),
         _action(
             "decide_extension",
@@ -504,6 +538,7 @@ ACTIONS: dict[str, Action] = {
             [Role.OPERATOR, *UNIT_DESK],
             _extension_decider,
             _apply_decide_extension,
+            needs=PENDING_EXTENSION,
         ),
         _action(
             "submit_result",
@@ -512,6 +547,7 @@ ACTIONS: dict[str, Action] = {
             HANDLING,
             _lead_unit_staff,
             _apply_submit_result,
+            takes_files=True,
         ),
         _action(
             "approve_result",

@@ -31,13 +31,17 @@ def current_calendar() -> WorkingCalendar:
 
 
 def duration_for(step: str, *, urgency: str, category_id: int | None) -> Duration:
-    """The most specific rule: field and urgency, then field, then urgency, then the default."""
+    """The most specific rule: urgency and field, then urgency, then field, then the default.
+
+    Urgency ranks above field so that a rule an administrator adds for one field never gives
+    an urgent report in that field (fire, accident) the slow clock of ordinary ones.
+    """
     rules = DeadlineRule.objects.filter(step=step).filter(
         Q(urgency=urgency) | Q(urgency=""), Q(category_id=category_id) | Q(category__isnull=True)
     )
     best = None
     for rule in rules:
-        rank = (rule.category_id is not None, rule.urgency != "", -rule.pk)
+        rank = (rule.urgency != "", rule.category_id is not None, -rule.pk)
         if best is None or rank > best[0]:
             best = (rank, rule)
     if best is None:
@@ -85,20 +89,52 @@ def pause_open_steps(report, *, now: datetime, calendar: WorkingCalendar) -> Non
 
 
 def resume_paused_steps(report, *, now: datetime, calendar: WorkingCalendar) -> None:
-    """The reporter answered: each clock runs again with the time it had left."""
+    """The reporter answered: each clock runs again with the time it had left.
+
+    The deadline and the original deadline each keep the working time they had left when the
+    clock stopped (so an extension granted before or during the pause is kept, and the original
+    deadline does not land on a day off). A step that was already late when paused stays late,
+    by as much as it was.
+    """
     for step in report.steps.filter(finished_at__isnull=True, paused_at__isnull=False):
-        left = max(step.remaining_at_pause or timedelta(0), timedelta(0))
-        new_deadline = now + left if step.duration_unit == "hours" else calendar.add(now, left)
-        shift = new_deadline - step.deadline
-        step.deadline = new_deadline
+        step.deadline = _resumed(step, step.deadline, now, calendar)
         # The reporter's delay is nobody's fault: the original deadline moves with the pause.
-        step.original_deadline = step.original_deadline + shift
+        step.original_deadline = _resumed(step, step.original_deadline, now, calendar)
         step.paused_at = None
         step.remaining_at_pause = None
         step.save(update_fields=["deadline", "original_deadline", "paused_at", "remaining_at_pause"])
 
 
+def extend_step(step: Step, deadline: datetime, *, calendar: WorkingCalendar) -> None:
+    """An extension was granted: move the step's deadline (never its original deadline).
+
+    A paused step keeps counting down from the new deadline when it resumes; a step that already
+    finished (the result went in before the decision) is judged again against it.
+    """
+    step.deadline = deadline
+    fields = ["deadline"]
+    if step.finished_at is None and step.paused_at is not None:
+        step.remaining_at_pause = _remaining(step, step.paused_at, calendar)
+        fields.append("remaining_at_pause")
+    if step.finished_at is not None and step.paused_at is None:
+        step.on_time = step.finished_at <= step.deadline
+        fields.append("on_time")
+    step.save(update_fields=fields)
+
+
+def _resumed(step: Step, deadline: datetime, now: datetime, calendar: WorkingCalendar) -> datetime:
+    """Where `deadline` goes when `step`'s clock runs again at `now` after its pause."""
+    left = _left(step.duration_unit, step.paused_at, deadline, calendar)
+    if left < timedelta(0):
+        return now + left  # already late at the pause: still late, by as much
+    return now + left if step.duration_unit == "hours" else calendar.add(now, left)
+
+
 def _remaining(step: Step, now: datetime, calendar: WorkingCalendar) -> timedelta:
-    if step.duration_unit == "hours":
-        return step.deadline - now
-    return calendar.remaining(now, step.deadline)
+    return _left(step.duration_unit, now, step.deadline, calendar)
+
+
+def _left(duration_unit: str, now: datetime, deadline: datetime, calendar: WorkingCalendar) -> timedelta:
+    if duration_unit == "hours":
+        return deadline - now
+    return calendar.remaining(now, deadline)

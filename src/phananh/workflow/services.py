@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from pydantic import ValidationError as PydanticValidationError
 
 from phananh.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from phananh.org.access import can_see, ioc_root
+from phananh.org.access import can_see, ioc_root, is_ioc
 from phananh.org.models import ContactReveal, Unit
 from phananh.reports.files import PreparedFiles, delete_files, prepare_files, store_files
 
@@ -102,8 +102,9 @@ def check_action(*, report, actor, action: str) -> None:
     """Raise the error the actor would get for this action now: 404, 403 or 409."""
     spec = ACTIONS.get(action)
     if spec is None:
+        message = _("Unknown action.")
         raise ValidationFailed(
-            "unknown_action", _("Unknown action."), fields={"action": [", ".join(ACTIONS)]}
+            "unknown_action", message, fields={"action": [message]}, extra={"actions": list(ACTIONS)}
         )
     if not can_see(actor, report):
         raise NotFound("report_not_found", _("No report has this tracking code."))
@@ -116,6 +117,8 @@ def check_action(*, report, actor, action: str) -> None:
             % {"status": report.status_label},
             extra={"status": report.status},
         )
+    if spec.needs is not None and not spec.needs[0](report):
+        raise Conflict(spec.needs[1], str(spec.needs[2]), extra={"status": report.status})
     if not spec.may(actor, report):
         raise Forbidden("forbidden", _("You cannot take this action on this report."))
 
@@ -123,7 +126,12 @@ def check_action(*, report, actor, action: str) -> None:
 def allowed_actions(*, report, actor) -> list[str]:
     allowed = []
     for name, spec in ACTIONS.items():
-        if actor.role in spec.roles and report.status in spec.from_statuses and spec.may(actor, report):
+        if (
+            actor.role in spec.roles
+            and report.status in spec.from_statuses
+            and (spec.needs is None or spec.needs[0](report))
+            and spec.may(actor, report)
+        ):
             allowed.append(name)
     return allowed
 
@@ -132,6 +140,9 @@ def transition(*, report, actor, action: str, data: dict | None = None, photos=(
     """Take `action` on `report` as `actor`; return the main event written."""
     check_action(report=report, actor=actor, action=action)
     payload = _validated(action, data or {})
+    if (photos or documents) and not ACTIONS[action].takes_files:
+        message = _("This action does not take files.")
+        raise ValidationFailed("files_not_accepted", message, fields={"photos": [message]})
     files = prepare_files(photos, documents) if (photos or documents) else PreparedFiles()
     written: list[str] = []
     try:
@@ -149,7 +160,13 @@ def _transition_locked(report, actor, action, payload, files, written) -> list[E
     model = type(report)
     # select_for_update makes a second writer wait on PostgreSQL; on SQLite the IMMEDIATE
     # transaction already serialises writers. Either way the version check below decides.
-    locked = model.objects.select_for_update().select_related("lead_unit", "assignee").get(pk=report.pk)
+    # of=("self",): PostgreSQL cannot lock the nullable side of the outer joins that
+    # select_related adds; only the report's row needs the lock.
+    locked = (
+        model.objects.select_for_update(of=("self",))
+        .select_related("lead_unit", "assignee")
+        .get(pk=report.pk)
+    )
     if locked.version != report.version or locked.status != report.status:
         raise Conflict(
             "concurrent_update",
@@ -179,8 +196,8 @@ def _transition_locked(report, actor, action, payload, files, written) -> list[E
             target,
             pending,
             actor=actor,
-            before=target.status if other else before,
-            after=target.status if other else after,
+            before=target.status if other else (pending.status_before or before),
+            after=target.status if other else (pending.status_after or after),
             unit=actor.unit,
         )
         if pending.with_files:
@@ -224,15 +241,24 @@ def info_provided(*, report, text: str, photos=(), documents=(), actor=None) -> 
     except BaseException:
         delete_files(written)
         raise
-    report.status, report.paused_status = back_to, ""
+    report.status, report.paused_status, report.version = back_to, "", locked.version + 1
     _enqueue_notifications([event])
     return event
 
 
 def contact_reveal(*, report, actor, unit: Unit, reason: str) -> Event:
     """The IOC lets one unit see the reporter's contact for this report; logged on the timeline."""
-    if not actor.role == "operator":
+    if not is_ioc(actor):
         raise Forbidden("forbidden", _("Only the IOC can reveal a reporter's contact details."))
+    if not can_see(actor, report):
+        raise NotFound("report_not_found", _("No report has this tracking code."))
+    if report.is_anonymous:
+        raise Conflict(
+            "anonymous_report", _("This report was sent anonymously: there is no contact to reveal.")
+        )
+    if unit.parent_id is None or not unit.is_active:
+        message = _("Choose a handling unit.")
+        raise ValidationFailed("invalid_unit", message, fields={"unit": [message]})
     if not reason.strip():
         raise ValidationFailed(
             "reason_required", _("Give a reason."), fields={"reason": [_("Give a reason.")]}

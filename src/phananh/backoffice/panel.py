@@ -1,0 +1,186 @@
+"""What the report page shows: facts, photos, contact, steps with deadlines, the timeline, forms.
+
+`panel_context` builds the context of the report panel, the part of the page an htmx request
+gets back after an action.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Q
+from django.http import Http404
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from phananh.org.access import can_see, is_ioc, reporter_contact
+from phananh.org.models import ContactReveal, Unit, User
+from phananh.reports.models import Category, Channel, Report
+from phananh.reports.selectors import report_by_tracking_code
+from phananh.workflow.actions import pending_extension
+from phananh.workflow.models import DispatchRole, EventKind, RejectionReason
+from phananh.workflow.services import allowed_actions
+from phananh.workflow.statuses import Urgency, colour
+
+from .forms import action_forms
+
+
+def visible_report(user, tracking_code: str) -> Report:
+    """The report with this code if this person may see it; 404 otherwise, whether it exists or not."""
+    report = report_by_tracking_code(tracking_code)
+    if report is None or not can_see(user, report):
+        raise Http404
+    return Report.objects.select_related("category", "commune", "lead_unit", "assignee", "merged_into").get(
+        pk=report.pk
+    )
+
+
+def _when(moment) -> str:
+    return formats.date_format(timezone.localtime(moment), "H:i d/m/Y") if moment else ""
+
+
+def person(user: User | None) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.username
+
+
+@dataclass
+class TimelineEntry:
+    event: object
+    actor: str
+    details: list[tuple[str, str]] = field(default_factory=list)
+    attachments: list = field(default_factory=list)
+
+
+def _actor(event) -> str:
+    if event.actor_id:
+        return person(event.actor)
+    if event.actor_label == "reporter":
+        return _("The reporter")
+    if event.actor_label in Channel.values:
+        return str(Channel(event.actor_label).label)
+    return event.actor_label
+
+
+def timeline(report: Report) -> list[TimelineEntry]:
+    """Every event, oldest first, with its facts in words (units and people by name)."""
+    events = list(report.events.select_related("actor", "unit").prefetch_related("attachments"))
+    unit_ids, user_ids = set(), set()
+    for event in events:
+        data = event.data
+        unit_ids.update(data.get(key) for key in ("to_unit", "suggested_unit", "unit"))
+        unit_ids.update(data.get("cooperating_units") or [])
+        user_ids.update(data.get(key) for key in ("assignee", "requested_by"))
+    units = Unit.objects.in_bulk([pk for pk in unit_ids if pk])
+    users = User.objects.in_bulk([pk for pk in user_ids if pk])
+    categories = dict(Category.objects.values_list("code", "name"))
+    reasons = dict(RejectionReason.objects.values_list("code", "name"))
+
+    def unit_name(pk) -> str:
+        return units[pk].name if pk in units else ""
+
+    entries = []
+    for event in events:
+        data, details = event.data, []
+        if event.kind == EventKind.ACCEPTED:
+            details.append((_("Field"), categories.get(data.get("category"), data.get("category", ""))))
+            if data.get("urgency") in Urgency.values:
+                details.append((_("Urgency"), str(Urgency(data["urgency"]).label)))
+        elif event.kind == EventKind.REJECTED:
+            details.append((_("Reason"), reasons.get(data.get("reason"), data.get("reason", ""))))
+        elif event.kind == EventKind.MERGED:
+            details.append((_("Merged into"), data.get("into", "")))
+        elif event.kind == EventKind.DUPLICATE_MERGED:
+            details.append((_("Duplicate"), data.get("duplicate", "")))
+        elif event.kind == EventKind.DISPATCHED:
+            details.append((_("Lead unit"), unit_name(data.get("to_unit"))))
+            if data.get("cooperating_units"):
+                names = ", ".join(unit_name(pk) for pk in data["cooperating_units"])
+                details.append((_("Cooperating units"), names))
+            if data.get("deadline"):
+                details.append((_("Deadline"), _when(_parse(data["deadline"]))))
+        elif event.kind == EventKind.RETURNED:
+            details.append((_("Returned to"), unit_name(data.get("to_unit"))))
+            if data.get("suggested_unit"):
+                details.append((_("Suggested unit"), unit_name(data["suggested_unit"])))
+        elif event.kind == EventKind.ASSIGNED:
+            details.append((_("Handler"), person(users.get(data.get("assignee")))))
+        elif event.kind == EventKind.EXTENSION_REQUESTED and data.get("deadline"):
+            details.append((_("Deadline asked for"), _when(_parse(data["deadline"]))))
+        elif event.kind == EventKind.EXTENSION_DECIDED:
+            details.append((_("Decision"), _("Granted") if data.get("approved") else _("Refused")))
+            if data.get("deadline"):
+                details.append((_("New deadline"), _when(_parse(data["deadline"]))))
+        elif event.kind == EventKind.CONTACT_REVEALED:
+            details.append((_("Unit"), unit_name(data.get("unit"))))
+        attachments = [] if event.kind == EventKind.SUBMITTED else list(event.attachments.all())
+        entries.append(TimelineEntry(event, _actor(event), details, attachments))
+    return entries
+
+
+def _parse(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+@dataclass
+class StepRow:
+    step: object
+    state: str  # running, paused, overdue, on_time, late
+    state_label: str
+
+
+def steps(report: Report) -> list[StepRow]:
+    now = timezone.now()
+    rows = []
+    for step in report.steps.select_related("unit").order_by("started_at", "id"):
+        if step.finished_at is None:
+            if step.paused_at is not None:
+                state, label = "paused", _("Paused: waiting for the reporter")
+            elif step.deadline < now:
+                state, label = "overdue", _("Overdue")
+            else:
+                state, label = "running", _("Running")
+        elif step.on_time:
+            state, label = "on_time", _("Done on time")
+        else:
+            state, label = "late", _("Done late")
+        rows.append(StepRow(step, state, label))
+    return rows
+
+
+def panel_context(
+    user, report: Report, *, failed: str = "", values=None, errors=None, message: str = "", level: str = ""
+) -> dict:
+    """The context of `backoffice/_panel.html`; `failed` names the action whose form had errors."""
+    allowed = allowed_actions(report=report, actor=user)
+    contact = reporter_contact(user, report, via="page")
+    ioc = is_ioc(user)
+    # The reporter's own files; those of later events (the result's photos) sit on the timeline.
+    submitted_files = report.attachments.filter(Q(event__kind=EventKind.SUBMITTED) | Q(event__isnull=True))
+    cooperating = Unit.objects.filter(
+        dispatches_received__report=report,
+        dispatches_received__active=True,
+        dispatches_received__role=DispatchRole.COOPERATING,
+    ).distinct()
+    return {
+        "report": report,
+        "status_colour": colour(report.status),
+        "is_urgent": report.urgency == Urgency.URGENT,
+        "attachments": submitted_files.order_by("id"),
+        "contact": contact,
+        "cooperating_units": cooperating,
+        "timeline": timeline(report),
+        "steps": steps(report),
+        "pending_extension": pending_extension(report),
+        "forms": action_forms(report, user, allowed, failed=failed, values=values, errors=errors),
+        "can_reveal": ioc and report.lead_unit_id is not None and not report.is_anonymous,
+        "reveals": ContactReveal.objects.filter(report=report).select_related("unit", "by") if ioc else [],
+        "reveal_errors": (errors or {}) if failed == "reveal" else {},
+        "reveal_values": values if failed == "reveal" else None,
+        "tile_url": settings.PHANANH_TILE_URL,
+        "panel_message": message,
+        "panel_level": level,
+    }

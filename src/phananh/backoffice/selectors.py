@@ -1,0 +1,193 @@
+"""Reads for the back-office lists: each person's tabs, filters, deadlines and the map.
+
+Every query starts from `org.access.visible_reports`, so a list never shows what its reader
+may not open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from phananh.org.access import PROVINCE_ROLES, visible_reports
+from phananh.org.models import Role, Unit
+from phananh.reports.models import Category, Report
+from phananh.workflow.models import Step, StepKind
+from phananh.workflow.statuses import OPEN_STATUSES, Status, Urgency
+
+# Steps a unit answers for; reception and verification are the IOC's.
+UNIT_STEP_KINDS = (StepKind.HANDLING, StepKind.APPROVAL)
+# At most this many points on the map: beyond that a province needs clustering, not more dots.
+MAP_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class Tab:
+    key: str
+    label: Promise
+
+
+NEW = Tab("new", _("New"))
+OVERDUE = Tab("overdue", _("Overdue"))
+RETURNED = Tab("returned", _("Returned by units"))
+VERIFY = Tab("verify", _("To verify"))
+ALL = Tab("all", _("All"))
+TO_ASSIGN = Tab("to_assign", _("To assign"))
+IN_PROGRESS = Tab("in_progress", _("In progress"))
+WAITING_APPROVAL = Tab("waiting_approval", _("Waiting for approval"))
+MINE = Tab("mine", _("Assigned to me"))
+
+PROVINCE_TABS = (NEW, OVERDUE, RETURNED, VERIFY, ALL)
+DESK_TABS = (TO_ASSIGN, IN_PROGRESS, WAITING_APPROVAL, OVERDUE, ALL)
+HANDLER_TABS = (MINE, OVERDUE, ALL)
+
+
+def tabs_for(user) -> tuple[Tab, ...]:
+    if user.role in PROVINCE_ROLES:
+        return PROVINCE_TABS
+    if user.role == Role.HANDLER:
+        return HANDLER_TABS
+    return DESK_TABS
+
+
+def default_tab(user) -> str:
+    """Where each person lands: the work that waits for them first."""
+    return {
+        Role.OPERATOR: NEW,
+        Role.CALL_AGENT: NEW,
+        Role.STEERING: OVERDUE,
+        Role.ADMIN: ALL,
+        Role.FOCAL_POINT: TO_ASSIGN,
+        Role.LEADER: WAITING_APPROVAL,
+        Role.HANDLER: MINE,
+    }.get(user.role, ALL).key
+
+
+def _open_steps(**conditions) -> QuerySet[Step]:
+    return Step.objects.filter(report=OuterRef("pk"), finished_at__isnull=True, **conditions)
+
+
+def with_deadline(qs: QuerySet[Report], now: datetime) -> QuerySet[Report]:
+    """Each report's nearest open deadline, whether a clock is paused, and whether one has passed."""
+    return qs.annotate(
+        next_deadline=Subquery(_open_steps().order_by("deadline").values("deadline")[:1]),
+        clock_paused=Exists(_open_steps(paused_at__isnull=False)),
+        is_overdue=Exists(_open_steps(paused_at__isnull=True, deadline__lt=now)),
+    )
+
+
+def _urgent_first():
+    return Case(When(urgency=Urgency.URGENT, then=Value(0)), default=Value(1), output_field=IntegerField())
+
+
+def _overdue(user, now: datetime) -> Q:
+    """An open step past its deadline and not paused: any step for the IOC, the unit's own for a unit."""
+    if user.role in PROVINCE_ROLES:
+        return Q(Exists(_open_steps(paused_at__isnull=True, deadline__lt=now)))
+    late = Q(Exists(_open_steps(paused_at__isnull=True, deadline__lt=now, kind__in=UNIT_STEP_KINDS)))
+    ours = Q(lead_unit__path__startswith=user.unit.path)
+    if user.role == Role.HANDLER:
+        ours |= Q(assignee=user)
+    return late & ours
+
+
+def tab_reports(user, tab: str, now: datetime) -> QuerySet[Report]:
+    """The reports of one tab of this person's list, in the order they should be worked on."""
+    qs = with_deadline(
+        visible_reports(user, Report.objects.select_related("category", "lead_unit", "assignee")), now
+    )
+    in_unit = Q(lead_unit__path__startswith=user.unit.path)
+    if tab == NEW.key:
+        return qs.filter(status=Status.SUBMITTED).order_by(_urgent_first(), "created_at", "id")
+    if tab == OVERDUE.key:
+        return qs.filter(_overdue(user, now), status__in=OPEN_STATUSES).order_by("next_deadline", "id")
+    if tab == RETURNED.key:
+        return qs.filter(status=Status.RETURNED).order_by(_urgent_first(), "next_deadline", "id")
+    if tab == VERIFY.key:
+        return qs.filter(status=Status.RESULT_APPROVED).order_by("next_deadline", "id")
+    if tab == TO_ASSIGN.key:
+        return qs.filter(in_unit, status=Status.DISPATCHED).order_by(_urgent_first(), "next_deadline", "id")
+    if tab == IN_PROGRESS.key:
+        return qs.filter(in_unit, status=Status.IN_PROGRESS).order_by(_urgent_first(), "next_deadline", "id")
+    if tab == WAITING_APPROVAL.key:
+        return qs.filter(in_unit, status=Status.RESULT_SUBMITTED).order_by("next_deadline", "id")
+    if tab == MINE.key:
+        return qs.filter(assignee=user, status__in=OPEN_STATUSES).order_by(
+            _urgent_first(), "next_deadline", "id"
+        )
+    return qs.order_by("-created_at", "-id")
+
+
+def filter_units(user) -> QuerySet[Unit]:
+    """Units a person can filter the list by: every handling unit for the IOC, else their subtree."""
+    units = Unit.objects.filter(is_active=True)
+    if user.role in PROVINCE_ROLES:
+        return units.exclude(parent=None)
+    return units.filter(path__startswith=user.unit.path)
+
+
+@dataclass
+class Filters:
+    """The list's filters as read from the querystring; unknown values are ignored."""
+
+    status: str = ""
+    field: str = ""
+    unit: int | None = None
+    urgency: str = ""
+    q: str = ""
+
+    @classmethod
+    def from_query(cls, params) -> Filters:
+        status = params.get("status", "")
+        urgency = params.get("urgency", "")
+        unit = params.get("unit", "")
+        return cls(
+            status=status if status in Status.values else "",
+            field=params.get("field", "")[:60],
+            unit=int(unit) if unit.isdigit() else None,
+            urgency=urgency if urgency in Urgency.values else "",
+            q=" ".join(params.get("q", "").split())[:100],
+        )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.status or self.field or self.unit or self.urgency or self.q)
+
+    def apply(self, qs: QuerySet[Report], user) -> QuerySet[Report]:
+        if self.status:
+            qs = qs.filter(status=self.status)
+        if self.field:
+            qs = qs.filter(category__code=self.field)
+        if self.unit:
+            unit = filter_units(user).filter(pk=self.unit).first()
+            qs = qs.filter(lead_unit__path__startswith=unit.path) if unit else qs.none()
+        if self.urgency:
+            qs = qs.filter(urgency=self.urgency)
+        if self.q:
+            code = "".join(self.q.split()).upper()
+            qs = qs.filter(
+                Q(tracking_code__contains=code)
+                | Q(title__icontains=self.q)
+                | Q(description__icontains=self.q)
+                | Q(address__icontains=self.q)
+            )
+        return qs
+
+
+def filter_categories() -> QuerySet[Category]:
+    return Category.objects.all()
+
+
+def map_points(user) -> list[dict]:
+    """The visible open reports that have a place: code, status, urgency, coordinates. No personal data."""
+    rows = (
+        visible_reports(user)
+        .filter(status__in=OPEN_STATUSES, latitude__isnull=False, longitude__isnull=False)
+        .order_by("-created_at", "-id")
+        .values("tracking_code", "status", "urgency", "latitude", "longitude")[:MAP_LIMIT]
+    )
+    return list(rows)

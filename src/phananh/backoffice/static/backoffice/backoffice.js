@@ -1,0 +1,105 @@
+// Back office: the maps, and htmx answers swapped into the report panel (errors included).
+(function () {
+  "use strict";
+
+  function toast(text) {
+    var box = document.getElementById("toast");
+    if (!box) return;
+    box.textContent = text;
+    box.hidden = false;
+    box.scrollIntoView({ block: "nearest" });
+  }
+
+  function tiles(map, el) {
+    L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: "&copy; OpenStreetMap" }).addTo(map);
+  }
+
+  // The map of open reports on the lists: one coloured dot per report, a link in its popup.
+  function reportsMap(el) {
+    if (el.dataset.ready) return;
+    el.dataset.ready = "1";
+    var map = L.map(el).setView([parseFloat(el.dataset.lat), parseFloat(el.dataset.lon)], 11);
+    tiles(map, el);
+    fetch(el.dataset.url, { credentials: "same-origin", headers: { Accept: "application/geo+json" } })
+      .then(function (r) { return r.ok ? r.json() : { features: [] }; })
+      .then(function (data) {
+        var layer = L.geoJSON(data, {
+          pointToLayer: function (feature, latlng) {
+            var p = feature.properties;
+            return L.circleMarker(latlng, {
+              radius: p.urgency === "urgent" ? 9 : 7, color: "#fff", weight: 2,
+              fillColor: p.colour, fillOpacity: 0.9
+            });
+          },
+          onEachFeature: function (feature, marker) {
+            var p = feature.properties;
+            var link = document.createElement("a");
+            link.href = p.url;
+            link.textContent = p.tracking_code + " — " + p.status_label;
+            marker.bindPopup(link);
+          }
+        }).addTo(map);
+        el.dataset.count = String(data.features.length);
+        if (data.features.length) {
+          map.fitBounds(layer.getBounds(), { maxZoom: 15, padding: [20, 20], animate: false });
+        }
+      });
+    var details = el.closest("details");
+    if (details) details.addEventListener("toggle", function () { map.invalidateSize(); });
+  }
+
+  // The report's place, on the report page.
+  function placeMap(el) {
+    if (el.dataset.ready) return;
+    el.dataset.ready = "1";
+    var here = [parseFloat(el.dataset.lat), parseFloat(el.dataset.lon)];
+    var map = L.map(el, { scrollWheelZoom: false }).setView(here, 16);
+    tiles(map, el);
+    L.circleMarker(here, { radius: 9, color: "#fff", weight: 2, fillColor: "#b91c1c", fillOpacity: 0.9 }).addTo(map);
+  }
+
+  function init(root) {
+    if (!window.L) return;
+    root.querySelectorAll("#reports-map").forEach(reportsMap);
+    root.querySelectorAll("#place-map").forEach(placeMap);
+  }
+
+  if (!window.htmx) {
+    document.addEventListener("DOMContentLoaded", function () { init(document); });
+    return;
+  }
+  htmx.onLoad(init);
+
+  // An error answer that carries the report panel (422 with the messages next to the fields,
+  // 409 with the current status, 403...) replaces the panel like a success does; any other
+  // error answer leaves the page as it is and says so.
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var xhr = e.detail.xhr;
+    if (xhr.status < 400) return;
+    if (xhr.getResponseHeader("X-Report-Panel")) {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+    } else {
+      e.detail.shouldSwap = false;
+      toast(document.body.dataset.errorServer);
+    }
+  });
+  document.addEventListener("htmx:sendError", function () { toast(document.body.dataset.errorNetwork); });
+
+  // After an action, show its outcome: the first field in error, else the message on top.
+  document.addEventListener("htmx:afterSwap", function (e) {
+    var box = document.getElementById("toast");
+    if (box) box.hidden = true;
+    var panel = document.getElementById("report-panel");
+    if (!panel || e.detail.target.id !== "report-panel") return;
+    var invalid = panel.querySelector("[aria-invalid=true]");
+    if (invalid) {
+      invalid.scrollIntoView({ block: "center" });
+      if (invalid.focus) invalid.focus({ preventScroll: true });
+      return;
+    }
+    var message = document.getElementById("panel-message");
+    (message || panel).scrollIntoView({ block: "start" });
+    if (message) message.focus({ preventScroll: true });
+  });
+})();

@@ -1,0 +1,21 @@
+"""The back office for staff, under /can-bo/: lists, the report page and its actions."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+app_name = "backoffice"
+
+urlpatterns = [
+    path("", views.report_list, name="home"),
+    path("dang-nhap/", views.StaffLoginView.as_view(), name="login"),
+    path("dang-xuat/", auth_views.LogoutView.as_view(next_page="backoffice:login"), name="logout"),
+    path("ban-do.json", views.map_json, name="map_json"),
+    path("thong-bao/", views.notification_list, name="notifications"),
+    path("phan-anh/<str:tracking_code>/", views.report_detail, name="report"),
+    path("phan-anh/<str:tracking_code>/thao-tac/<slug:action>/", views.report_action, name="action"),
+    path("phan-anh/<str:tracking_code>/lien-he/", views.contact_reveal, name="reveal"),
+    path("tep/<int:attachment_id>/", views.attachment_file, name="file"),
+    path("tep/<int:attachment_id>/thumb/", views.attachment_thumbnail, name="thumb"),
+]

@@ -1,0 +1,19 @@
+"""The back office's views: lists and map, the report page and its actions, files, the bell."""
+
+from .auth import StaffLoginView
+from .files import attachment_file, attachment_thumbnail
+from .lists import map_json, report_list
+from .notifications import notification_list
+from .report import contact_reveal, report_action, report_detail
+
+__all__ = [
+    "StaffLoginView",
+    "attachment_file",
+    "attachment_thumbnail",
+    "contact_reveal",
+    "map_json",
+    "notification_list",
+    "report_action",
+    "report_detail",
+    "report_list",
+]

@@ -1,0 +1,131 @@
+"""The report page and its actions.
+
+One view serves the whole page or, for an htmx request, only the report panel. Every action
+posts to `report_action`, which reads the form and calls the transition service; what is
+allowed and what happens is decided there, never here. An error re-renders the panel with the
+message next to its field, with the error's status (422, 409, 403...).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from phananh.core.errors import ApplicationError, Conflict
+from phananh.core.text import clean_text
+from phananh.org.access import can_see
+from phananh.workflow import services
+from phananh.workflow.actions import ACTIONS
+
+from ..decorators import is_htmx, staff_required
+from ..forms import FORMS, read_action
+from ..panel import panel_context, visible_report
+
+# The header the page's script looks for before it swaps an error answer into the page.
+PANEL_HEADER = "X-Report-Panel"
+
+
+def _render(request, report, *, status: int = 200, **panel) -> HttpResponse:
+    context = panel_context(request.user, report, **panel)
+    if is_htmx(request):
+        response = render(request, "backoffice/_panel.html", context, status=status)
+        response[PANEL_HEADER] = "1"
+        return response
+    return render(request, "backoffice/report.html", context, status=status)
+
+
+def _after_success(request, report, message: str) -> HttpResponse:
+    """Plain POST: redirect (and the message waits in the session). htmx: the new panel."""
+    if not can_see(request.user, report):
+        # The action took the report out of this person's sight: back to their list.
+        messages.success(request, message)
+        if is_htmx(request):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = reverse("backoffice:home")
+            return response
+        return redirect("backoffice:home")
+    if is_htmx(request):
+        return _render(
+            request, visible_report(request.user, report.tracking_code), message=message, level="ok"
+        )
+    messages.success(request, message)
+    return redirect("backoffice:report", tracking_code=report.tracking_code)
+
+
+def _failed(request, tracking_code: str, exc: ApplicationError, failed: str) -> HttpResponse:
+    # Read again: after a 409 the page must show the status the report has now.
+    report = visible_report(request.user, tracking_code)
+    return _render(
+        request,
+        report,
+        status=exc.status,
+        failed=failed,
+        values=request.POST,
+        errors=exc.fields,
+        message=exc.message,
+        level="error",
+    )
+
+
+@staff_required
+@require_GET
+def report_detail(request, tracking_code: str):
+    """Trang phản ánh: everything about one report, and the forms of what this person may do now."""
+    return _render(request, visible_report(request.user, tracking_code))
+
+
+def _seen_version(report, posted: str) -> None:
+    # The version the person saw when the page was drawn: if someone acted since, the
+    # service's compare-and-swap refuses with a 409 instead of acting on a page out of date.
+    if posted.isdigit():
+        report.version = int(posted)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def report_action(request, tracking_code: str, action: str):
+    if action not in FORMS:
+        raise Http404
+    report = visible_report(request.user, tracking_code)
+    if request.method == "GET":
+        return redirect("backoffice:report", tracking_code=report.tracking_code)
+    try:
+        posted = read_action(
+            action, report=report, actor=request.user, post=request.POST, files=request.FILES
+        )
+        _seen_version(report, request.POST.get("version", ""))
+        services.transition(
+            report=report,
+            actor=request.user,
+            action=action,
+            data=posted.data,
+            photos=posted.photos,
+            documents=posted.documents,
+        )
+    except ApplicationError as exc:
+        return _failed(request, report.tracking_code, exc, action)
+    return _after_success(request, report, _("Done: %(action)s.") % {"action": ACTIONS[action].label})
+
+
+@staff_required
+@require_POST
+def contact_reveal(request, tracking_code: str):
+    """The IOC lets the lead unit see the reporter's contact for this report (logged)."""
+    report = visible_report(request.user, tracking_code)
+    try:
+        if report.lead_unit is None:
+            raise Conflict("not_dispatched", _("Dispatch the report to a unit first."))
+        services.contact_reveal(
+            report=report,
+            actor=request.user,
+            unit=report.lead_unit,
+            reason=clean_text(request.POST.get("reason", "")),
+        )
+    except ApplicationError as exc:
+        return _failed(request, report.tracking_code, exc, "reveal")
+    message = _("The reporter's contact details were revealed to %(unit)s.") % {"unit": report.lead_unit.name}
+    return _after_success(request, report, message)

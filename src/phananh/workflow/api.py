@@ -1,0 +1,627 @@
+"""Staff API: the reports a staff member works on, their whole timeline, and the workflow's actions.
+
+Every endpoint needs a bearer token (POST /api/v1/auth/token). What a caller sees and may do
+is decided by `org.access` and the transition service, never here: this module reads the
+request, calls them, and shapes the answer.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from typing import Literal, get_origin
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
+from django.http import FileResponse
+from django.http.multipartparser import MultiPartParserError
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from ninja.openapi.schema import REF_TEMPLATE
+from ninja.schema import NinjaGenerateJsonSchema
+from pydantic import ValidationError as PydanticValidationError
+
+from phananh.core.errors import ApplicationError, NotFound, PayloadTooLarge, ValidationFailed
+from phananh.core.schemas import ErrorOut
+from phananh.org.access import reporter_contact
+from phananh.org.api import UnitRef, display_name
+from phananh.org.auth import staff_token
+from phananh.org.models import Unit
+from phananh.org.selectors import active_units
+from phananh.reports.api import CategoryRef
+from phananh.reports.files import read_uploads
+from phananh.reports.models import Report
+
+from .actions import ACTIONS
+from .schemas import ACTION_SCHEMAS, action_adapter
+from .selectors import (
+    active_dispatches,
+    active_rejection_reasons,
+    pending_extension_request,
+    report_for_staff,
+    report_steps,
+    staff_attachment,
+    staff_report,
+    staff_reports,
+    staff_timeline,
+)
+from .services import allowed_actions, check_action, contact_reveal, transition
+from .statuses import Status, Urgency, colour
+
+logger = logging.getLogger(__name__)
+
+router = Router(tags=["staff"], auth=staff_token)
+
+# Fields that take several values: repeated form fields, or one comma-separated field.
+LIST_FIELDS = frozenset(
+    name
+    for schema in ACTION_SCHEMAS.values()
+    for name, info in schema.model_fields.items()
+    if get_origin(info.annotation) is list
+)
+EXCERPT_CHARS = 200
+
+
+# --- answers ---------------------------------------------------------------------------------
+
+
+class PersonRef(Schema):
+    id: int
+    name: str
+
+
+class ReportItemOut(Schema):
+    tracking_code: str
+    title: str
+    excerpt: str = Field(..., description=f"The description, at most {EXCERPT_CHARS} characters.")
+    status: str
+    status_label: str
+    status_colour: str
+    urgency: str
+    urgent_suspected: bool = Field(..., description="Words of an emergency were found at intake.")
+    category: CategoryRef | None
+    lead_unit: UnitRef | None
+    assignee: PersonRef | None
+    created_at: datetime
+    deadline: datetime | None = Field(..., description="The earliest deadline of an open step.")
+    overdue: bool = Field(..., description="A running (not paused) step is past its deadline.")
+    channel: str
+    latitude: float | None
+    longitude: float | None
+
+
+class ReportPageOut(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[ReportItemOut]
+
+
+class AttachmentOut(Schema):
+    id: int
+    kind: str
+    content_type: str
+    size: int
+    url: str = Field(..., description="Staff-only download; send the bearer token.")
+    thumbnail_url: str | None
+
+
+class TimelineEventOut(Schema):
+    id: int
+    kind: str
+    label: str
+    at: datetime
+    actor: PersonRef | None
+    actor_label: str = Field(
+        ..., description="Who acted when it was not a staff account: reporter, a channel."
+    )
+    unit: UnitRef | None
+    note: str
+    status_before: str
+    status_after: str
+    is_public: bool
+    data: dict
+    attachments: list[AttachmentOut]
+
+
+class StepOut(Schema):
+    kind: str
+    label: str
+    unit: UnitRef | None
+    started_at: datetime
+    deadline: datetime
+    original_deadline: datetime
+    extended: bool
+    paused: bool
+    finished_at: datetime | None
+    on_time: bool | None
+    outcome: str
+
+
+class ExtensionOut(Schema):
+    requested_deadline: datetime
+    reason: str
+    requested_by: PersonRef
+    requested_at: datetime
+
+
+class DispatchOut(Schema):
+    from_unit: UnitRef
+    to_unit: UnitRef
+    role: str = Field(..., description="`lead` or `cooperating`.")
+    at: datetime
+
+
+class ActionRef(Schema):
+    name: str
+    label: str
+
+
+class ReasonOut(Schema):
+    code: str
+    name: str
+
+
+class ReporterOut(Schema):
+    name: str
+    phone: str
+    email: str
+
+
+class ReportDetailOut(ReportItemOut):
+    description: str
+    address: str
+    commune: UnitRef | None
+    kind: str
+    wants_public: bool
+    is_public: bool | None = Field(..., description="The IOC's decision at publication; null until taken.")
+    merged_into: str | None = Field(..., description="Tracking code of the original report.")
+    timeline: list[TimelineEventOut]
+    steps: list[StepOut]
+    pending_extension: ExtensionOut | None
+    dispatches: list[DispatchOut] = Field(..., description="The active dispatches: who holds the report.")
+    allowed_actions: list[ActionRef] = Field(..., description="What the caller may do now.")
+    rejection_reasons: list[ReasonOut] = Field(..., description="Filled when the caller may reject.")
+    reporter: ReporterOut | None = Field(
+        ...,
+        description="The reporter's contact, when the caller may see it (each read is logged); "
+        "null for an anonymous report.",
+    )
+
+
+class ReportFilters(Schema):
+    status: list[str] = Field(
+        default_factory=list, description="Repeat it, or separate statuses with commas."
+    )
+    unit: int | None = Field(None, description="Unit id: reports led by this unit or one of its units.")
+    field: str | None = Field(None, description="Field code.")
+    urgency: Urgency | None = None
+    overdue: bool | None = Field(
+        None, description="true: a running step is past its deadline; false: none is."
+    )
+    q: str | None = Field(
+        None, max_length=200, description="Text in the description, title, address or code."
+    )
+    page: int = Field(1, ge=1, description="1 is the first page.")
+    page_size: int = Field(20, ge=1, le=100)
+
+
+class ConflictOut(ErrorOut):
+    status: str = Field(..., description="The report's current status.")
+
+
+class RevealIn(Schema):
+    unit: int = Field(..., description="Id of the unit that may see the reporter's contact.")
+    reason: str = Field(..., min_length=1, max_length=2000)
+
+
+def _person(user) -> dict | None:
+    return {"id": user.pk, "name": display_name(user)} if user else None
+
+
+def _unit(unit) -> dict | None:
+    return {"id": unit.pk, "name": unit.name} if unit else None
+
+
+def _coordinate(value) -> float | None:
+    return float(value) if value is not None else None
+
+
+def _excerpt(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) <= EXCERPT_CHARS:
+        return text
+    return text[: EXCERPT_CHARS - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _item(report: Report, *, deadline, overdue: bool) -> dict:
+    return {
+        "tracking_code": report.tracking_code,
+        "title": report.title,
+        "excerpt": _excerpt(report.description),
+        "status": report.status,
+        "status_label": report.status_label,
+        "status_colour": colour(report.status),
+        "urgency": report.urgency,
+        "urgent_suspected": report.urgent_suspected,
+        "category": report.category,
+        "lead_unit": _unit(report.lead_unit),
+        "assignee": _person(report.assignee),
+        "created_at": report.created_at,
+        "deadline": deadline,
+        "overdue": overdue,
+        "channel": report.channel,
+        "latitude": _coordinate(report.latitude),
+        "longitude": _coordinate(report.longitude),
+    }
+
+
+def _attachment(request, attachment) -> dict:
+    url = request.build_absolute_uri(reverse("api-v1:staff_attachment", args=[attachment.pk]))
+    return {
+        "id": attachment.pk,
+        "kind": attachment.kind,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "url": url,
+        "thumbnail_url": f"{url}?variant=thumbnail" if attachment.thumbnail else None,
+    }
+
+
+def _event(request, event) -> dict:
+    return {
+        "id": event.pk,
+        "kind": event.kind,
+        "label": event.get_kind_display(),
+        "at": event.created_at,
+        "actor": _person(event.actor),
+        "actor_label": event.actor_label,
+        "unit": _unit(event.unit),
+        "note": event.note,
+        "status_before": event.status_before,
+        "status_after": event.status_after,
+        "is_public": event.is_public,
+        "data": event.data,
+        "attachments": [_attachment(request, a) for a in event.attachments.all()],
+    }
+
+
+def _step(step) -> dict:
+    return {
+        "kind": step.kind,
+        "label": step.get_kind_display(),
+        "unit": _unit(step.unit),
+        "started_at": step.started_at,
+        "deadline": step.deadline,
+        "original_deadline": step.original_deadline,
+        "extended": step.extended,
+        "paused": step.paused_at is not None,
+        "finished_at": step.finished_at,
+        "on_time": step.on_time,
+        "outcome": step.outcome,
+    }
+
+
+def _detail(request, report: Report) -> dict:
+    """The detail answer, shared by GET and by every action (which answers the new state)."""
+    user, now = request.auth, timezone.now()
+    steps = list(report_steps(report))
+    running = [s for s in steps if s.finished_at is None]
+    allowed = allowed_actions(report=report, actor=user)
+    extension = pending_extension_request(report)
+    return {
+        **_item(
+            report,
+            deadline=min((s.deadline for s in running), default=None),
+            overdue=any(s.paused_at is None and s.deadline < now for s in running),
+        ),
+        "description": report.description,
+        "address": report.address,
+        "commune": _unit(report.commune),
+        "kind": report.kind,
+        "wants_public": report.wants_public,
+        "is_public": report.is_public,
+        "merged_into": report.merged_into.tracking_code if report.merged_into else None,
+        "timeline": [_event(request, e) for e in staff_timeline(report)],
+        "steps": [_step(s) for s in steps],
+        "pending_extension": extension
+        and {
+            "requested_deadline": extension.requested_deadline,
+            "reason": extension.reason,
+            "requested_by": _person(extension.requested_by),
+            "requested_at": extension.created_at,
+        },
+        "dispatches": [
+            {"from_unit": d.from_unit, "to_unit": d.to_unit, "role": d.role, "at": d.created_at}
+            for d in active_dispatches(report)
+        ],
+        "allowed_actions": [{"name": name, "label": str(ACTIONS[name].label)} for name in allowed],
+        "rejection_reasons": list(active_rejection_reasons()) if "reject" in allowed else [],
+        "reporter": reporter_contact(user, report, via="api"),
+    }
+
+
+def _report_or_404(user, tracking_code: str) -> Report:
+    report = staff_report(user=user, tracking_code=tracking_code)
+    if report is None:
+        raise NotFound("report_not_found", _("No report has this tracking code."))
+    return report
+
+
+def _fresh_detail(request, report: Report) -> dict:
+    # Read again after a write: the action changed the status, units and timeline.
+    return _detail(request, report_for_staff(Report.objects.filter(pk=report.pk)))
+
+
+# --- reading an action -----------------------------------------------------------------------
+
+
+def _read_form(request) -> tuple[dict, list, list]:
+    raw: dict = {}
+    try:
+        for key in request.POST:
+            # An empty form field means "not given", as an HTML form sends every input.
+            values = [v for v in request.POST.getlist(key) if v.strip()]
+            if key in LIST_FIELDS:
+                raw[key] = [part.strip() for v in values for part in v.split(",") if part.strip()]
+            elif values:
+                raw[key] = values[-1]
+        return raw, request.FILES.getlist("photos"), request.FILES.getlist("documents")
+    except TooManyFilesSent as exc:
+        raise ValidationFailed(
+            "too_many_photos",
+            _("At most %(n)d photos.") % {"n": settings.PHANANH_MAX_PHOTOS},
+            fields={"photos": [_("Too many files.")]},
+        ) from exc
+    except RequestDataTooBig as exc:
+        raise PayloadTooLarge("request_too_large", _("The request is too large.")) from exc
+    except MultiPartParserError as exc:
+        raise ApplicationError("malformed_request", _("The form data could not be read.")) from exc
+
+
+def _read_action_request(request) -> tuple[dict, list, list]:
+    """The action's fields and files, from JSON or from a form (multipart or urlencoded)."""
+    if request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        return _read_form(request)
+    try:
+        raw = json.loads(request.body or b"null")
+    except RequestDataTooBig as exc:
+        raise PayloadTooLarge("request_too_large", _("The request is too large.")) from exc
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise ApplicationError("malformed_json", _("The body is not valid JSON.")) from exc
+    if not isinstance(raw, dict):
+        raise ApplicationError("malformed_json", _("The body must be a JSON object."))
+    return raw, [], []
+
+
+def _action_payload(raw: dict):
+    """Validate with the actions' discriminated union; form strings are coerced by pydantic."""
+    try:
+        return action_adapter.validate_python(raw)
+    except PydanticValidationError as exc:
+        fields: dict[str, list[str]] = {}
+        for error in exc.errors():
+            loc = [str(part) for part in error["loc"]]
+            # The union puts the action's name first: {"dispatch", "unit"} is the field `unit`.
+            if loc and loc[0] == raw.get("action"):
+                loc = loc[1:]
+            fields.setdefault(".".join(loc) or "action", []).append(error["msg"])
+        raise ValidationFailed(
+            "invalid_input", _("Some information is missing or not valid."), fields=fields
+        ) from exc
+
+
+def _action_openapi() -> tuple[dict, dict]:
+    """The request body of the actions endpoint, and the schemas it refers to.
+
+    The endpoint reads its body itself (JSON or multipart), so Ninja cannot document it from a
+    parameter; the union is published as the `ActionIn` component, one schema per action.
+    """
+    union = action_adapter.json_schema(ref_template=REF_TEMPLATE, schema_generator=NinjaGenerateJsonSchema)
+    components = union.pop("$defs", {})
+    components["ActionIn"] = {"title": "ActionIn", **union}
+    form_fields: dict = {"action": {"type": "string", "enum": list(ACTION_SCHEMAS)}}
+    for name in (schema.__name__ for schema in ACTION_SCHEMAS.values()):
+        for field, spec in components[name]["properties"].items():
+            form_fields.setdefault(field, spec)
+    files = {"type": "array", "items": {"type": "string", "format": "binary"}}
+    form = {
+        "type": "object",
+        "required": ["action"],
+        "description": "The same fields as JSON, as form fields; files only with `submit_result`.",
+        "properties": {
+            **form_fields,
+            "photos": {**files, "description": "JPEG, PNG, WebP or HEIC; metadata is removed."},
+            "documents": {**files, "description": "PDF files."},
+        },
+    }
+    body = {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"$ref": REF_TEMPLATE.format(model="ActionIn")}},
+            "multipart/form-data": {"schema": form},
+        },
+    }
+    return {"requestBody": body}, components
+
+
+ACTION_OPENAPI, OPENAPI_SCHEMAS = _action_openapi()
+
+
+# --- endpoints -------------------------------------------------------------------------------
+
+
+def _statuses(values: list[str]) -> list[str]:
+    statuses = [part.strip() for value in values for part in value.split(",") if part.strip()]
+    unknown = sorted(set(statuses) - set(Status.values))
+    if unknown:
+        raise ValidationFailed(
+            "invalid_input",
+            _("Some information is missing or not valid."),
+            fields={"status": [_("Unknown status: %(values)s.") % {"values": ", ".join(unknown)}]},
+        )
+    return statuses
+
+
+@router.get(
+    "/reports",
+    response={200: ReportPageOut, 401: ErrorOut, 422: ErrorOut},
+    summary="Reports the caller may see",
+)
+def list_reports(request, filters: Query[ReportFilters]):
+    """Danh sách phản ánh: newest first, within the caller's scope (unit subtree and fields).
+
+    No personal data of reporters is listed.
+    """
+    scope_unit = None
+    if filters.unit is not None:
+        scope_unit = Unit.objects.filter(pk=filters.unit).first()
+        if scope_unit is None:
+            message = _("There is no such unit.")
+            raise ValidationFailed("unknown_unit", message, fields={"unit": [message]})
+    reports = staff_reports(
+        user=request.auth,
+        now=timezone.now(),
+        statuses=_statuses(filters.status),
+        unit=scope_unit,
+        category=filters.field,
+        urgency=filters.urgency,
+        overdue=filters.overdue,
+        text=(filters.q or "").strip(),
+    )
+    page, page_size = filters.page, filters.page_size
+    start = (page - 1) * page_size
+    return {
+        "count": reports.count(),
+        "page": page,
+        "page_size": page_size,
+        "results": [
+            _item(r, deadline=r.deadline, overdue=r.overdue) for r in reports[start : start + page_size]
+        ],
+    }
+
+
+@router.get(
+    "/reports/{tracking_code}",
+    response={200: ReportDetailOut, 401: ErrorOut, 404: ErrorOut},
+    summary="A report with its whole timeline",
+)
+def report_detail(request, tracking_code: str):
+    """Chi tiết phản ánh: every event, step and active dispatch, and what the caller may do now.
+
+    `reporter` is filled only for the IOC, or for a unit the IOC revealed it to; each answer
+    that contains it is logged as a read of personal data. 404 outside the caller's scope.
+    """
+    return _detail(request, _report_or_404(request.auth, tracking_code))
+
+
+@router.post(
+    "/reports/{tracking_code}/actions",
+    response={
+        200: ReportDetailOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ConflictOut,
+        413: ErrorOut,
+        422: ErrorOut,
+    },
+    summary="Take a workflow action",
+    openapi_extra=ACTION_OPENAPI,
+)
+def take_action(request, tracking_code: str):
+    """Xử lý: `{"action": NAME, ...}` with the fields of that action (see `ActionIn`).
+
+    Send JSON, or multipart/form-data with the same fields and files in `photos` and
+    `documents` (only for `submit_result`). Answers the report as GET does, in its new state.
+    404 outside the caller's scope; 403 when the caller's role or relation to the report does
+    not allow the action; 409 when the report's status does not (the body has `status`);
+    422 for a missing or invalid field, or an unknown action.
+    """
+    user = request.auth
+    report = _report_or_404(user, tracking_code)
+    raw, photo_files, document_files = _read_action_request(request)
+    name = raw.get("action") if isinstance(raw.get("action"), str) else ""
+    # Who may act, and when, is answered before what was sent: a 403 or 409 says more.
+    check_action(report=report, actor=user, action=name)
+    payload = _action_payload(raw)
+    if (photo_files or document_files) and not ACTIONS[name].takes_files:
+        message = _("This action does not take files.")
+        raise ValidationFailed("files_not_accepted", message, fields={"photos": [message]})
+    photos = read_uploads(photo_files, field="photos", limit_bytes=settings.PHANANH_MAX_PHOTO_BYTES)
+    documents = read_uploads(
+        document_files, field="documents", limit_bytes=settings.PHANANH_MAX_DOCUMENT_BYTES
+    )
+    transition(
+        report=report,
+        actor=user,
+        action=name,
+        data=payload.model_dump(exclude={"action"}),
+        photos=photos,
+        documents=documents,
+    )
+    return _fresh_detail(request, report)
+
+
+@router.post(
+    "/reports/{tracking_code}/reveal",
+    response={200: ReportDetailOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Reveal the reporter's contact to a unit",
+)
+def reveal_contact(request, tracking_code: str, payload: RevealIn):
+    """Cho đơn vị xem thông tin người phản ánh: IOC operators only, with a reason; logged.
+
+    Staff of the unit and of its own units then see `reporter` on this report.
+    """
+    user = request.auth
+    report = _report_or_404(user, tracking_code)
+    unit = active_units().filter(pk=payload.unit).first()
+    if unit is None:
+        message = _("There is no such active unit.")
+        raise ValidationFailed("unknown_unit", message, fields={"unit": [message]})
+    contact_reveal(report=report, actor=user, unit=unit, reason=payload.reason)
+    return _fresh_detail(request, report)
+
+
+@router.get(
+    "/attachments/{attachment_id}",
+    url_name="staff_attachment",
+    response={200: None, 401: ErrorOut, 404: ErrorOut},
+    summary="Download a photo or document of a report",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The file (photos are stored without their metadata).",
+                "content": {
+                    "image/*": {"schema": {"type": "string", "format": "binary"}},
+                    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                },
+            }
+        }
+    },
+)
+def download_attachment(request, attachment_id: int, variant: Literal["original", "thumbnail"] = "original"):
+    """Tệp đính kèm: the original file, or `variant=thumbnail` for a photo; 404 outside the scope."""
+    attachment = staff_attachment(user=request.auth, attachment_id=attachment_id)
+    stored = attachment and (attachment.thumbnail if variant == "thumbnail" else attachment.file)
+    if not stored:
+        raise NotFound("attachment_not_found", _("There is no such file."))
+    try:
+        handle = stored.open("rb")
+    except FileNotFoundError as exc:
+        logger.error("attachment %s: file %s is missing from storage", attachment.pk, stored.name)
+        raise NotFound("attachment_not_found", _("There is no such file.")) from exc
+    content_type = "image/jpeg" if variant == "thumbnail" else attachment.content_type
+    extension = stored.name.rsplit(".", 1)[-1]
+    response = FileResponse(
+        handle,
+        content_type=content_type,
+        filename=f"{attachment.report.tracking_code}-{attachment.pk}.{extension}",
+    )
+    # Personal photos: a browser may keep them, a shared cache may not.
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
