@@ -123,6 +123,11 @@ class Report(models.Model):
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The reporter was not satisfied with the result: the IOC has to decide on reopening it.
+    review_requested_at = models.DateTimeField(_("review requested at"), null=True, blank=True)
+    # Title, description, address and code folded (lower case, no diacritics) for search:
+    # "duong ngap" finds "Đường ngập" on SQLite and PostgreSQL alike.
+    search_text = models.TextField(editable=False, default="")
     # Bumped by every transition: the compare-and-swap guard against concurrent updates.
     version = models.PositiveIntegerField(default=0)
 
@@ -212,3 +217,29 @@ class Follower(models.Model):
 
     def __str__(self):
         return f"{self.report_id} ← {self.via_report_id or 'email'}"
+
+
+class RatingValue(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    ACCEPTABLE = "acceptable", _("Acceptable")
+    UNSATISFIED = "unsatisfied", _("Unsatisfied")
+
+
+class Rating(models.Model):
+    """Đánh giá: the reporter's rating of the result, once for each time the report was closed."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="ratings")
+    # 1 for the first closure, 2 after a reopening and a second closure...
+    closure = models.PositiveSmallIntegerField()
+    value = models.CharField(_("rating"), max_length=20, choices=RatingValue.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["report", "closure"], name="one_rating_per_closure")]
+
+    def __str__(self):
+        return f"{self.report_id}#{self.closure}: {self.value}"

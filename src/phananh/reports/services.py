@@ -23,6 +23,7 @@ from .codes import hash_secret, new_secret, new_tracking_code
 from .files import PreparedFiles, Upload, delete_files, prepare_files, store_files
 from .intake import Submission
 from .models import IdempotencyRecord, Report
+from .search import search_document
 
 logger = logging.getLogger(__name__)
 
@@ -122,8 +123,15 @@ def report_submit(
 
 def _create(submission, files: PreparedFiles, actor, location_source, written) -> Submitted:
     secret = new_secret()
+    tracking_code = _unique_tracking_code()
     report = Report.objects.create(
-        tracking_code=_unique_tracking_code(),
+        tracking_code=tracking_code,
+        search_text=search_document(
+            tracking_code=tracking_code,
+            title=submission.title,
+            description=submission.description,
+            address=submission.address,
+        ),
         secret_hash=hash_secret(secret),
         consent_at=timezone.now(),
         created_by=actor,
