@@ -41,7 +41,9 @@ static: install
 # Serves http://127.0.0.1:$(PORT) with the task worker beside it, on SQLite.
 run: install messages static demo
 	@echo "PhanAnh: http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
-	@trap 'kill 0' EXIT INT TERM; \
+	@# Without a mail server named in EMAIL_HOST, mail is printed in this terminal.
+	@export EMAIL_BACKEND=$${EMAIL_BACKEND:-django.core.mail.backends.console.EmailBackend}; \
+	trap 'kill 0' EXIT INT TERM; \
 	$(MANAGE) db_worker --no-startup-delay & \
 	$(MANAGE) runserver --insecure 127.0.0.1:$(PORT)
 

@@ -201,3 +201,13 @@ PHANANH_URGENT_WORDS = envlist(
     "PHANANH_URGENT_WORDS",
     "cháy,hỏa hoạn,hoả hoạn,nổ,tai nạn,đâm xe,trộm,cướp,đánh nhau,ẩu đả,gây rối,đuối nước,sập,điện giật",
 )
+
+# Mail: Django's own names, from the environment (EMAIL_HOST, EMAIL_PORT, ...).
+EMAIL_BACKEND = os.getenv("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.getenv("EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.getenv("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.getenv("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "false")
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "PhanAnh <no-reply@phananh.local>")

@@ -1,13 +1,14 @@
-from django.urls import path
+"""The citizens' pages. Each part keeps its own routes; all are in the "portal" namespace."""
 
-from . import views
+from django.urls import include, path
+
+from . import public_urls, tracking_urls, views
 
 app_name = "portal"
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("gui-phan-anh/", views.submit, name="submit"),
     path("gui-phan-anh/da-gui/<str:tracking_code>/", views.submitted, name="submitted"),
-    path("tra-cuu/", views.lookup, name="lookup"),
-    path("tra-cuu/<str:tracking_code>/", views.track, name="track"),
+    path("", include(tracking_urls)),
+    path("", include(public_urls)),
 ]

@@ -1,15 +1,13 @@
-"""Public pages: submit a report, find it again by its tracking code."""
+"""Intake pages: the citizen sends a report and gets its tracking code."""
 
 from __future__ import annotations
 
 import uuid
 
 from django.conf import settings
-from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from phananh.core.errors import ApplicationError, Conflict
@@ -19,14 +17,8 @@ from phananh.reports.intake import validate_submission
 from phananh.reports.models import Channel, ReportKind
 from phananh.reports.selectors import active_categories, report_by_tracking_code
 from phananh.reports.services import Idempotency, report_submit
-from phananh.workflow.selectors import public_timeline
-from phananh.workflow.statuses import colour
 
 _SESSION_SECRETS = "submitted_secrets"
-
-
-def home(request):
-    return render(request, "portal/home.html", {"hotline": settings.PHANANH_HOTLINE})
 
 
 def _form_context(values: dict, errors: dict, message: str = "") -> dict:
@@ -121,33 +113,5 @@ def submitted(request, tracking_code: str):
             "track_url": track_url,
             "private_url": f"{track_url}?secret={secret}",
             "hotline": settings.PHANANH_HOTLINE,
-        },
-    )
-
-
-def lookup(request):
-    code = (request.GET.get("ma") or "").strip()
-    if not code:
-        return redirect("portal:home")
-    report = report_by_tracking_code(code)
-    if report is None:
-        messages.error(request, _("No report has the tracking code “%(code)s”.") % {"code": code[:40]})
-        return redirect("portal:home")
-    return redirect("portal:track", tracking_code=report.tracking_code)
-
-
-def track(request, tracking_code: str):
-    """Tra cứu: status and public timeline. No personal data is shown here."""
-    report = report_by_tracking_code(tracking_code)
-    if report is None:
-        raise Http404
-    return render(
-        request,
-        "portal/track.html",
-        {
-            "report": report,
-            "status_colour": colour(report.status),
-            "timeline": public_timeline(report),
-            "photo_count": report.attachments.filter(kind="photo").count(),
         },
     )
