@@ -12,6 +12,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from phananh.core.errors import ApplicationError
 from phananh.org.api import router as auth_router
+from phananh.portal.api import router as public_router
 from phananh.reports.api import router as reports_router
 from phananh.workflow.api import OPENAPI_SCHEMAS as WORKFLOW_SCHEMAS
 from phananh.workflow.api import router as staff_router
@@ -48,6 +49,7 @@ api = PhanAnhAPI(
 api.add_router("/", reports_router)
 api.add_router("/auth", auth_router)
 api.add_router("/staff", staff_router)
+api.add_router("/", public_router)
 api.extra_schemas.update(WORKFLOW_SCHEMAS)
 
 

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "phananh.portal",
     "phananh.notify",
     "phananh.backoffice",
+    "phananh.stats",
 ]
 
 MIDDLEWARE = [
@@ -134,10 +135,11 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
-# Leaflet and htmx come from the npm registry at install time (`npm ci`), never from a CDN.
+# Leaflet, htmx and Chart.js come from the npm registry at install time (`npm ci`), never from a CDN.
 STATICFILES_DIRS = [
     ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+    ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
 ]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.getenv("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
@@ -166,6 +168,9 @@ PHANANH_STORED_PHOTO_MAX_SIDE = envint("PHANANH_STORED_PHOTO_MAX_SIDE", 4096)
 PHANANH_THUMBNAIL_SIDE = envint("PHANANH_THUMBNAIL_SIDE", 400)
 PHANANH_MAX_DESCRIPTION_CHARS = envint("PHANANH_MAX_DESCRIPTION_CHARS", 5000)
 PHANANH_IDEMPOTENCY_TTL_HOURS = envint("PHANANH_IDEMPOTENCY_TTL_HOURS", 48)
+# Open reports of the same field closer than this to a new report's place are shown to the
+# reporter as possible duplicates, before sending.
+PHANANH_NEARBY_RADIUS_M = envint("PHANANH_NEARBY_RADIUS_M", 250)
 # Django's own cap on the number of uploaded files: above ours so that our clearer error wins.
 DATA_UPLOAD_MAX_NUMBER_FILES = 100
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

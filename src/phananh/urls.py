@@ -15,5 +15,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("quan-tri/", admin.site.urls),
     path("can-bo/", include("phananh.backoffice.urls")),
+    # The installable app's manifest and service worker must be served from the root.
+    path("", include("phananh.portal.pwa")),
     path("", include("phananh.portal.urls")),
 ]

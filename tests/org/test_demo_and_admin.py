@@ -24,7 +24,11 @@ def test_demo_data_has_lang_son_and_one_account_for_every_role(capsys):
     for user in User.objects.all():
         assert authenticate(username=user.username, password=DEMO_PASSWORD) == user
         assert user.unit is not None
-    assert Report.objects.count() == 3
+    assert Report.objects.count() == 5
+    # Two went through the whole workflow: the public pages have results to show.
+    published = Report.objects.filter(is_public=True, status="closed")
+    assert published.count() == 2
+    assert all(r.ratings.count() == 1 for r in published)
 
 
 def test_demo_data_can_be_loaded_twice_without_duplicates(capsys):

@@ -40,13 +40,18 @@ TO_ASSIGN = Tab("to_assign", _("To assign"))
 IN_PROGRESS = Tab("in_progress", _("In progress"))
 WAITING_APPROVAL = Tab("waiting_approval", _("Waiting for approval"))
 MINE = Tab("mine", _("Assigned to me"))
+# Closed reports whose reporter was not satisfied: the IOC reopens them or keeps them closed.
+UNSATISFIED = Tab("unsatisfied", _("Unsatisfied ratings"))
 
 PROVINCE_TABS = (NEW, OVERDUE, RETURNED, VERIFY, ALL)
+OPERATOR_TABS = (NEW, OVERDUE, RETURNED, VERIFY, UNSATISFIED, ALL)
 DESK_TABS = (TO_ASSIGN, IN_PROGRESS, WAITING_APPROVAL, OVERDUE, ALL)
 HANDLER_TABS = (MINE, OVERDUE, ALL)
 
 
 def tabs_for(user) -> tuple[Tab, ...]:
+    if user.role == Role.OPERATOR:
+        return OPERATOR_TABS
     if user.role in PROVINCE_ROLES:
         return PROVINCE_TABS
     if user.role == Role.HANDLER:
@@ -109,6 +114,10 @@ def tab_reports(user, tab: str, now: datetime) -> QuerySet[Report]:
         return qs.filter(status=Status.RETURNED).order_by(_urgent_first(), "next_deadline", "id")
     if tab == VERIFY.key:
         return qs.filter(status=Status.RESULT_APPROVED).order_by("next_deadline", "id")
+    if tab == UNSATISFIED.key:
+        return qs.filter(status=Status.CLOSED, review_requested_at__isnull=False).order_by(
+            "review_requested_at", "id"
+        )
     if tab == TO_ASSIGN.key:
         return qs.filter(in_unit, status=Status.DISPATCHED).order_by(_urgent_first(), "next_deadline", "id")
     if tab == IN_PROGRESS.key:

@@ -13,7 +13,9 @@ from phananh.org.models import Role, Unit, UnitKind, User
 from phananh.org.services import unit_save
 from phananh.reports.intake import validate_submission
 from phananh.reports.models import Channel, Report
+from phananh.reports.ratings import rate
 from phananh.reports.services import report_submit
+from phananh.workflow.services import transition
 
 DEMO_PASSWORD = "PhanAnh@2026"  # noqa: S105 - printed in the README, for the demo only
 PROVINCE_CODE = 20
@@ -84,6 +86,55 @@ REPORTS = [
 ]
 
 
+# Reports taken through the whole workflow, so that the public pages have results to show.
+HANDLED = [
+    (
+        {
+            "description": "Cống thoát nước đường Trần Đăng Ninh bị tắc, nước tràn lên mặt đường khi mưa.",
+            "category": "ha-tang-do-thi",
+            "latitude": "21.850300",
+            "longitude": "106.762900",
+            "address": "Đường Trần Đăng Ninh, phường Lương Văn Tri",
+            "reporter_name": "Hoàng Văn Hải",
+            "reporter_phone": "0987654321",
+        },
+        "Đã nạo vét toàn bộ tuyến cống, nước thoát bình thường.",
+    ),
+    (
+        {
+            "description": "Cây xanh gãy cành lớn trước cổng trường tiểu học, nguy hiểm cho học sinh.",
+            "category": "moi-truong",
+            "latitude": "21.844100",
+            "longitude": "106.759800",
+            "address": "Đường Bà Triệu, phường Đông Kinh",
+            "reporter_email": "phuhuynh@example.vn",
+        },
+        "Đã cắt tỉa cây và dọn cành gãy trong ngày.",
+    ),
+]
+
+
+def _handle_to_the_end(report, result: str) -> None:
+    """Accept, dispatch, assign, report, approve, verify, publish and close, as the demo staff."""
+    staff = {u.username: u for u in User.objects.all()}
+    steps = [
+        (
+            "dieuphoi",
+            "accept",
+            {"category": report.category.code, "lead_unit": Unit.objects.get(code="so-xay-dung").pk},
+        ),
+        ("daumoi.xaydung", "assign", {"handler": staff["xuly.xaydung"].pk}),
+        ("xuly.xaydung", "submit_result", {"result": result}),
+        ("lanhdao.xaydung", "approve_result", {}),
+        ("dieuphoi", "verify", {}),
+        ("dieuphoi", "publish", {"public": True}),
+        ("dieuphoi", "close", {}),
+    ]
+    for username, action, data in steps:
+        transition(report=report, actor=staff[username], action=action, data=data)
+    rate(report=report, value="satisfied", comment="")
+
+
 def _unit(code: str, name: str, short: str, kind: str, parent: Unit | None) -> Unit:
     unit = Unit.objects.filter(code=code).first()
     if unit is None:
@@ -130,5 +181,9 @@ def seed_demo() -> dict:
         for raw in REPORTS:
             submission = validate_submission({**raw, "consent": True}, channel=Channel.WEB)
             report_submit(submission=submission)
+            reports += 1
+        for raw, result in HANDLED:
+            submission = validate_submission({**raw, "consent": True}, channel=Channel.WEB)
+            _handle_to_the_end(report_submit(submission=submission).report, result)
             reports += 1
     return {"units": Unit.objects.count(), "communes": communes, "accounts": accounts, "reports": reports}

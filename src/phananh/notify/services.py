@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from phananh.org.models import Role, Unit, User
+from phananh.reports.tasks import email_followers
 from phananh.workflow.models import Event, EventKind
 
 from .models import Notification
@@ -75,6 +76,10 @@ def recipients(event: Event) -> tuple[QuerySet[User], bool]:
         if report.assignee_id:
             return User.objects.filter(pk=report.assignee_id), False
         return _unit_desk(report.lead_unit_id), False
+    if kind == EventKind.RATED:
+        # Only an unsatisfied rating asks something of the IOC: to reopen or to keep it closed.
+        unsatisfied = data.get("value") == "unsatisfied"
+        return (_operators() if unsatisfied else User.objects.none()), False
     if kind == EventKind.INFO_PROVIDED:
         return User.objects.filter(pk=data.get("requested_by")) | _unit_desk(report.lead_unit_id), False
     return User.objects.none(), False
@@ -85,6 +90,8 @@ def notify_event(event_id: int) -> int:
     event = Event.objects.select_related("report").filter(pk=event_id).first()
     if event is None:
         return 0
+    # The same event, by email to the people who follow the report (public steps only).
+    email_followers.enqueue(event.pk)
     people, urgent = recipients(event)
     with translation.override(settings.LANGUAGE_CODE):
         text = _("%(code)s: %(what)s") % {

@@ -1,15 +1,47 @@
-"""The reporter follows a report by its tracking code."""
+"""The tracking page: anyone follows a report by its code; its reporter also acts on it.
+
+Anyone with the code sees the status and the public timeline, and the unit's result once it
+is verified and published. The reporter proves who they are once with the private link
+(`?secret=...`): the code is then remembered in their session and they are sent to the clean
+address, so that the secret does not stay in the address bar, the history or a screenshot.
+They then also see the result before publication, answer a request for information and rate
+the result. Opening the private link again proves it again when the session is gone.
+
+Followers by email (`/theo-doi/...`) ask, confirm and unsubscribe here too; what that means
+lives in `reports.follow`.
+"""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
-from django.http import Http404
+from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
+from phananh.core.errors import ApplicationError, PayloadTooLarge, ValidationFailed
+from phananh.reports import follow
+from phananh.reports.codes import secret_matches
+from phananh.reports.files import read_uploads
+from phananh.reports.models import AttachmentKind, RatingValue, Report
+from phananh.reports.ratings import current_rating, public_note, rate, reporter_answer
 from phananh.reports.selectors import report_by_tracking_code
+from phananh.workflow.models import EventKind
 from phananh.workflow.selectors import public_timeline
-from phananh.workflow.statuses import colour
+from phananh.workflow.statuses import Status, colour
+
+# Codes of the reports whose secret this browser proved.
+_SESSION_REPORTS = "reporter_of"
+# A session remembers at most this many reports (someone who reports often, on a shared phone).
+_SESSION_LIMIT = 50
+VERIFIED_STATUSES = (Status.RESOLVED, Status.CLOSED)
+# Whose photos the reporter sees besides the result: their own.
+_REPORTER_PHOTO_EVENTS = (EventKind.SUBMITTED, EventKind.INFO_PROVIDED)
 
 
 def lookup(request):
@@ -23,18 +55,267 @@ def lookup(request):
     return redirect("portal:track", tracking_code=report.tracking_code)
 
 
-def track(request, tracking_code: str):
-    """Tra cứu: status and public timeline. No personal data is shown here."""
+# --- who is looking ------------------------------------------------------------------------
+
+
+def _report(tracking_code: str) -> Report:
     report = report_by_tracking_code(tracking_code)
     if report is None:
         raise Http404
-    return render(
-        request,
-        "portal/track.html",
-        {
-            "report": report,
-            "status_colour": colour(report.status),
-            "timeline": public_timeline(report),
-            "photo_count": report.attachments.filter(kind="photo").count(),
-        },
+    return report
+
+
+def _is_reporter(request, report: Report) -> bool:
+    return report.tracking_code in request.session.get(_SESSION_REPORTS, [])
+
+
+def _remember_reporter(request, report: Report) -> None:
+    codes = [c for c in request.session.get(_SESSION_REPORTS, []) if c != report.tracking_code]
+    # A new session key with the new right, as at a sign-in.
+    request.session.cycle_key()
+    request.session[_SESSION_REPORTS] = [*codes, report.tracking_code][-_SESSION_LIMIT:]
+
+
+# --- what the page shows -------------------------------------------------------------------
+
+
+def _photos(event) -> list:
+    return [a for a in event.attachments.all() if a.kind == AttachmentKind.PHOTO]
+
+
+def _result_event(report: Report, reporter: bool):
+    """The verified result, to everyone once it is published, to the reporter at once."""
+    if report.status not in VERIFIED_STATUSES or not (reporter or report.is_public):
+        return None
+    return (
+        report.events.filter(kind=EventKind.RESULT_SUBMITTED)
+        .prefetch_related("attachments")
+        .order_by("-created_at", "-id")
+        .first()
     )
+
+
+def _timeline(report: Report, reporter: bool) -> list[dict]:
+    rows = []
+    for event in public_timeline(report).prefetch_related("attachments"):
+        row = {
+            "at": event.created_at,
+            "label": event.get_kind_display(),
+            "note": public_note(event),
+            "photos": [],
+        }
+        if reporter and event.kind in _REPORTER_PHOTO_EVENTS:
+            # The reporter's own words and photos, shown back to them only.
+            if event.kind == EventKind.INFO_PROVIDED:
+                row["note"] = event.note
+            row["photos"] = _photos(event)
+        rows.append(row)
+    return rows
+
+
+def _question(report: Report) -> str:
+    asked = report.events.filter(kind=EventKind.INFO_REQUESTED).order_by("-created_at", "-id").first()
+    if asked is None:
+        return ""
+    return (asked.data or {}).get("public_note") or asked.note
+
+
+def _render(request, report: Report, *, status: int = 200, **extra):
+    reporter = _is_reporter(request, report) and not extra.get("wrong_secret")
+    result = _result_event(report, reporter)
+    context = {
+        "report": report,
+        "status_colour": colour(report.status),
+        "timeline": _timeline(report, reporter),
+        "photo_count": report.attachments.filter(kind=AttachmentKind.PHOTO).count(),
+        "result": result,
+        "result_photos": _photos(result) if result else [],
+        "reporter": reporter,
+        "followable": follow.can_be_followed(report),
+        "errors": {},
+        "values": {},
+        **extra,
+    }
+    if reporter:
+        context["question"] = _question(report) if report.status == Status.INFO_REQUESTED else ""
+        context["rating"] = current_rating(report)
+        context["rating_choices"] = RatingValue.choices
+        context["max_photos"] = settings.PHANANH_MAX_PHOTOS
+    response = render(request, "portal/track.html", context, status=status)
+    if reporter or extra.get("wrong_secret"):
+        # What only the reporter sees is kept by no cache, shared or not.
+        patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+# --- the page and the reporter's forms -----------------------------------------------------
+
+
+@require_safe
+def track(request, tracking_code: str):
+    """Tra cứu: status and public timeline; more for the reporter. No personal data is shown."""
+    report = _report(tracking_code)
+    if "secret" in request.GET:
+        if secret_matches(request.GET["secret"], report.secret_hash):
+            _remember_reporter(request, report)
+            return redirect("portal:track", tracking_code=report.tracking_code)
+        return _render(
+            request,
+            report,
+            status=403,
+            wrong_secret=True,
+            message=_(
+                "This private link is not valid. Open the link you received when you sent the report, "
+                "and check that it was copied in full."
+            ),
+        )
+    return _render(request, report)
+
+
+def _reporter_only(request, report: Report):
+    """The page again, with what to do, when this browser has not proved it is the reporter."""
+    return _render(
+        request,
+        report,
+        status=403,
+        message=_("To do this, open the private link you received when you sent the report."),
+    )
+
+
+@require_POST
+def answer(request, tracking_code: str):
+    """Bổ sung: the reporter answers the question asked, with text and photos."""
+    report = _report(tracking_code)
+    if not _is_reporter(request, report):
+        return _reporter_only(request, report)
+    try:
+        try:
+            files = request.FILES.getlist("photos")
+        except TooManyFilesSent as exc:
+            message = _("At most %(n)d photos.") % {"n": settings.PHANANH_MAX_PHOTOS}
+            raise ValidationFailed("too_many_photos", message, fields={"photos": [message]}) from exc
+        except RequestDataTooBig as exc:
+            raise PayloadTooLarge("request_too_large", _("The request is too large.")) from exc
+        photos = read_uploads(files, field="photos", limit_bytes=settings.PHANANH_MAX_PHOTO_BYTES)
+        reporter_answer(report=report, text=request.POST.get("text", ""), photos=photos)
+    except ApplicationError as exc:
+        return _render(
+            request,
+            report,
+            status=exc.status,
+            errors=exc.fields,
+            values={"text": request.POST.get("text", "")},
+            message=exc.message,
+            photos_dropped=bool(request.FILES),
+        )
+    messages.success(request, _("Thank you. Your answer was sent to the operations centre."))
+    return redirect("portal:track", tracking_code=report.tracking_code)
+
+
+@require_POST
+def rate_result(request, tracking_code: str):
+    """Đánh giá: the reporter rates the result of the closed report."""
+    report = _report(tracking_code)
+    if not _is_reporter(request, report):
+        return _reporter_only(request, report)
+    try:
+        rate(report=report, value=request.POST.get("value", ""), comment=request.POST.get("comment", ""))
+    except ApplicationError as exc:
+        return _render(
+            request,
+            report,
+            status=exc.status,
+            errors=exc.fields,
+            values={"value": request.POST.get("value", ""), "comment": request.POST.get("comment", "")},
+            message=exc.message,
+        )
+    messages.success(request, _("Thank you for rating the result."))
+    return redirect("portal:track", tracking_code=report.tracking_code)
+
+
+@require_safe
+def photo(request, tracking_code: str, attachment_id: int, thumbnail: bool = False):
+    """A photo of the page: the published result's to anyone, the reporter's own and the result to
+    the reporter. Served here, never from MEDIA_URL, so that each request is checked."""
+    report = _report(tracking_code)
+    attachment = report.attachments.filter(pk=attachment_id, kind=AttachmentKind.PHOTO).first()
+    if attachment is None:
+        raise Http404
+    reporter = _is_reporter(request, report)
+    result = _result_event(report, reporter)
+    shown = {result.pk} if result else set()
+    if reporter:
+        shown |= set(report.events.filter(kind__in=_REPORTER_PHOTO_EVENTS).values_list("pk", flat=True))
+    if attachment.event_id not in shown:
+        raise Http404
+    stored = attachment.thumbnail if thumbnail else attachment.file
+    if not stored:
+        raise Http404
+    try:
+        handle = stored.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    content_type = "image/jpeg" if thumbnail else attachment.content_type
+    response = FileResponse(handle, content_type=content_type)
+    patch_cache_control(response, private=True, max_age=3600)
+    return response
+
+
+# --- following by email --------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def follow_report(request, tracking_code: str):
+    """Theo dõi: ask for news of a report by email; the same answer whoever already follows."""
+    report = _report(tracking_code)
+    if request.method == "GET":
+        return render(request, "portal/follow/ask.html", {"report": report})
+    try:
+        follow.follow_request(
+            report=report,
+            email=request.POST.get("email", ""),
+            client=request.META.get("REMOTE_ADDR", ""),
+            language=translation.get_language() or "",
+        )
+    except ApplicationError as exc:
+        context = {
+            "report": report,
+            "follow_errors": exc.fields,
+            "follow_email": request.POST.get("email", "")[:254],
+            "message": exc.message,
+        }
+        return render(request, "portal/follow/ask.html", context, status=exc.status)
+    context = {"report": report, "days": follow.CONFIRM_MAX_AGE.days}
+    return render(request, "portal/follow/requested.html", context)
+
+
+def _invalid_link(request, exc: ApplicationError):
+    return render(request, "portal/follow/invalid.html", {"message": exc.message}, status=exc.status)
+
+
+@require_GET
+def follow_confirm(request, token: str):
+    """The link of the confirmation message: the address starts to receive news."""
+    try:
+        follower = follow.follow_confirm(token=token)
+    except follow.InvalidLink as exc:
+        return _invalid_link(request, exc)
+    context = {"report": follower.report, "unsubscribe_token": follow.unsubscribe_token(follower)}
+    return render(request, "portal/follow/confirmed.html", context)
+
+
+# Mail programs post here without a CSRF token for their own "unsubscribe" button (RFC 8058);
+# the signed token in the address is what authorises the request.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unfollow(request, token: str):
+    """Hủy theo dõi: GET asks to confirm (link checkers open links), POST stops the messages."""
+    try:
+        if request.method == "GET":
+            follower = follow.follower_for_unsubscribe(token)
+            context = {"follower": follower, "report": follower.report, "token": token}
+            return render(request, "portal/follow/unsubscribe.html", context)
+        follower = follow.unfollow(token=token)
+    except follow.InvalidLink as exc:
+        return _invalid_link(request, exc)
+    return render(request, "portal/follow/unsubscribed.html", {"report": follower.report})

@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 
 from django.conf import settings
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.urls import NoReverseMatch, reverse
+from django.utils.dateformat import format as date_format
+from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
 
 from phananh.core.errors import ApplicationError, Conflict
+from phananh.core.geo import in_vietnam
 from phananh.org.selectors import communes
 from phananh.reports.files import read_uploads
 from phananh.reports.intake import validate_submission
-from phananh.reports.models import Channel, ReportKind
+from phananh.reports.models import Category, Channel, ReportKind
+from phananh.reports.nearby import NearbyReport, open_reports_near
 from phananh.reports.selectors import active_categories, report_by_tracking_code
 from phananh.reports.services import Idempotency, report_submit
+from phananh.workflow.statuses import colour
 
 _SESSION_SECRETS = "submitted_secrets"
 
 
-def _form_context(values: dict, errors: dict, message: str = "") -> dict:
+def form_context(values: dict, errors: dict, message: str = "") -> dict:
     return {
         "values": values,
         "errors": errors,
@@ -35,6 +42,9 @@ def _form_context(values: dict, errors: dict, message: str = "") -> dict:
         "max_photo_mb": settings.PHANANH_MAX_PHOTO_BYTES // (1024 * 1024),
         "max_description": settings.PHANANH_MAX_DESCRIPTION_CHARS,
         "hotline": settings.PHANANH_HOTLINE,
+        "nearby_url": reverse("pwa:nearby"),
+        # Reports kept on the phone while offline are sent later through the API, as the app.
+        "outbox_endpoint": reverse("api-v1:submit_report"),
     }
 
 
@@ -71,7 +81,7 @@ def submit(request):
     """Gửi phản ánh: the mobile-first intake form."""
     if request.method == "GET":
         values = {"idempotency_key": uuid.uuid4().hex, "public": "on", "kind": ReportKind.FIELD}
-        return render(request, "portal/submit.html", _form_context(values, {}))
+        return render(request, "portal/submit.html", form_context(values, {}))
 
     values = {key: request.POST.get(key) for key in request.POST if key != "csrfmiddlewaretoken"}
     # Unticked checkboxes are absent from a form: absent means "no" here.
@@ -89,7 +99,7 @@ def submit(request):
         )
         result = _submit_once(values.get("idempotency_key") or "", submission, photos, documents)
     except ApplicationError as exc:
-        context = _form_context(values, exc.fields, exc.message)
+        context = form_context(values, exc.fields, exc.message)
         context["photos_dropped"] = bool(request.FILES)
         return render(request, "portal/submit.html", context, status=exc.status)
     secret = result.secret or (result.response or {}).get("secret", "")
@@ -115,3 +125,78 @@ def submitted(request, tracking_code: str):
             "hotline": settings.PHANANH_HOTLINE,
         },
     )
+
+
+def _nearby_query(params) -> tuple[float, float, Category]:
+    problems: dict[str, list[str]] = {}
+    place: dict[str, float] = {}
+    for name, bound in (("lat", 90), ("lon", 180)):
+        text = (params.get(name) or "").strip()
+        if text.count(",") == 1 and "." not in text:
+            text = text.replace(",", ".")  # "21,8537": the Vietnamese decimal comma
+        if not text:
+            problems[name] = [_("This field is required.")]
+            continue
+        try:
+            value = float(text)
+        except ValueError:
+            problems[name] = [_("This must be a number.")]
+            continue
+        if not math.isfinite(value) or abs(value) > bound:
+            problems[name] = [_("Not valid.")]
+            continue
+        place[name] = value
+    if len(place) == 2 and not in_vietnam(place["lat"], place["lon"]):
+        problems["lat"] = [_("This place is outside Vietnam.")]
+    code = (params.get("category") or "").strip()
+    category = active_categories().filter(code=code[:60]).first() if code else None
+    if not code:
+        problems["category"] = [_("This field is required.")]
+    elif category is None:
+        problems["category"] = [_("Not valid.")]
+    if problems:
+        raise ApplicationError(
+            "invalid_parameters", _("Some information is missing or not valid."), fields=problems
+        )
+    return place["lat"], place["lon"], category
+
+
+def _follow_url(tracking_code: str) -> str | None:
+    """Where to follow a report by email; None until the tracking pages offer it."""
+    try:
+        return reverse("portal:follow", args=[tracking_code])
+    except NoReverseMatch:
+        return None
+
+
+def _nearby_item(item: NearbyReport) -> dict:
+    # No description, title, address or coordinates: they are not published (yet), and the
+    # text may name people. The distance is rounded: "about 40 m" is what a person needs.
+    report = item.report
+    return {
+        "tracking_code": report.tracking_code,
+        "category": report.category.name,
+        "status": report.status,
+        "status_label": report.status_label,
+        "status_colour": colour(report.status),
+        "distance_m": max(10, round(item.distance_m / 10) * 10),
+        "created_at": report.created_at.isoformat(),
+        "created_on": date_format(localtime(report.created_at), "d/m/Y"),
+        "tracking_url": reverse("portal:track", args=[report.tracking_code]),
+        "follow_url": _follow_url(report.tracking_code),
+    }
+
+
+@require_GET
+def nearby(request):
+    """Possible duplicates of the report being written: open reports of its field close by."""
+    try:
+        latitude, longitude, category = _nearby_query(request.GET)
+    except ApplicationError as exc:
+        return JsonResponse(exc.as_dict(), status=exc.status)
+    radius = settings.PHANANH_NEARBY_RADIUS_M
+    found = open_reports_near(latitude=latitude, longitude=longitude, category=category, radius_m=radius)
+    response = JsonResponse({"radius_m": radius, "reports": [_nearby_item(item) for item in found]})
+    # The answer changes with every new report; neither the browser nor the app keeps it.
+    response["Cache-Control"] = "no-store"
+    return response

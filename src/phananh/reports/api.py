@@ -14,17 +14,16 @@ from ninja import Field, Router, Schema, Status
 
 from phananh.core.errors import ApplicationError, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
 from phananh.core.schemas import ErrorOut
-from phananh.core.text import clean_text
 from phananh.org.models import UnitKind
 from phananh.org.selectors import active_units
 from phananh.workflow.selectors import public_timeline
-from phananh.workflow.services import info_provided
 from phananh.workflow.statuses import colour
 
 from .codes import secret_matches
 from .files import read_uploads
 from .intake import validate_submission
-from .models import Channel, Report, ReportKind
+from .models import Channel, RatingValue, Report, ReportKind
+from .ratings import public_note, rate, reporter_answer
 from .selectors import active_categories, report_by_tracking_code
 from .services import Idempotency, report_submit
 
@@ -98,6 +97,11 @@ class EventOut(Schema):
     label: str
     at: datetime
     status: str
+    note: str = Field(
+        "",
+        description="What the public may read of the step: the question asked, the reason for a "
+        "rejection, the rating given. Empty for most steps.",
+    )
 
 
 class CategoryRef(Schema):
@@ -245,7 +249,13 @@ def track_report(request, tracking_code: str):
         "category": report.category,
         "created_at": report.created_at,
         "timeline": [
-            {"kind": e.kind, "label": e.get_kind_display(), "at": e.created_at, "status": e.status_after}
+            {
+                "kind": e.kind,
+                "label": e.get_kind_display(),
+                "at": e.created_at,
+                "status": e.status_after,
+                "note": public_note(e),
+            }
             for e in public_timeline(report)
         ],
     }
@@ -310,26 +320,55 @@ def provide_info(request, tracking_code: str):
     """Bổ sung thông tin: with the report's secret; the deadlines run again from now."""
     raw, photo_files, document_files = _read_request(request)
     report = _reporter_report(tracking_code, raw.get("secret"))
-    text = raw.get("text")
-    if not isinstance(text, str) or not clean_text(text):
-        raise ValidationFailed(
-            "text_required", _("Write your answer."), fields={"text": [_("Write your answer.")]}
-        )
-    text = clean_text(text)
-    if len(text) > settings.PHANANH_MAX_DESCRIPTION_CHARS:
-        raise ValidationFailed(
-            "text_too_long", _("The answer is too long."), fields={"text": [_("Too long.")]}
-        )
     photos = read_uploads(photo_files, field="photos", limit_bytes=settings.PHANANH_MAX_PHOTO_BYTES)
     documents = read_uploads(
         document_files, field="documents", limit_bytes=settings.PHANANH_MAX_DOCUMENT_BYTES
     )
-    info_provided(report=report, text=text, photos=photos, documents=documents)
+    reporter_answer(report=report, text=raw.get("text"), photos=photos, documents=documents)
     return {
         "tracking_code": report.tracking_code,
         "status": report.status,
         "status_label": report.status_label,
     }
+
+
+class RatingIn(Schema):
+    """The reporter's rating of the result of a closed report."""
+
+    secret: str = Field(..., description="The secret given when the report was submitted.")
+    value: str = Field(
+        ...,
+        description="`satisfied` (Hài lòng), `acceptable` (Chấp nhận) or `unsatisfied` (Không hài lòng).",
+        json_schema_extra={"enum": list(RatingValue.values)},
+    )
+    comment: str = Field(
+        "", description="Optional, at most 5,000 characters; read by the IOC, never published."
+    )
+
+
+class RatingOut(Schema):
+    value: str
+    value_label: str
+    closure: int = Field(..., description="1 for the first closure, 2 after a reopening and a second one...")
+
+
+@router.post(
+    "/reports/{tracking_code}/rating",
+    response={201: RatingOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Rate the result of a closed report (reporter)",
+)
+def rate_report(request, tracking_code: str, payload: RatingIn):
+    """Đánh giá: once for each closure, with the report's secret.
+
+    409 `not_closed` while the report is not closed (with its `status`); 409 `already_rated`
+    when this closure was rated; 422 `invalid_rating` for an unknown value; 403
+    `invalid_secret`. An unsatisfied rating asks the IOC to review the report.
+    """
+    report = _reporter_report(tracking_code, payload.secret)
+    rating = rate(report=report, value=payload.value, comment=payload.comment)
+    return Status(
+        201, {"value": rating.value, "value_label": rating.get_value_display(), "closure": rating.closure}
+    )
 
 
 @router.get("/categories", response=list[CategoryOut], summary="Fields a report can be filed under")

@@ -135,6 +135,11 @@ class Report(models.Model):
         verbose_name = _("report")
         verbose_name_plural = _("reports")
         ordering = ["-created_at", "-id"]
+        # The public map's bounding-box scan and the public list's newest-published-first order.
+        indexes = [
+            models.Index(fields=["is_public", "latitude", "longitude"], name="report_public_map"),
+            models.Index(fields=["is_public", "published_at"], name="report_public_list"),
+        ]
 
     def __str__(self):
         return self.tracking_code

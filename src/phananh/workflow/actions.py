@@ -259,7 +259,12 @@ def _apply_merge(ctx: Context) -> str:
     Follower.objects.get_or_create(report=original, via_report=report)
     # Whoever followed the duplicate follows the original from now on.
     for follower in report.followers.exclude(via_report=original):
-        Follower.objects.get_or_create(report=original, via_report=follower.via_report, email=follower.email)
+        Follower.objects.get_or_create(
+            report=original,
+            via_report=follower.via_report,
+            email=follower.email,
+            defaults={"confirmed_at": follower.confirmed_at, "unsubscribed_at": follower.unsubscribed_at},
+        )
     finish_open_steps(report, now=ctx.now, outcome="merged")
     ctx.set(merged_into=original, paused_status="")
     ctx.record(EventKind.MERGED, ctx.payload.note, into=original.tracking_code)
@@ -446,7 +451,8 @@ def _apply_close(ctx: Context) -> str:
 
 def _apply_reopen(ctx: Context) -> str:
     report = ctx.report
-    ctx.set(closed_at=None, resolved_at=None, is_public=None, published_at=None)
+    # Reopening is the IOC's answer to an unsatisfied rating: the review is done.
+    ctx.set(closed_at=None, resolved_at=None, is_public=None, published_at=None, review_requested_at=None)
     ctx.record(EventKind.REOPENED, ctx.payload.reason)
     if report.status == S.REJECTED or report.lead_unit_id is None:
         open_step(report=report, kind=StepKind.RECEPTION, unit=ioc_root(), now=ctx.now, calendar=ctx.calendar)

@@ -29,6 +29,8 @@ class EventKind(models.TextChoices):
     CLOSED = "closed", _("Closed")
     REOPENED = "reopened", _("Reopened")
     CONTACT_REVEALED = "contact_revealed", _("Reporter's contact revealed to the unit")
+    RATED = "rated", _("Rated by the reporter")
+    REVIEW_DISMISSED = "review_dismissed", _("Rating reviewed; the report stays closed")
 
 
 # Events the reporter and the public may see on the timeline; the rest is internal.

@@ -4,7 +4,7 @@ from .auth import StaffLoginView
 from .files import attachment_file, attachment_thumbnail
 from .lists import map_json, report_list
 from .notifications import notification_list
-from .report import contact_reveal, report_action, report_detail
+from .report import contact_reveal, report_action, report_detail, review_dismiss
 
 __all__ = [
     "StaffLoginView",
@@ -16,4 +16,5 @@ __all__ = [
     "report_action",
     "report_detail",
     "report_list",
+    "review_dismiss",
 ]

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from phananh.core.errors import ApplicationError, Conflict
 from phananh.core.text import clean_text
 from phananh.org.access import can_see
+from phananh.reports import ratings
 from phananh.workflow import services
 from phananh.workflow.actions import ACTIONS
 
@@ -129,3 +130,17 @@ def contact_reveal(request, tracking_code: str):
         return _failed(request, report.tracking_code, exc, "reveal")
     message = _("The reporter's contact details were revealed to %(unit)s.") % {"unit": report.lead_unit.name}
     return _after_success(request, report, message)
+
+
+@staff_required
+@require_POST
+def review_dismiss(request, tracking_code: str):
+    """The reporter was not satisfied; the IOC decides to keep the report closed (with a note)."""
+    report = visible_report(request.user, tracking_code)
+    try:
+        ratings.review_dismiss(
+            report=report, actor=request.user, note=clean_text(request.POST.get("note", ""))
+        )
+    except ApplicationError as exc:
+        return _failed(request, report.tracking_code, exc, "review")
+    return _after_success(request, report, _("The report stays closed."))

@@ -12,10 +12,83 @@
   function setPlace(la, lo, zoom) {
     lat.value = la.toFixed(6);
     lon.value = lo.toFixed(6);
+    askNearby();
     if (!map) return;
     if (marker) marker.setLatLng([la, lo]); else marker = L.marker([la, lo]).addTo(map);
     map.setView([la, lo], zoom || map.getZoom());
   }
+
+  // Possible duplicates: open reports of the chosen field close to the place, which the
+  // reporter may follow instead of sending the same problem again.
+  var nearby = document.getElementById("nearby");
+  var nearbyList = nearby && nearby.querySelector("[data-list]");
+  var nearbyItem = document.getElementById("nearby-item");
+  var nearbyForm = document.getElementById("nearby-form");
+  var nearbyForms = document.getElementById("nearby-forms");
+  var category = document.getElementById("category");
+  var nearbyTimer = null;
+  var nearbyAsked = "";
+
+  function coordinate(text) {
+    text = text.trim();
+    if (text.split(",").length === 2 && text.indexOf(".") < 0) text = text.replace(",", ".");
+    var value = text ? Number(text) : NaN;
+    return isFinite(value) ? value : null;
+  }
+
+  function part(node, name) { return node.querySelector('[data-field="' + name + '"]'); }
+
+  function showNearby(reports) {
+    nearbyList.textContent = "";
+    nearbyForms.textContent = "";
+    reports.forEach(function (report, index) {
+      var node = nearbyItem.content.firstElementChild.cloneNode(true);
+      part(node, "category").textContent = report.category;
+      var status = part(node, "status");
+      status.textContent = report.status_label;
+      status.style.background = report.status_colour;
+      part(node, "distance").textContent = report.distance_m;
+      part(node, "date").textContent = report.created_on;
+      part(node, "date").dateTime = report.created_at;
+      part(node, "track").href = report.tracking_url;
+      // Its follow form stands outside the report's form (forms cannot nest); its fields
+      // join it through their form attribute.
+      var follow = part(node, "follow");
+      if (report.follow_url) {
+        var followForm = nearbyForm.content.firstElementChild.cloneNode(true);
+        followForm.id = "follow-" + index;
+        followForm.action = report.follow_url;
+        nearbyForms.appendChild(followForm);
+        follow.querySelectorAll("input, button").forEach(function (field) {
+          field.setAttribute("form", followForm.id);
+        });
+      } else {
+        follow.remove();
+      }
+      nearbyList.appendChild(node);
+    });
+    nearby.hidden = reports.length === 0;
+  }
+
+  function askNearby() {
+    if (!nearby || !category) return;
+    clearTimeout(nearbyTimer);
+    nearbyTimer = setTimeout(function () {
+      var la = coordinate(lat.value), lo = coordinate(lon.value);
+      if (la === null || lo === null || !category.value) { nearbyAsked = ""; showNearby([]); return; }
+      var query = new URLSearchParams({ lat: la, lon: lo, category: category.value }).toString();
+      if (query === nearbyAsked) return;
+      nearbyAsked = query;
+      fetch(nearby.dataset.url + "?" + query, { headers: { Accept: "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : { reports: [] }; })
+        .then(function (answer) { if (query === nearbyAsked) showNearby(answer.reports || []); })
+        .catch(function () { nearbyAsked = ""; showNearby([]); }); // offline: nothing to show
+    }, 300);
+  }
+  if (category) category.addEventListener("change", askNearby);
+  lat.addEventListener("input", askNearby);
+  lon.addEventListener("input", askNearby);
+  askNearby();
 
   if (window.L && mapEl) {
     var start = lat.value && lon.value ? [parseFloat(lat.value), parseFloat(lon.value)]
@@ -67,7 +140,8 @@
   if (anonymous && contact) { anonymous.addEventListener("change", toggleContact); toggleContact(); }
 
   // One click sends once: a second tap while the upload runs does nothing.
-  form.addEventListener("submit", function () {
+  form.addEventListener("submit", function (event) {
+    if (event.defaultPrevented) return; // kept on the phone instead (offline.js)
     var send = document.getElementById("send");
     setTimeout(function () { send.disabled = true; }, 0);
   });

@@ -1,0 +1,209 @@
+"""Public API: the reports the IOC published, as the public pages show them.
+
+No sign-in. Only published reports, never the reporter's personal data, places rounded to
+0.001° (about 100 m), photos through the portal's public photo addresses.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+
+from phananh.core.errors import NotFound, ValidationFailed
+from phananh.core.schemas import ErrorOut
+from phananh.reports.models import Attachment, Report
+from phananh.workflow.statuses import Status
+
+from . import selectors
+from .selectors import Filters
+
+router = Router(tags=["public"])
+
+
+class FieldRef(Schema):
+    code: str
+    name: str
+
+
+class CommuneRef(Schema):
+    id: int
+    name: str
+
+
+class PublicReportItem(Schema):
+    tracking_code: str = Field(..., examples=["PA-26-7K3Q9M"])
+    title: str = Field(..., description="The report's title, or the start of its description.")
+    excerpt: str = Field(..., description="The start of the description (at most 160 characters).")
+    field: FieldRef | None
+    commune: CommuneRef | None
+    status: str
+    status_label: str
+    created_at: datetime
+    published_at: datetime | None
+    latitude: float | None = Field(..., description="Rounded to 0.001° (about 100 m).")
+    longitude: float | None = Field(..., description="Rounded to 0.001° (about 100 m).")
+    thumbnail_url: str | None = Field(
+        ..., description="A photo of the report: the result's, else the report's."
+    )
+    url: str = Field(..., description="The report's public page.")
+
+
+class PublicReportPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[PublicReportItem]
+
+
+class PhotoOut(Schema):
+    url: str
+    thumbnail_url: str
+    width: int | None
+    height: int | None
+
+
+class ResultOut(Schema):
+    text: str = Field(..., description="What the handling unit reported it did.")
+    photos: list[PhotoOut] = Field(..., description="Photos after the handling.")
+
+
+class PublicEventOut(Schema):
+    kind: str
+    label: str
+    at: datetime
+    note: str = Field(..., description="The note written for the public (a rejection's reason...), or empty.")
+
+
+class RatingOut(Schema):
+    value: str = Field(..., description="`satisfied`, `acceptable` or `unsatisfied`.")
+    label: str
+
+
+class PublicReportDetail(PublicReportItem):
+    description: str
+    address: str
+    handling_unit: str | None
+    resolved_at: datetime | None
+    on_time: bool | None = Field(..., description="Whether every step met its deadline; null until resolved.")
+    photos: list[PhotoOut] = Field(..., description="Photos sent with the report (before the handling).")
+    result: ResultOut | None
+    timeline: list[PublicEventOut]
+    rating: RatingOut | None = Field(
+        ..., description="The reporter's rating of this result, without comment."
+    )
+
+
+class PublicFilters(Schema):
+    bbox: str | None = Field(None, description="west,south,east,north in degrees (WGS84).")
+    field: str | None = Field(None, description="Field code from GET /categories.")
+    commune: int | None = Field(None, description="Unit id of a commune or ward.")
+    status: str | None = Field(None, description="`resolved` or `closed`.")
+    text: str | None = Field(
+        None, max_length=200, description="Words to find, accents and case ignored; best matches first."
+    )
+    page: int = Field(1, ge=1, le=1_000_000, description="1 is the first page.")
+    page_size: int = Field(20, ge=1, le=100)
+
+
+def _absolute(request, name: str, *args) -> str:
+    return request.build_absolute_uri(reverse(name, args=args))
+
+
+def _photo(request, report: Report, photo: Attachment) -> dict:
+    return {
+        "url": _absolute(request, "portal:public_photo", report.tracking_code, photo.pk),
+        "thumbnail_url": _absolute(request, "portal:public_thumb", report.tracking_code, photo.pk),
+        "width": photo.width,
+        "height": photo.height,
+    }
+
+
+def _item(request, report: Report) -> dict:
+    photo = getattr(report, "card_photo", None)
+    commune = report.commune
+    return {
+        "tracking_code": report.tracking_code,
+        "title": selectors.display_title(report),
+        "excerpt": selectors.excerpt(report),
+        "field": report.category,
+        "commune": {"id": commune.pk, "name": commune.area_name or commune.name} if commune else None,
+        "status": report.status,
+        "status_label": report.status_label,
+        "created_at": report.created_at,
+        "published_at": report.published_at,
+        "latitude": selectors.public_coordinate(report.latitude),
+        "longitude": selectors.public_coordinate(report.longitude),
+        "thumbnail_url": (
+            _absolute(request, "portal:public_thumb", report.tracking_code, photo.pk) if photo else None
+        ),
+        "url": _absolute(request, "portal:public_report", report.tracking_code),
+    }
+
+
+def _filters(params: PublicFilters) -> Filters:
+    bbox = selectors.parse_bbox(params.bbox) if params.bbox is not None else None
+    if params.field and selectors.category_by_code(params.field) is None:
+        message = _("There is no such field.")
+        raise ValidationFailed("unknown_field", message, fields={"field": [message]})
+    if params.status and params.status not in Status.values:
+        message = _("There is no such status.")
+        raise ValidationFailed("unknown_status", message, fields={"status": [message]})
+    return Filters(
+        field=params.field or "",
+        commune=params.commune,
+        status=params.status or "",
+        text=params.text or "",
+        bbox=bbox,
+    )
+
+
+@router.get(
+    "/public/reports",
+    response={200: PublicReportPage, 422: ErrorOut},
+    summary="Published reports",
+)
+def public_reports(request, params: Query[PublicFilters]):
+    """Phản ánh đã công khai: newest published first, or best matches first with `text`."""
+    reports = selectors.published_reports(_filters(params))
+    start = (params.page - 1) * params.page_size
+    page = selectors.with_card_photos(reports[start : start + params.page_size])
+    return {
+        "count": reports.count(),
+        "page": params.page,
+        "page_size": params.page_size,
+        "results": [_item(request, report) for report in page],
+    }
+
+
+@router.get(
+    "/public/reports/{tracking_code}",
+    response={200: PublicReportDetail, 404: ErrorOut},
+    summary="A published report",
+)
+def public_report(request, tracking_code: str):
+    """The public page of a report as data. A report that is not published is 404, like a wrong code."""
+    report = selectors.published_report(tracking_code)
+    if report is None:
+        raise NotFound("report_not_found", _("No published report has this tracking code."))
+    detail = selectors.public_detail(report)
+    report.card_photo = (detail.after or detail.before or [None])[0]
+    rating = detail.rating
+    return {
+        **_item(request, report),
+        "description": report.description,
+        "address": report.address,
+        "handling_unit": detail.unit_name or None,
+        "resolved_at": report.resolved_at,
+        "on_time": detail.on_time,
+        "photos": [_photo(request, report, p) for p in detail.before],
+        "result": (
+            {"text": detail.result, "photos": [_photo(request, report, p) for p in detail.after]}
+            if detail.result or detail.after
+            else None
+        ),
+        "timeline": [{"kind": e.kind, "label": e.label, "at": e.at, "note": e.note} for e in detail.timeline],
+        "rating": {"value": rating.value, "label": rating.get_value_display()} if rating else None,
+    }

@@ -1,0 +1,386 @@
+"""Reads for the public side: what the IOC published, where it is, and its photos.
+
+Only reports the IOC published (`is_public=True`) ever leave here, and only what the public may
+see of them: never the reporter's name, phone or email, never a staff note, and places rounded
+to 0.001° (about 100 m). The rounding holds for every way of asking: a bounding box or a map
+cell selects reports by their *rounded* place, so that narrowing a box around one report finds
+out nothing finer than what its page shows.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.db.models import (
+    Avg,
+    BigIntegerField,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast, Round
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+
+from phananh.core.errors import ValidationFailed
+from phananh.reports.codes import normalise_tracking_code
+from phananh.reports.models import Attachment, AttachmentKind, Category, Rating, Report
+from phananh.reports.search import search
+from phananh.stats.selectors import Period
+from phananh.workflow.actions import ACTIONS
+from phananh.workflow.models import Event, EventKind
+from phananh.workflow.selectors import public_timeline
+from phananh.workflow.statuses import Status, colour
+
+# What the public sees of a place: 0.001° is about 110 m north–south, 100 m east–west here.
+PRECISION = Decimal("0.001")
+_HALF = PRECISION / 2
+# Statuses a published report can be in: those from which the IOC may publish it.
+PUBLISHED_STATUSES = tuple(s for s in Status.values if s in ACTIONS["publish"].from_statuses)
+
+
+def published() -> QuerySet[Report]:
+    return Report.objects.filter(is_public=True)
+
+
+def public_coordinate(value) -> float | None:
+    """A latitude or longitude as the public sees it: rounded half up to 0.001°."""
+    if value is None:
+        return None
+    # Through str(): a float average such as 21.8465 is the decimal the database meant.
+    return float(Decimal(str(value)).quantize(PRECISION, ROUND_HALF_UP))
+
+
+def display_title(report: Report) -> str:
+    return report.title or Truncator(" ".join(report.description.split())).chars(80)
+
+
+def excerpt(report: Report, length: int = 160) -> str:
+    return Truncator(" ".join(report.description.split())).chars(length)
+
+
+# --- Filters ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BBox:
+    """A bounding box west, south, east, north in degrees (WGS84)."""
+
+    west: Decimal
+    south: Decimal
+    east: Decimal
+    north: Decimal
+
+    @property
+    def span(self) -> Decimal:
+        return max(self.east - self.west, self.north - self.south)
+
+
+def _invalid(name: str, code: str, message: str) -> ValidationFailed:
+    return ValidationFailed(code, message, fields={name: [message]})
+
+
+def parse_bbox(raw: str | None, name: str = "bbox") -> BBox:
+    """`w,s,e,n` as Leaflet's `getBounds().toBBoxString()` gives it; clamped to the globe."""
+    parts = (raw or "").split(",")
+    message = _("Give four numbers: west, south, east, north.")
+    if len(parts) != 4:
+        raise _invalid(name, "invalid_bbox", message)
+    try:
+        west, south, east, north = (Decimal(part.strip()) for part in parts)
+    except InvalidOperation as exc:
+        raise _invalid(name, "invalid_bbox", message) from exc
+    if not all(v.is_finite() for v in (west, south, east, north)):
+        raise _invalid(name, "invalid_bbox", message)
+    # A map panned past the antimeridian asks for longitudes beyond ±180: nothing is there.
+    west, east = (min(max(v, Decimal(-180)), Decimal(180)) for v in (west, east))
+    south, north = (min(max(v, Decimal(-90)), Decimal(90)) for v in (south, north))
+    if west > east or south > north:
+        raise _invalid(name, "invalid_bbox", _("West must not be east of east, nor south north of north."))
+    return BBox(west, south, east, north)
+
+
+def in_bbox(reports: QuerySet[Report], bbox: BBox) -> QuerySet[Report]:
+    """The reports whose rounded place is inside the box.
+
+    With half-up rounding to 0.001°, round(x) ≥ S ⇔ x ≥ S − 0.0005 and round(x) ≤ N ⇔ x < N + 0.0005,
+    for S and N on the 0.001 grid: still plain ranges on the indexed columns.
+    """
+    south = bbox.south.quantize(PRECISION, ROUND_CEILING) - _HALF
+    north = bbox.north.quantize(PRECISION, ROUND_FLOOR) + _HALF
+    west = bbox.west.quantize(PRECISION, ROUND_CEILING) - _HALF
+    east = bbox.east.quantize(PRECISION, ROUND_FLOOR) + _HALF
+    return reports.filter(latitude__gte=south, latitude__lt=north, longitude__gte=west, longitude__lt=east)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the public list, the map and the public API can narrow the published reports by."""
+
+    field: str = ""  # category code
+    commune: int | None = None  # unit id
+    status: str = ""
+    start: date | None = None  # received on or after
+    end: date | None = None  # received on or before
+    text: str = ""
+    bbox: BBox | None = None
+
+
+def category_by_code(code: str) -> Category | None:
+    return Category.objects.filter(code=code).first() if code else None
+
+
+def published_reports(filters: Filters | None = None) -> QuerySet[Report]:
+    """Published reports matching `filters`: best matches first when searching, else newest published."""
+    filters = filters or Filters()
+    reports = published().select_related("category", "commune")
+    if filters.field:
+        reports = reports.filter(category__code=filters.field)
+    if filters.commune:
+        reports = reports.filter(commune_id=filters.commune)
+    if filters.status:
+        reports = reports.filter(status=filters.status)
+    if filters.start:
+        reports = reports.filter(created_at__gte=Period(filters.start, filters.start).bounds()[0])
+    if filters.end:
+        reports = reports.filter(created_at__lt=Period(filters.end, filters.end).bounds()[1])
+    if filters.bbox:
+        reports = in_bbox(reports, filters.bbox)
+    if filters.text.strip():
+        return search(reports, filters.text)
+    return reports.order_by("-published_at", "-id")
+
+
+# --- Photos -----------------------------------------------------------------------------------
+
+
+def public_photos() -> QuerySet[Attachment]:
+    """Photos the public may see: the reporter's "before" photos and the accepted result's "after" ones.
+
+    "Before" are the photos sent with the report (its submission event); "after" those of the
+    latest result the unit submitted (an earlier result sent back for rework is not the result).
+    Photos added later by the reporter and every document stay private: a document is often an
+    official letter naming the reporter, and the IOC redacts only text and photos before
+    publishing.
+    """
+    latest_result = (
+        Event.objects.filter(report=OuterRef("report"), kind=EventKind.RESULT_SUBMITTED)
+        .order_by("-created_at", "-id")
+        .values("pk")[:1]
+    )
+    return (
+        Attachment.objects.filter(report__is_public=True, kind=AttachmentKind.PHOTO)
+        .filter(Q(event__kind=EventKind.SUBMITTED) | Q(event=Subquery(latest_result)))
+        .select_related("event")
+        .order_by("id")
+    )
+
+
+def public_photo(tracking_code: str, attachment_id: int) -> Attachment | None:
+    code = normalise_tracking_code(tracking_code)
+    if code is None:
+        return None
+    return (
+        public_photos().filter(pk=attachment_id, report__tracking_code=code).select_related("report").first()
+    )
+
+
+def is_after(photo: Attachment) -> bool:
+    return photo.event is not None and photo.event.kind == EventKind.RESULT_SUBMITTED
+
+
+def card_photos(report_ids) -> dict[int, Attachment]:
+    """One photo for each report's card: the first "after" photo, else the first "before" one."""
+    chosen: dict[int, Attachment] = {}
+    for photo in public_photos().filter(report_id__in=list(report_ids)):
+        current = chosen.get(photo.report_id)
+        if current is None or (is_after(photo) and not is_after(current)):
+            chosen[photo.report_id] = photo
+    return chosen
+
+
+def with_card_photos(reports) -> list[Report]:
+    """The reports as a list, each with `card_photo` (an Attachment or None) and `status_colour`."""
+    reports = list(reports)
+    photos = card_photos(r.pk for r in reports)
+    for report in reports:
+        report.card_photo = photos.get(report.pk)
+        report.status_colour = colour(report.status)
+    return reports
+
+
+# --- One published report ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    kind: str
+    label: str
+    at: datetime
+    note: str  # the note written for the public, never the staff's own
+
+
+@dataclass(frozen=True)
+class PublicReport:
+    report: Report
+    title: str
+    latitude: float | None
+    longitude: float | None
+    before: list[Attachment]
+    after: list[Attachment]
+    result: str
+    unit_name: str
+    on_time: bool | None  # None until resolved
+    rating: Rating | None
+    timeline: list[TimelineEntry]
+
+
+def published_report(tracking_code: str) -> Report | None:
+    code = normalise_tracking_code(tracking_code)
+    if code is None:
+        return None
+    return published().select_related("category", "commune", "lead_unit").filter(tracking_code=code).first()
+
+
+def current_rating(report: Report) -> Rating | None:
+    """The rating of the report's latest closure: an older result's rating is not this result's."""
+    if report.status != Status.CLOSED:
+        return None
+    closures = report.events.filter(kind=EventKind.CLOSED).count()
+    return report.ratings.filter(closure=closures).first()
+
+
+def public_detail(report: Report) -> PublicReport:
+    photos = list(public_photos().filter(report=report))
+    result_event = (
+        report.events.filter(kind=EventKind.RESULT_SUBMITTED).order_by("-created_at", "-id").first()
+    )
+    late = report.steps.filter(on_time=False).exists()
+    timeline = [
+        TimelineEntry(
+            kind=event.kind,
+            label=str(event.get_kind_display()),
+            at=event.created_at,
+            note=str((event.data or {}).get("public_note") or ""),
+        )
+        for event in public_timeline(report)
+    ]
+    lead = report.lead_unit
+    return PublicReport(
+        report=report,
+        title=display_title(report),
+        latitude=public_coordinate(report.latitude),
+        longitude=public_coordinate(report.longitude),
+        before=[p for p in photos if not is_after(p)],
+        after=[p for p in photos if is_after(p)],
+        result=result_event.note if result_event else "",
+        unit_name=(lead.short_name or lead.name) if lead else "",
+        on_time=(not late) if report.resolved_at else None,
+        rating=current_rating(report),
+        timeline=timeline,
+    )
+
+
+# --- The map: clusters on a grid -----------------------------------------------------------------
+
+# A cluster covers about this many screen pixels across (Leaflet's tiles are 256 px).
+CELL_PIXELS = 80
+# Whatever the zoom, a box is cut into at most this many cells across: the answer stays small
+# even when a client asks for the whole country at street zoom.
+MAX_CELLS_ACROSS = 64
+MAX_ZOOM = 20
+
+
+@dataclass(frozen=True)
+class Cluster:
+    latitude: float
+    longitude: float
+    count: int
+    # The report, when the cluster is a single one.
+    tracking_code: str = ""
+    category_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ClusterMap:
+    zoom: int
+    cell: Decimal  # degrees
+    clusters: list[Cluster]
+
+    @property
+    def total(self) -> int:
+        return sum(c.count for c in self.clusters)
+
+    @property
+    def finest(self) -> bool:
+        """Cells of 0.001°: each cluster is one rounded place, which no zoom can split."""
+        return self.cell == PRECISION
+
+
+def cell_thousandths(zoom: int, bbox: BBox) -> int:
+    """The grid's cell side, in thousandths of a degree: about CELL_PIXELS at this zoom."""
+    degrees = 360 / 2**zoom * CELL_PIXELS / 256
+    size = max(1, round(degrees * 1000))
+    widest = math.ceil(float(bbox.span) * 1000 / MAX_CELLS_ACROSS)
+    return max(size, widest)
+
+
+def _grid_index(column: str, offset: int, cell_micro: int):
+    """floor((round(x, 3) + offset) / cell) with the ORM, the same on SQLite and PostgreSQL.
+
+    In whole micro-degrees (the columns keep 6 decimals, so rounding the float product is
+    exact), shifted to be positive so that integer division, which truncates on both
+    databases, is floor. Adding 500 µ° before dividing by a multiple of 1000 µ° puts a place in
+    the cell of its rounded value (half up). Floats rather than decimals: SQLite would wrap
+    every decimal step in a CAST, a third of the query's time.
+    """
+    micro = ExpressionWrapper((F(column) + Value(float(offset))) * Value(1e6), output_field=FloatField())
+    whole = Cast(Round(micro), BigIntegerField())
+    return ExpressionWrapper((whole + Value(500)) / Value(cell_micro), output_field=BigIntegerField())
+
+
+def clusters(*, bbox: BBox, zoom: int, field_id: int | None = None, status: str = "") -> ClusterMap:
+    """Published reports in `bbox`, counted on a grid whose cells shrink as the map zooms in.
+
+    One GROUP BY that reads only the map index (is_public, latitude, longitude; the id rides
+    along), then the codes of the cells that hold a single report, by id. A cell's place is the
+    mean of its reports' places, rounded.
+    """
+    k = cell_thousandths(zoom, bbox)
+    reports = in_bbox(published(), bbox)
+    if field_id is not None:
+        reports = reports.filter(category_id=field_id)
+    if status:
+        reports = reports.filter(status=status)
+    rows = list(
+        reports.annotate(
+            cell_y=_grid_index("latitude", 90, k * 1000), cell_x=_grid_index("longitude", 180, k * 1000)
+        )
+        .order_by()
+        .values("cell_y", "cell_x")
+        .annotate(n=Count("pk"), lat=Avg("latitude"), lon=Avg("longitude"), first=Min("pk"))
+    )
+    singles = [row["first"] for row in rows if row["n"] == 1]
+    named = {
+        pk: (code, category)
+        for pk, code, category in published()
+        .filter(pk__in=singles)
+        .values_list("pk", "tracking_code", "category_id")
+    }
+    found = []
+    for row in rows:
+        code, category = named.get(row["first"], ("", None)) if row["n"] == 1 else ("", None)
+        found.append(
+            Cluster(public_coordinate(row["lat"]), public_coordinate(row["lon"]), row["n"], code, category)
+        )
+    return ClusterMap(zoom=zoom, cell=Decimal(k) / 1000, clusters=found)
