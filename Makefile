@@ -72,6 +72,7 @@ browser:
 
 bench: install
 	$(PY) bench/intake.py
+	$(PY) bench/public_map.py
 
 clean:
 	rm -rf $(VENV) node_modules var
