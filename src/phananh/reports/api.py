@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
-from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from phananh.core.errors import ApplicationError, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
+from phananh.core.errors import Forbidden, NotFound, ValidationFailed
+from phananh.core.requests import read_body
 from phananh.core.schemas import ErrorOut
 from phananh.org.models import UnitKind
 from phananh.org.selectors import active_units
@@ -135,39 +133,6 @@ _MULTIPART_SCHEMA = {
 }
 
 
-def _read_request(request) -> tuple[dict, list, list]:
-    content_type = request.content_type or ""
-    if content_type.startswith("multipart/form-data") or content_type.startswith(
-        "application/x-www-form-urlencoded"
-    ):
-        try:
-            raw = {key: request.POST.get(key) for key in request.POST}
-            photos = request.FILES.getlist("photos")
-            documents = request.FILES.getlist("documents")
-        except TooManyFilesSent as exc:
-            raise ValidationFailed(
-                "too_many_photos",
-                _("At most %(n)d photos.") % {"n": settings.PHANANH_MAX_PHOTOS},
-                fields={"photos": [_("Too many files.")]},
-            ) from exc
-        except RequestDataTooBig as exc:
-            raise PayloadTooLarge("request_too_large", _("The request is too large.")) from exc
-        except MultiPartParserError as exc:
-            raise ApplicationError("malformed_request", _("The form data could not be read.")) from exc
-        return raw, photos, documents
-    try:
-        body = request.body
-    except RequestDataTooBig as exc:
-        raise PayloadTooLarge("request_too_large", _("The request is too large.")) from exc
-    try:
-        raw = json.loads(body or b"null")
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise ApplicationError("malformed_json", _("The body is not valid JSON.")) from exc
-    if not isinstance(raw, dict):
-        raise ApplicationError("malformed_json", _("The body must be a JSON object."))
-    return raw, [], []
-
-
 def _idempotency_key(request) -> str:
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > 200 or not key.isprintable():
@@ -222,7 +187,7 @@ def submitted_answer(request, report: Report, secret: str) -> dict:
 )
 def submit_report(request):
     """Gửi phản ánh: JSON without files, or multipart/form-data with files in `photos`."""
-    raw, photo_files, document_files = _read_request(request)
+    raw, photo_files, document_files = read_body(request)
     key = _idempotency_key(request)
     submission = validate_submission(raw, channel=Channel.API, allowed_channels=API_CHANNELS)
     photos = read_uploads(photo_files, field="photos", limit_bytes=settings.PHANANH_MAX_PHOTO_BYTES)
@@ -318,7 +283,7 @@ def _reporter_report(tracking_code: str, secret) -> Report:
 )
 def provide_info(request, tracking_code: str):
     """Bổ sung thông tin: with the report's secret; the deadlines run again from now."""
-    raw, photo_files, document_files = _read_request(request)
+    raw, photo_files, document_files = read_body(request)
     report = _reporter_report(tracking_code, raw.get("secret"))
     photos = read_uploads(photo_files, field="photos", limit_bytes=settings.PHANANH_MAX_PHOTO_BYTES)
     documents = read_uploads(

@@ -7,15 +7,12 @@ request, calls them, and shapes the answer.
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime
 from typing import Literal, get_origin
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.http import FileResponse
-from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +21,8 @@ from ninja.openapi.schema import REF_TEMPLATE
 from ninja.schema import NinjaGenerateJsonSchema
 from pydantic import ValidationError as PydanticValidationError
 
-from phananh.core.errors import ApplicationError, NotFound, PayloadTooLarge, ValidationFailed
+from phananh.core.errors import NotFound, ValidationFailed
+from phananh.core.requests import read_body
 from phananh.core.schemas import ErrorOut
 from phananh.org.access import reporter_contact
 from phananh.org.api import UnitRef, display_name
@@ -359,44 +357,6 @@ def _fresh_detail(request, report: Report) -> dict:
 # --- reading an action -----------------------------------------------------------------------
 
 
-def _read_form(request) -> tuple[dict, list, list]:
-    raw: dict = {}
-    try:
-        for key in request.POST:
-            # An empty form field means "not given", as an HTML form sends every input.
-            values = [v for v in request.POST.getlist(key) if v.strip()]
-            if key in LIST_FIELDS:
-                raw[key] = [part.strip() for v in values for part in v.split(",") if part.strip()]
-            elif values:
-                raw[key] = values[-1]
-        return raw, request.FILES.getlist("photos"), request.FILES.getlist("documents")
-    except TooManyFilesSent as exc:
-        raise ValidationFailed(
-            "too_many_photos",
-            _("At most %(n)d photos.") % {"n": settings.PHANANH_MAX_PHOTOS},
-            fields={"photos": [_("Too many files.")]},
-        ) from exc
-    except RequestDataTooBig as exc:
-        raise PayloadTooLarge("request_too_large", _("The request is too large.")) from exc
-    except MultiPartParserError as exc:
-        raise ApplicationError("malformed_request", _("The form data could not be read.")) from exc
-
-
-def _read_action_request(request) -> tuple[dict, list, list]:
-    """The action's fields and files, from JSON or from a form (multipart or urlencoded)."""
-    if request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        return _read_form(request)
-    try:
-        raw = json.loads(request.body or b"null")
-    except RequestDataTooBig as exc:
-        raise PayloadTooLarge("request_too_large", _("The request is too large.")) from exc
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise ApplicationError("malformed_json", _("The body is not valid JSON.")) from exc
-    if not isinstance(raw, dict):
-        raise ApplicationError("malformed_json", _("The body must be a JSON object."))
-    return raw, [], []
-
-
 def _action_payload(raw: dict):
     """Validate with the actions' discriminated union; form strings are coerced by pydantic."""
     try:
@@ -544,7 +504,7 @@ def take_action(request, tracking_code: str):
     """
     user = request.auth
     report = _report_or_404(user, tracking_code)
-    raw, photo_files, document_files = _read_action_request(request)
+    raw, photo_files, document_files = read_body(request, list_fields=LIST_FIELDS)
     name = raw.get("action") if isinstance(raw.get("action"), str) else ""
     # Who may act, and when, is answered before what was sent: a 403 or 409 says more.
     check_action(report=report, actor=user, action=name)
