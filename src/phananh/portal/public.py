@@ -11,7 +11,7 @@ from datetime import date
 from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET
 
 from phananh.core.errors import ValidationFailed
 from phananh.org.selectors import communes
+from phananh.reports.files import attachment_response
 from phananh.reports.models import Category
 from phananh.reports.selectors import active_categories
 from phananh.stats.selectors import Period, headline, public_figures
@@ -179,30 +180,13 @@ def report_detail(request, tracking_code: str):
     )
 
 
-def _serve_photo(stored, content_type: str, filename: str) -> FileResponse:
-    try:
-        handle = stored.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(handle, content_type=content_type, filename=filename)
-    # Public, but not for long: a report taken back from the portal must stop showing soon.
-    response["Cache-Control"] = "public, max-age=3600"
-    return response
-
-
 @require_GET
 def photo(request, tracking_code: str, attachment_id: int, thumbnail: bool = False):
     """A "before" or "after" photo of a published report; anything else is 404, whatever it is."""
     attachment = selectors.public_photo(tracking_code, attachment_id)
     if attachment is None:
         raise Http404
-    code = attachment.report.tracking_code
-    if thumbnail:
-        if not attachment.thumbnail:
-            raise Http404
-        return _serve_photo(attachment.thumbnail, "image/jpeg", f"{code}-{attachment.pk}-nho.jpg")
-    extension = attachment.file.name.rsplit(".", 1)[-1]
-    return _serve_photo(attachment.file, attachment.content_type, f"{code}-{attachment.pk}.{extension}")
+    return attachment_response(attachment, thumbnail=thumbnail, public=True)
 
 
 @require_GET

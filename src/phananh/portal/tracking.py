@@ -16,7 +16,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.cache import patch_cache_control
@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from phananh.core.errors import ApplicationError, PayloadTooLarge, ValidationFailed
 from phananh.reports import follow
 from phananh.reports.codes import secret_matches
-from phananh.reports.files import read_uploads
+from phananh.reports.files import attachment_response, read_uploads
 from phananh.reports.models import AttachmentKind, RatingValue, Report
 from phananh.reports.ratings import current_rating, public_note, rate, reporter_answer
 from phananh.reports.selectors import report_by_tracking_code
@@ -248,17 +248,7 @@ def photo(request, tracking_code: str, attachment_id: int, thumbnail: bool = Fal
         shown |= set(report.events.filter(kind__in=_REPORTER_PHOTO_EVENTS).values_list("pk", flat=True))
     if attachment.event_id not in shown:
         raise Http404
-    stored = attachment.thumbnail if thumbnail else attachment.file
-    if not stored:
-        raise Http404
-    try:
-        handle = stored.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    content_type = "image/jpeg" if thumbnail else attachment.content_type
-    response = FileResponse(handle, content_type=content_type)
-    patch_cache_control(response, private=True, max_age=3600)
-    return response
+    return attachment_response(attachment, thumbnail=thumbnail)
 
 
 # --- following by email --------------------------------------------------------------------

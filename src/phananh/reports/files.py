@@ -145,3 +145,28 @@ def store_files(*, report, event, files: PreparedFiles, written: list[str]) -> l
 def delete_files(names: Sequence[str]) -> None:
     for name in names:
         default_storage.delete(name)
+
+
+def attachment_response(attachment: Attachment, *, thumbnail: bool = False, public: bool = False):
+    """The file (or its thumbnail) as a download named after the report; Http404 when missing.
+
+    Whoever calls this has already decided that the person may see the file. A public file may
+    sit in shared caches for an hour; any other only in the person's own browser.
+    """
+    from django.http import FileResponse, Http404
+
+    stored = attachment.thumbnail if thumbnail else attachment.file
+    if not stored:
+        raise Http404
+    try:
+        handle = stored.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    extension = stored.name.rsplit(".", 1)[-1]
+    response = FileResponse(
+        handle,
+        content_type="image/jpeg" if thumbnail else attachment.content_type,
+        filename=f"{attachment.report.tracking_code}-{attachment.pk}.{extension}",
+    )
+    response["Cache-Control"] = f"{'public' if public else 'private'}, max-age=3600"
+    return response

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Literal, get_origin
 
 from django.conf import settings
-from django.http import FileResponse
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,7 +30,7 @@ from phananh.org.auth import staff_token
 from phananh.org.models import Unit
 from phananh.org.selectors import active_units
 from phananh.reports.api import CategoryRef
-from phananh.reports.files import read_uploads
+from phananh.reports.files import attachment_response, read_uploads
 from phananh.reports.models import Report
 
 from .actions import ACTIONS
@@ -567,21 +567,10 @@ def reveal_contact(request, tracking_code: str, payload: RevealIn):
 def download_attachment(request, attachment_id: int, variant: Literal["original", "thumbnail"] = "original"):
     """Tệp đính kèm: the original file, or `variant=thumbnail` for a photo; 404 outside the scope."""
     attachment = staff_attachment(user=request.auth, attachment_id=attachment_id)
-    stored = attachment and (attachment.thumbnail if variant == "thumbnail" else attachment.file)
-    if not stored:
+    if attachment is None:
         raise NotFound("attachment_not_found", _("There is no such file."))
     try:
-        handle = stored.open("rb")
-    except FileNotFoundError as exc:
-        logger.error("attachment %s: file %s is missing from storage", attachment.pk, stored.name)
+        return attachment_response(attachment, thumbnail=variant == "thumbnail")
+    except Http404 as exc:
+        logger.error("attachment %s: its file is missing from storage", attachment.pk)
         raise NotFound("attachment_not_found", _("There is no such file.")) from exc
-    content_type = "image/jpeg" if variant == "thumbnail" else attachment.content_type
-    extension = stored.name.rsplit(".", 1)[-1]
-    response = FileResponse(
-        handle,
-        content_type=content_type,
-        filename=f"{attachment.report.tracking_code}-{attachment.pk}.{extension}",
-    )
-    # Personal photos: a browser may keep them, a shared cache may not.
-    response["Cache-Control"] = "private, max-age=3600"
-    return response

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.views.decorators.http import require_GET
 
 from phananh.org.access import can_see
+from phananh.reports.files import attachment_response
 from phananh.reports.models import Attachment
 
 from ..decorators import staff_required
@@ -19,31 +20,13 @@ def _attachment(user, attachment_id: int) -> Attachment:
     return attachment
 
 
-def _serve(stored, content_type: str, filename: str) -> FileResponse:
-    try:
-        handle = stored.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(handle, content_type=content_type, filename=filename)
-    # Personal pictures: kept by this browser only, never by a shared cache.
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
-
-
 @staff_required
 @require_GET
 def attachment_file(request, attachment_id: int):
-    attachment = _attachment(request.user, attachment_id)
-    extension = attachment.file.name.rsplit(".", 1)[-1]
-    filename = f"{attachment.report.tracking_code}-{attachment.pk}.{extension}"
-    return _serve(attachment.file, attachment.content_type, filename)
+    return attachment_response(_attachment(request.user, attachment_id))
 
 
 @staff_required
 @require_GET
 def attachment_thumbnail(request, attachment_id: int):
-    attachment = _attachment(request.user, attachment_id)
-    if not attachment.thumbnail:
-        raise Http404
-    filename = f"{attachment.report.tracking_code}-{attachment.pk}-thumb.jpg"
-    return _serve(attachment.thumbnail, "image/jpeg", filename)
+    return attachment_response(_attachment(request.user, attachment_id), thumbnail=True)
