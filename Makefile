@@ -38,13 +38,19 @@ demo: migrate
 static: install
 	$(MANAGE) collectstatic --no-input -v 0
 
-# Serves http://127.0.0.1:$(PORT) with the task worker beside it, on SQLite.
+# Serves http://127.0.0.1:$(PORT) with the task worker and the periodic-task loop beside it,
+# on SQLite. The worker is the database backend's, or RQ's when REDIS_URL names a Redis server.
 run: install messages static demo
 	@echo "PhanAnh: http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
 	@# Without a mail server named in EMAIL_HOST, mail is printed in this terminal.
 	@export EMAIL_BACKEND=$${EMAIL_BACKEND:-django.core.mail.backends.console.EmailBackend}; \
 	trap 'kill 0' EXIT INT TERM; \
-	$(MANAGE) db_worker --no-startup-delay & \
+	if [ -n "$${REDIS_URL:-}" ]; then \
+	  $(MANAGE) rqworker --job-class django_tasks_rq.Job default & \
+	else \
+	  $(MANAGE) db_worker --no-startup-delay & \
+	fi; \
+	$(MANAGE) run_periodic & \
 	$(MANAGE) runserver --insecure 127.0.0.1:$(PORT)
 
 lint: install

@@ -149,7 +149,23 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# --- Background work -----------------------------------------------------------------------
+# The Django Tasks API. By default its database backend: no broker, one `manage.py db_worker`
+# beside the web server. With several machines, name a Redis server in REDIS_URL (e.g.
+# redis://127.0.0.1:6379/0) and tasks go through RQ instead, run by
+# `manage.py rqworker --job-class django_tasks_rq.Job default`.
+REDIS_URL = os.getenv("REDIS_URL", "").strip()
+if REDIS_URL:
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": envint("RQ_DEFAULT_TIMEOUT", 600)}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# django-tasks has no scheduler: `manage.py run_periodic` enqueues the periodic tasks (the
+# deadline sweeper) every this many seconds.
+PHANANH_PERIODIC_SECONDS = envint("PHANANH_PERIODIC_SECONDS", 60)
+# A step's staff are reminded once this share of its time has gone (0.75: with a quarter left).
+PHANANH_REMINDER_SHARE = float(os.getenv("PHANANH_REMINDER_SHARE") or 0.75)
 
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -216,3 +232,19 @@ EMAIL_HOST_PASSWORD = os.getenv("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "false")
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "PhanAnh <no-reply@phananh.local>")
+
+# Messages to reporters and followers: email (above), an SMS gateway, Zalo Official Account.
+PHANANH_SMS_URL = os.getenv("PHANANH_SMS_URL", "")
+PHANANH_SMS_TOKEN = os.getenv("PHANANH_SMS_TOKEN", "")
+PHANANH_SMS_SENDER = os.getenv("PHANANH_SMS_SENDER", "PhanAnh")
+PHANANH_ZALO_API_URL = os.getenv("PHANANH_ZALO_API_URL", "https://openapi.zalo.me/v3.0/oa/message/cs")
+PHANANH_ZALO_ACCESS_TOKEN = os.getenv("PHANANH_ZALO_ACCESS_TOKEN", "")
+# Seconds to wait for the SMS gateway or Zalo before counting the attempt as failed.
+PHANANH_DELIVERY_HTTP_TIMEOUT = envint("PHANANH_DELIVERY_HTTP_TIMEOUT", 10)
+# Attempts before a message is given up (dead); the waits between them grow 1, 5, 25... minutes.
+PHANANH_DELIVERY_MAX_ATTEMPTS = envint("PHANANH_DELIVERY_MAX_ATTEMPTS", 6)
+PHANANH_DELIVERY_FIRST_BACKOFF_SECONDS = envint("PHANANH_DELIVERY_FIRST_BACKOFF_SECONDS", 60)
+PHANANH_DELIVERY_MAX_BACKOFF_SECONDS = envint("PHANANH_DELIVERY_MAX_BACKOFF_SECONDS", 6 * 3600)
+# A delivery 'sending' for longer than this was claimed by a worker that died: it is taken
+# again. Keep it well above EMAIL_TIMEOUT and the HTTP timeout, or a slow send goes out twice.
+PHANANH_DELIVERY_STALE_SECONDS = envint("PHANANH_DELIVERY_STALE_SECONDS", 300)

@@ -32,3 +32,80 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.recipient_id}: {self.text}"
+
+
+class DeliveryChannel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+    ZALO = "zalo", _("Zalo")
+
+
+class DeliveryStatus(models.TextChoices):
+    # Queued; its first attempt is due at next_attempt_at.
+    PENDING = "pending", _("Pending")
+    # Claimed by a worker that is sending it now (claimed_at says since when).
+    SENDING = "sending", _("Sending")
+    # Accepted by the mail server, the SMS gateway or Zalo: never sent again.
+    SENT = "sent", _("Sent")
+    # An attempt failed; another one is due at next_attempt_at.
+    FAILED = "failed", _("Failed (will retry)")
+    # A permanent refusal, or the last attempt failed: nobody tries again unless staff ask.
+    DEAD = "dead", _("Failed (gave up)")
+
+
+# A worker may claim these once next_attempt_at has passed.
+CLAIMABLE_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.FAILED)
+# The back office lists these and lets an operator retry them.
+UNDELIVERED_STATUSES = (DeliveryStatus.FAILED, DeliveryStatus.DEAD)
+
+
+class Delivery(models.Model):
+    """One message to one address through one channel (email, SMS, Zalo), and how sending it went.
+
+    The row is written before anything is sent, so a worker that dies mid-send loses nothing;
+    `dedupe_key` makes the same message for the same event and recipient queue once.
+    """
+
+    channel = models.CharField(max_length=10, choices=DeliveryChannel.choices)
+    # An email address, a phone number or a Zalo user id: personal data, never shown whole.
+    to_address = models.CharField(max_length=254)
+    subject = models.CharField(max_length=300, blank=True)
+    body = models.TextField()
+    report = models.ForeignKey(
+        "reports.Report", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    event = models.ForeignKey(
+        "workflow.Event", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    purpose = models.CharField(max_length=40)
+    status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    dedupe_key = models.CharField(max_length=255, unique=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due")]
+
+    def __str__(self):
+        return f"{self.channel} {self.purpose} #{self.pk}: {self.status}"
+
+    @property
+    def masked_address(self) -> str:
+        return mask_address(self.to_address)
+
+
+def mask_address(address: str) -> str:
+    """Enough of an address to tell two apart, not to write to: l***@example.vn, 09******78."""
+    if "@" in address:
+        local, _at, domain = address.rpartition("@")
+        return f"{local[:1]}***@{domain}"
+    if len(address) <= 4:
+        return "*" * len(address)
+    return f"{address[:2]}{'*' * (len(address) - 4)}{address[-2:]}"

@@ -1,6 +1,7 @@
 """The back office's views: lists and map, the report page and its actions, files, the bell."""
 
 from .auth import StaffLoginView
+from .deliveries import delivery_list
 from .files import attachment_file, attachment_thumbnail
 from .lists import map_json, report_list
 from .notifications import notification_list
@@ -11,6 +12,7 @@ __all__ = [
     "attachment_file",
     "attachment_thumbnail",
     "contact_reveal",
+    "delivery_list",
     "map_json",
     "notification_list",
     "report_action",

@@ -1,0 +1,25 @@
+"""SMS through an HTTP gateway: POST {to, text, sender} as JSON with a bearer token.
+
+Any gateway with that shape works (most Vietnamese brandname-SMS providers offer one, or a
+small proxy in front of theirs); PHANANH_SMS_URL, PHANANH_SMS_TOKEN, PHANANH_SMS_SENDER.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+
+from .base import post_json
+
+if TYPE_CHECKING:
+    from ..models import Delivery
+
+
+def send(delivery: Delivery) -> None:
+    post_json(
+        settings.PHANANH_SMS_URL,
+        {"to": delivery.to_address, "text": delivery.body, "sender": settings.PHANANH_SMS_SENDER},
+        headers={"Authorization": f"Bearer {settings.PHANANH_SMS_TOKEN}"},
+        timeout=settings.PHANANH_DELIVERY_HTTP_TIMEOUT,
+    )
