@@ -1,8 +1,8 @@
 """Theo dõi: following a report by email, with a confirmation, an unsubscribe link and a rate limit.
 
-Mail goes to Django's locmem outbox (`mailoutbox`). Hoa follows the report and confirms; Khanh
-asks but never confirms; Minh Anh confirmed and later unsubscribed; Phúc sent a duplicate that
-was merged into the report.
+Mail goes to Django's locmem outbox (`mailoutbox`); news of a report goes through the delivery log.
+Hoa follows the report and confirms; Khanh asks but never confirms; Minh Anh confirmed and later
+unsubscribed; Phúc sent a duplicate that was merged into the report.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
+from phananh.notify.models import Delivery, DeliveryStatus
 from phananh.reports import follow
 from phananh.reports.models import Follower, Report
 from phananh.workflow.services import transition
@@ -35,7 +36,7 @@ HOA = "hoa.tran@example.vn"
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    # The rate limit and the memory of mail sent live in the cache, which outlives a test.
+    # The rate limit lives in the cache, which outlives a test.
     cache.clear()
     yield
     cache.clear()
@@ -325,6 +326,13 @@ def test_a_public_step_is_mailed_to_confirmed_followers_only(people, so_xd, foll
         assert message.extra_headers["List-Unsubscribe"] == f"<http://127.0.0.1:8000{unsubscribe}>"
         assert follow.follower_for_unsubscribe(unsubscribe.split("/")[-2]).report_id == followed.pk
     assert len({link(m, "/theo-doi/huy/") for m in mailoutbox}) == 2
+    # Each went through the delivery log, once per event and follower, with its headers
+    deliveries = Delivery.objects.filter(purpose="follower_event", status=DeliveryStatus.SENT)
+    assert sorted(d.to_address for d in deliveries) == ["hoa.tran@example.vn", "phuc@example.vn"]
+    for delivery in deliveries:
+        assert delivery.dedupe_key.startswith(f"follower:{delivery.event_id}:")
+        assert delivery.headers["List-Unsubscribe"].startswith("<http://127.0.0.1:8000/theo-doi/huy/")
+        assert delivery.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
 def test_the_rejection_reason_is_in_the_message(people, submit, committed, mailoutbox):
@@ -391,6 +399,7 @@ def test_the_same_step_is_not_mailed_twice_when_its_task_runs_again(
 
     assert follow.email_followers(event.pk) == 0
     assert len(mailoutbox) == 2
+    assert Delivery.objects.filter(purpose="follower_event").count() == 2
 
 
 def test_an_address_that_follows_twice_gets_one_message(people, so_xd, submit, committed, mailoutbox):

@@ -13,6 +13,7 @@ urlpatterns = [
     path("dang-xuat/", auth_views.LogoutView.as_view(next_page="backoffice:login"), name="logout"),
     path("ban-do.json", views.map_json, name="map_json"),
     path("thong-bao/", views.notification_list, name="notifications"),
+    path("cai-dat/thong-bao/", views.email_settings, name="email_settings"),
     path("gui-tin/", views.delivery_list, name="deliveries"),
     path("phan-anh/<str:tracking_code>/", views.report_detail, name="report"),
     path("phan-anh/<str:tracking_code>/thao-tac/<slug:action>/", views.report_action, name="action"),

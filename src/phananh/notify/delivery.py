@@ -38,6 +38,7 @@ def queue_message(
     report=None,
     event=None,
     dedupe_key: str,
+    headers: dict | None = None,
 ) -> Delivery:
     """Queue one message, once per `dedupe_key`, and send it after the transaction commits.
 
@@ -55,6 +56,7 @@ def queue_message(
                 "purpose": purpose,
                 "report": report,
                 "event": event,
+                "headers": headers or {},
                 "next_attempt_at": timezone.now(),
             },
         )

@@ -86,6 +86,8 @@ class Delivery(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     dedupe_key = models.CharField(max_length=255, unique=True)
+    # Extra email headers, e.g. List-Unsubscribe for followers' messages.
+    headers = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = _("delivery")
@@ -109,3 +111,50 @@ def mask_address(address: str) -> str:
     if len(address) <= 4:
         return "*" * len(address)
     return f"{address[:2]}{'*' * (len(address) - 4)}{address[-2:]}"
+
+
+class MessageChannel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+    ZALO = "zalo", _("Zalo")
+
+
+class MessageTemplate(models.Model):
+    """The text of a message to reporters, per purpose and channel; administrators edit it.
+
+    `subject` and `body` are Django templates: {{ code }}, {{ status }}, {{ link }}, {{ note }}...
+    """
+
+    purpose = models.CharField(_("purpose"), max_length=40)
+    channel = models.CharField(_("channel"), max_length=10, choices=MessageChannel.choices)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("text"))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+        ordering = ["purpose", "channel"]
+        constraints = [
+            models.UniqueConstraint(fields=["purpose", "channel"], name="one_template_per_purpose")
+        ]
+
+    def __str__(self):
+        return f"{self.purpose} ({self.channel})"
+
+
+class StaffEmailSettings(models.Model):
+    """Which notifications a staff member also wants by email (the bell always has them all)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_settings"
+    )
+    # Notification kinds (event kinds, "deadline_near", "deadline_passed") wanted by email.
+    kinds = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("email settings")
+        verbose_name_plural = _("email settings")
+
+    def __str__(self):
+        return str(self.user)

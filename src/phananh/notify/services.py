@@ -16,6 +16,8 @@ from phananh.reports.tasks import email_followers
 from phananh.workflow.models import Event, EventKind
 
 from .models import Notification
+from .reporters import queue_reporter_messages
+from .staff_email import queue_staff_emails
 
 
 def _staff(unit_id: int | None, roles) -> QuerySet[User]:
@@ -99,10 +101,11 @@ def notify_event(event_id: int) -> int:
             "what": event.get_kind_display(),
         }
     created = 0
+    fresh: list[Notification] = []
     for person in people.exclude(pk=event.actor_id).distinct():
         try:
             with transaction.atomic():
-                Notification.objects.create(
+                notification = Notification.objects.create(
                     recipient=person,
                     report=event.report,
                     event=event,
@@ -110,7 +113,11 @@ def notify_event(event_id: int) -> int:
                     text=text,
                     urgent=urgent,
                 )
+            fresh.append(notification)
             created += 1
         except IntegrityError:
             continue  # already told by an earlier run of this task
+    # By email too, to those who want this kind of notification in their mailbox.
+    queue_staff_emails(fresh)
+    queue_reporter_messages(event)  # the reporter, by email, SMS or Zalo (public steps only)
     return created

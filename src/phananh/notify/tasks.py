@@ -2,6 +2,7 @@ from django_tasks import task
 
 from . import services, sweeper
 from .delivery_tasks import deliver_due
+from .staff_email import queue_staff_emails
 
 
 @task()
@@ -13,7 +14,10 @@ def notify_event(event_id: int) -> int:
 @task()
 def sweep_deadlines() -> int:
     """Remind the staff of steps near their deadline and escalate those past it (periodic)."""
-    return len(sweeper.sweep_deadlines())
+    created = sweeper.sweep_deadlines()
+    # By email too, to those who want deadline reminders and escalations in their mailbox.
+    queue_staff_emails(created)
+    return len(created)
 
 
 # What `manage.py run_periodic` enqueues every PHANANH_PERIODIC_SECONDS.

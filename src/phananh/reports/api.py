@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from django.conf import settings
 from django.urls import reverse
@@ -56,6 +57,12 @@ class ReportIn(Schema):
         ..., description="Must be true: consent to processing personal data (Decree 13/2023)."
     )
     public: bool = Field(True, description="Whether the reporter agrees that the report may be published.")
+    contact_channel: Literal["", "email", "sms", "zalo"] = Field(
+        "",
+        description="How the reporter hears of the report's steps: `email` (needs reporter_email), "
+        "`sms` (needs reporter_phone), `zalo` (reports sent through Zalo only); empty: the first available.",
+    )
+    notifications_opt_out: bool = Field(False, description="True: send the reporter no messages at all.")
     channel: Channel = Field(Channel.API, description="`api` or `app`.")
 
 

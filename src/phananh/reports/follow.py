@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -31,6 +31,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from phananh.core.errors import ApplicationError, Conflict, ValidationFailed
+from phananh.notify.delivery import queue_message
+from phananh.notify.models import Delivery, DeliveryChannel
 from phananh.workflow.models import PUBLIC_EVENT_KINDS, Event
 from phananh.workflow.statuses import OPEN_STATUSES, Status
 
@@ -47,8 +49,6 @@ CONFIRM_MAX_AGE = timedelta(days=7)
 LIMIT_PER_CLIENT_AND_ADDRESS = (3, 3600)
 LIMIT_PER_ADDRESS = (5, 24 * 3600)
 LIMIT_PER_CLIENT = (20, 3600)
-# Remembered per message sent, so that a task run twice for the same event mails nobody twice.
-SENT_MEMORY = 7 * 24 * 3600
 
 
 class TooManyRequests(ApplicationError):
@@ -212,21 +212,23 @@ def unfollow(*, token: str) -> Follower:
 # --- messages ------------------------------------------------------------------------------
 
 
-def _message(template: str, context: dict, to: str, unsubscribe_url: str) -> EmailMessage:
+def _headers(unsubscribe_url: str) -> dict:
+    return {
+        # Mail programs show their own "unsubscribe" button with these (RFC 2369, RFC 8058).
+        "List-Unsubscribe": f"<{unsubscribe_url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "Auto-Submitted": "auto-generated",
+    }
+
+
+def _texts(template: str, context: dict) -> tuple[str, str]:
     subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
-    body = render_to_string(f"emails/{template}.txt", context)
-    return EmailMessage(
-        subject,
-        body,
-        settings.DEFAULT_FROM_EMAIL,
-        [to],
-        headers={
-            # Mail programs show their own "unsubscribe" button with these (RFC 2369, RFC 8058).
-            "List-Unsubscribe": f"<{unsubscribe_url}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "Auto-Submitted": "auto-generated",
-        },
-    )
+    return subject, render_to_string(f"emails/{template}.txt", context)
+
+
+def _message(template: str, context: dict, to: str, unsubscribe_url: str) -> EmailMessage:
+    subject, body = _texts(template, context)
+    return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to], headers=_headers(unsubscribe_url))
 
 
 def _links(follower: Follower) -> dict:
@@ -274,17 +276,17 @@ def recipients(report: Report) -> Iterator[tuple[Follower, str]]:
 
 
 def email_followers(event_id: int) -> int:
-    """Tell the followers of a report of one public step (dispatched, verified, closed...)."""
+    """Tell the followers of a report of one public step (dispatched, verified, closed...).
+
+    Each message is queued as a `Delivery`, once per event and follower, so that a task run
+    twice mails nobody twice; it returns how many were queued this time.
+    """
     event = Event.objects.select_related("report").filter(pk=event_id).first()
     if event is None or not event.is_public or event.kind not in PUBLIC_EVENT_KINDS:
         return 0
     report = event.report
-    sent = 0
-    connection = None
+    queued = 0
     for follower, address in recipients(report):
-        key = f"follow:sent:{event.pk}:{follower.pk}"
-        if cache.get(key):
-            continue
         follower.report = report
         with translation.override(settings.LANGUAGE_CODE):
             links = _links(follower)
@@ -297,12 +299,27 @@ def email_followers(event_id: int) -> int:
                 "at": timezone.localtime(event.created_at),
                 **links,
             }
-            message = _message("follow_event", context, address, links["unsubscribe_url"])
-        connection = connection or get_connection()
-        message.connection = connection
-        message.send()
-        cache.set(key, 1, SENT_MEMORY)
-        sent += 1
-    if sent:
-        logger.info("report %s: %d followers told of %s", report.tracking_code, sent, event.kind)
-    return sent
+            subject, body = _texts("follow_event", context)
+        if _queue(report, event, follower, address, subject, body, links["unsubscribe_url"]):
+            queued += 1
+    if queued:
+        logger.info("report %s: %d followers told of %s", report.tracking_code, queued, event.kind)
+    return queued
+
+
+def _queue(report, event, follower, address, subject, body, unsubscribe_url) -> bool:
+    """Queue one follower's message; False when an earlier run already queued it."""
+    key = f"follower:{event.pk}:{follower.pk}"
+    known = Delivery.objects.filter(dedupe_key=key).exists()
+    queue_message(
+        channel=DeliveryChannel.EMAIL,
+        to=address,
+        subject=subject,
+        body=body,
+        purpose="follower_event",
+        report=report,
+        event=event,
+        dedupe_key=key,
+        headers=_headers(unsubscribe_url),
+    )
+    return not known

@@ -24,6 +24,8 @@ from .models import Category, Channel, ReportKind
 
 _PHONE = re.compile(r"^(?:\+84|84|0)(\d{9,10})$")
 _CODE = re.compile(r"^[a-z0-9-]{1,60}$")
+# Channels a reporter may choose for messages; Zalo only for reports sent through Zalo.
+CONTACT_CHANNELS = ("", "email", "sms", "zalo")
 
 
 @dataclass
@@ -44,6 +46,9 @@ class Submission:
     reporter_email: str = ""
     is_anonymous: bool = False
     wants_public: bool = True
+    # How the reporter wants to hear of the report's steps ("" = the first channel available).
+    contact_channel: str = ""
+    notifications_opt_out: bool = False
 
     def fingerprint_fields(self) -> dict:
         return {
@@ -233,6 +238,10 @@ def validate_submission(raw: dict, *, channel: str, allowed_channels=None) -> Su
             "contact_required",
             _("Give a phone number or an email so that we can reach you, or send anonymously."),
         )
+    # Nobody can be written to about an anonymous report: its choice of channel is not kept.
+    contact_channel, notifications_opt_out = "", False
+    if not is_anonymous:
+        contact_channel, notifications_opt_out = _contact_choice(raw, channel, phone, email, problems)
     if not consent:
         problems.add(
             "consent",
@@ -256,4 +265,30 @@ def validate_submission(raw: dict, *, channel: str, allowed_channels=None) -> Su
         reporter_email=email,
         is_anonymous=is_anonymous,
         wants_public=wants_public,
+        contact_channel=contact_channel,
+        notifications_opt_out=notifications_opt_out,
     )
+
+
+def _contact_choice(raw: dict, channel: str, phone: str, email: str, problems: _Problems) -> tuple[str, bool]:
+    """The channel the reporter chose for messages, checked against the addresses given."""
+    opt_out = _bool(raw, "notifications_opt_out", False, problems)
+    chosen = raw.get("contact_channel")
+    if chosen is None:
+        chosen = ""
+    if not isinstance(chosen, str) or chosen not in CONTACT_CHANNELS:
+        problems.add(
+            "contact_channel",
+            "invalid_contact_channel",
+            _("Allowed values: %(values)s.") % {"values": ", ".join(c for c in CONTACT_CHANNELS if c)},
+        )
+        return "", opt_out
+    if chosen == "zalo" and channel != Channel.ZALO:
+        message = _("Zalo messages are only for reports sent through Zalo.")
+        problems.add("contact_channel", "zalo_not_available", message)
+    elif chosen == "email" and not email:
+        message = _("Give an email address to get messages by email.")
+        problems.add("contact_channel", "email_required", message)
+    elif chosen == "sms" and not phone:
+        problems.add("contact_channel", "phone_required", _("Give a phone number to get messages by SMS."))
+    return chosen, opt_out

@@ -81,6 +81,12 @@ class Report(models.Model):
     consent_at = models.DateTimeField(_("consent to personal data processing given at"))
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     wants_public = models.BooleanField(_("reporter agrees to publication"), default=True)
+    # How the reporter wants to hear of the report: "email", "sms", "zalo", or "" for the first
+    # way they gave; and whether they want no messages at all.
+    contact_channel = models.CharField(_("preferred channel"), max_length=10, blank=True)
+    notifications_opt_out = models.BooleanField(_("no messages"), default=False)
+    # The reporter's Zalo user id, when the report came through the Zalo Official Account.
+    zalo_user_id = models.CharField(max_length=64, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

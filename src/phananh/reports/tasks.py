@@ -1,4 +1,4 @@
-"""Background work on reports: the mail to people who follow a report."""
+"""Background work on reports: the mail to people who follow a report (queued as deliveries)."""
 
 from django_tasks import task
 
@@ -7,7 +7,7 @@ from . import follow
 
 @task()
 def email_followers(event_id: int) -> int:
-    """Mail the followers of a report about one public step of its timeline."""
+    """Queue the mail to the followers of a report about one public step of its timeline."""
     return follow.email_followers(event_id)
 
 

@@ -6,6 +6,7 @@ from .files import attachment_file, attachment_thumbnail
 from .lists import map_json, report_list
 from .notifications import notification_list
 from .report import contact_reveal, report_action, report_detail, review_dismiss
+from .settings import email_settings
 
 __all__ = [
     "StaffLoginView",
@@ -13,6 +14,7 @@ __all__ = [
     "attachment_thumbnail",
     "contact_reveal",
     "delivery_list",
+    "email_settings",
     "map_json",
     "notification_list",
     "report_action",

@@ -22,8 +22,9 @@ def send(delivery: Delivery) -> None:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[delivery.to_address],
         # The same id on every attempt, so that a receiving server that got a message twice
-        # (a worker killed after the server accepted it) can tell it is one message.
-        headers={"Message-ID": f"<delivery-{delivery.pk}@{domain}>"},
+        # (a worker killed after the server accepted it) can tell it is one message. The row's
+        # own headers (List-Unsubscribe for followers) go along.
+        headers={**(delivery.headers or {}), "Message-ID": f"<delivery-{delivery.pk}@{domain}>"},
         connection=get_connection(fail_silently=False),
     )
     try:

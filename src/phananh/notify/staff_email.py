@@ -1,0 +1,105 @@
+"""Email for staff: the in-app notifications a person also wants in their mailbox.
+
+Each staff member chooses, per kind of notification, whether it also comes by email
+(`StaffEmailSettings`); a person who never chose gets every kind listed here. The messages
+name the report by its tracking code and link to its back-office page; they carry nothing of
+the reporter (no name, phone or email).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from phananh.workflow.models import EventKind
+
+from .delivery import queue_message
+from .models import Notification, StaffEmailSettings
+
+DEADLINE_NEAR = "deadline_near"
+DEADLINE_PASSED = "deadline_passed"
+
+# The notification kinds a staff member may receive by email, with the settings page's labels.
+STAFF_EMAIL_KINDS: tuple[tuple[str, str], ...] = (
+    (EventKind.DISPATCHED.value, gettext_lazy("New dispatch to my unit")),
+    (EventKind.ASSIGNED.value, gettext_lazy("Assigned to me")),
+    (EventKind.RETURNED.value, gettext_lazy("Returned")),
+    (EventKind.EXTENSION_REQUESTED.value, gettext_lazy("Extension requested")),
+    (EventKind.EXTENSION_DECIDED.value, gettext_lazy("Extension decided")),
+    (EventKind.RESULT_SUBMITTED.value, gettext_lazy("Result waiting for my approval")),
+    (EventKind.RESULT_APPROVED.value, gettext_lazy("Result waiting for verification")),
+    (DEADLINE_NEAR, gettext_lazy("Deadline near")),
+    (DEADLINE_PASSED, gettext_lazy("Deadline passed")),
+)
+EMAIL_KINDS = frozenset(kind for kind, _label in STAFF_EMAIL_KINDS)
+
+
+def wanted_kinds(user) -> set[str]:
+    """The kinds this person wants by email: their choice, or all of them when they never chose."""
+    chosen = StaffEmailSettings.objects.filter(user=user).values_list("kinds", flat=True).first()
+    return set(EMAIL_KINDS) if chosen is None else set(chosen) & EMAIL_KINDS
+
+
+def _absolute(path: str) -> str:
+    return settings.SITE_ROOT.rstrip("/") + path
+
+
+def _body(notification: Notification) -> str:
+    """The message text, in the active language (call inside translation.override)."""
+    lines = [notification.text, ""]
+    report = notification.report
+    if report is not None:
+        code = report.tracking_code
+        lines.append(_("Tracking code: %(code)s") % {"code": code})
+        lines.append(
+            _("Open the report: %(link)s") % {"link": _absolute(reverse("backoffice:report", args=[code]))}
+        )
+        lines.append("")
+    lines.append(
+        _("To choose which notifications you receive by email: %(link)s")
+        % {"link": _absolute(reverse("backoffice:email_settings"))}
+    )
+    return "\n".join(lines) + "\n"
+
+
+def queue_staff_emails(notifications: Iterable[Notification]) -> int:
+    """Queue an email for each notification its recipient wants by email; return how many.
+
+    Queued once per notification (dedupe_key), so a task that runs twice sends nothing more.
+    """
+    candidates = [n for n in notifications if n.kind in EMAIL_KINDS]
+    if not candidates:
+        return 0
+    chosen = dict(
+        StaffEmailSettings.objects.filter(user_id__in={n.recipient_id for n in candidates}).values_list(
+            "user_id", "kinds"
+        )
+    )
+    queued = 0
+    for notification in candidates:
+        person = notification.recipient
+        if not person.is_active or not person.email:
+            continue
+        kinds = chosen.get(person.pk)
+        if kinds is not None and notification.kind not in kinds:
+            continue
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = f"[PhanAnh] {notification.text}"
+            body = _body(notification)
+        queue_message(
+            channel="email",
+            to=person.email,
+            subject=subject[:300],
+            body=body,
+            purpose=f"staff_{notification.kind}",
+            report=notification.report,
+            event=notification.event,
+            dedupe_key=f"staff:{notification.pk}",
+        )
+        queued += 1
+    return queued
