@@ -86,7 +86,7 @@ def create_reports(n: int) -> None:
     from phananh.core.text import fold
     from phananh.reports.codes import ALPHABET
     from phananh.reports.models import Category, Report
-    from phananh.workflow.statuses import Status
+    from phananh.reports.statuses import Status
 
     rng = random.Random(20260101)
     categories = list(Category.objects.values_list("pk", flat=True))

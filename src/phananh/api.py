@@ -13,6 +13,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from phananh.core.errors import ApplicationError
 from phananh.org.api import router as auth_router
 from phananh.portal.api import router as public_router
+from phananh.portal.reporter_api import router as reporter_router
 from phananh.reports.api import router as reports_router
 from phananh.workflow.api import OPENAPI_SCHEMAS as WORKFLOW_SCHEMAS
 from phananh.workflow.api import router as staff_router
@@ -47,6 +48,7 @@ api = PhanAnhAPI(
     openapi_url="/openapi.json",
 )
 api.add_router("/", reports_router)
+api.add_router("/", reporter_router)
 api.add_router("/auth", auth_router)
 api.add_router("/staff", staff_router)
 api.add_router("/", public_router)

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "phananh.notify",
     "phananh.backoffice",
     "phananh.stats",
+    "phananh.demo",
 ]
 
 MIDDLEWARE = [
@@ -161,6 +162,9 @@ if REDIS_URL:
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# What the transition service hands each event it writes to, after the commit: tasks whose
+# `enqueue(event_id)` is called. The workflow imports none of the apps that listen to it.
+PHANANH_EVENT_TASKS = ["phananh.notify.tasks.notify_event"]
 # django-tasks has no scheduler: `manage.py run_periodic` enqueues the periodic tasks (the
 # deadline sweeper) every this many seconds.
 PHANANH_PERIODIC_SECONDS = envint("PHANANH_PERIODIC_SECONDS", 60)

@@ -8,7 +8,7 @@ from phananh.org.models import ContactReveal, PersonalDataAccess
 from phananh.reports.files import Upload
 from phananh.reports.intake import validate_submission
 from phananh.reports.models import Attachment
-from phananh.reports.services import report_submit
+from phananh.workflow.submission import report_submit
 from phananh.workflow.models import EventKind
 from tests.conftest import jpeg_bytes
 

@@ -17,7 +17,7 @@ from phananh.notify.admin import MessageTemplateForm
 from phananh.notify.models import Delivery, DeliveryStatus, MessageTemplate
 from phananh.reports.intake import validate_submission
 from phananh.reports.models import Report
-from phananh.reports.services import report_submit
+from phananh.workflow.submission import report_submit
 from phananh.workflow.services import transition
 from tests.portal.test_pages import SUBMIT_URL, Page, report_form
 from tests.reports.test_api_intake import URL as API_URL

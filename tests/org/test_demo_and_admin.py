@@ -5,7 +5,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.test import Client
 
-from phananh.core.demo import DEMO_PASSWORD
+from phananh.demo.data import DEMO_PASSWORD
 from phananh.org.models import Role, Unit, UnitKind, User
 from phananh.reports.models import Category, Report
 
@@ -43,7 +43,7 @@ def test_demo_data_can_be_loaded_twice_without_duplicates(capsys):
 def test_the_readme_prints_every_demo_account_and_its_password():
     from pathlib import Path
 
-    from phananh.core.demo import ACCOUNTS
+    from phananh.demo.data import ACCOUNTS
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     assert DEMO_PASSWORD in readme

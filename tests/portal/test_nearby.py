@@ -19,7 +19,7 @@ from phananh.portal import pwa
 from phananh.portal.tracking import track
 from phananh.reports.codes import new_tracking_code
 from phananh.reports.models import Category, Channel, Report
-from phananh.workflow.statuses import Status
+from phananh.reports.statuses import Status
 
 pytestmark = pytest.mark.django_db
 

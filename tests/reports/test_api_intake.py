@@ -30,7 +30,7 @@ from phananh.org.services import unit_create
 from phananh.reports.codes import ALPHABET, secret_matches
 from phananh.reports.models import Attachment, Category, IdempotencyRecord, Report
 from phananh.workflow.models import Event
-from phananh.workflow.statuses import Status
+from phananh.reports.statuses import Status
 from tests.conftest import jpeg_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ from phananh.reports.models import Rating, RatingValue, Report
 from phananh.reports.ratings import closure_number, current_rating, rate, review_dismiss
 from phananh.workflow.models import Event, EventKind
 from phananh.workflow.services import transition
-from phananh.workflow.statuses import Status
+from phananh.reports.statuses import Status
 from tests.workflow import conftest as workflow
 
 pytestmark = pytest.mark.django_db

@@ -20,7 +20,7 @@ from phananh.org.models import Role, User
 from phananh.reports.models import Report
 from phananh.workflow.models import Event, EventKind
 from phananh.workflow.services import info_provided, transition
-from phananh.workflow.statuses import Status
+from phananh.reports.statuses import Status
 
 ROUNDS = 3
 

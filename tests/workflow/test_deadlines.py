@@ -20,7 +20,7 @@ import pytest
 from phananh.reports.models import Category
 from phananh.workflow.models import CalendarDay, CalendarDayKind, DeadlineRule, StepKind
 from phananh.workflow.services import info_provided
-from phananh.workflow.statuses import Status
+from phananh.reports.statuses import Status
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@
 import pytest
 
 from phananh.workflow.models import Event, Step, StepKind
-from phananh.workflow.statuses import Status
+from phananh.reports.statuses import Status
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from phananh.reports.models import Report
 from phananh.workflow.models import Event, EventKind
-from phananh.workflow.statuses import Status
+from phananh.reports.statuses import Status
 from tests.conftest import jpeg_bytes
 
 pytestmark = pytest.mark.django_db

@@ -19,7 +19,7 @@ from phananh.reports.files import Upload
 from phananh.reports.models import Attachment, Follower, Report
 from phananh.workflow.models import Dispatch, Event, EventKind, ExtensionRequest, Step, StepKind
 from phananh.workflow.services import info_provided, transition
-from phananh.workflow.statuses import Status
+from phananh.reports.statuses import Status
 from tests.conftest import jpeg_bytes
 
 pytestmark = pytest.mark.django_db

@@ -22,10 +22,10 @@ from phananh.org.access import is_ioc
 from phananh.org.models import Unit, User
 from phananh.reports.files import read_uploads
 from phananh.reports.models import Category
+from phananh.reports.statuses import Status, Urgency
 from phananh.workflow.actions import ACTIONS, HANDLING, pending_extension
 from phananh.workflow.models import RejectionReason, Step, StepKind
 from phananh.workflow.services import check_action
-from phananh.workflow.statuses import Status, Urgency
 
 Choices = Callable[[], list[tuple[str, str]]]
 TEXT_KINDS = ("text", "textarea")

@@ -19,10 +19,10 @@ from phananh.org.access import can_see, is_ioc, reporter_contact
 from phananh.org.models import ContactReveal, Unit, User
 from phananh.reports.models import Category, Channel, Report
 from phananh.reports.selectors import report_by_tracking_code
+from phananh.reports.statuses import Urgency, colour
 from phananh.workflow.actions import pending_extension
 from phananh.workflow.models import DispatchRole, EventKind, RejectionReason
 from phananh.workflow.services import allowed_actions
-from phananh.workflow.statuses import Urgency, colour
 
 from .forms import action_forms
 

@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from phananh.org.access import PROVINCE_ROLES, visible_reports
 from phananh.org.models import Role, Unit
 from phananh.reports.models import Category, Report
+from phananh.reports.statuses import OPEN_STATUSES, Status, Urgency
 from phananh.workflow.models import Step, StepKind
-from phananh.workflow.statuses import OPEN_STATUSES, Status, Urgency
 
 # Steps a unit answers for; reception and verification are the IOC's.
 UNIT_STEP_KINDS = (StepKind.HANDLING, StepKind.APPROVAL)
@@ -194,7 +194,7 @@ def filter_categories() -> QuerySet[Category]:
 def map_points(user) -> list[dict]:
     """The visible open reports that have a place: code, status, urgency, coordinates. No personal data."""
     rows = (
-        visible_reports(user)
+        visible_reports(user, Report.objects.all())
         .filter(status__in=OPEN_STATUSES, latitude__isnull=False, longitude__isnull=False)
         .order_by("-created_at", "-id")
         .values("tracking_code", "status", "urgency", "latitude", "longitude")[:MAP_LIMIT]

@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from phananh.reports.models import Channel, Report
+from phananh.reports.statuses import Status
 from phananh.workflow.models import Event, EventKind
-from phananh.workflow.statuses import Status
 
 from .delivery import queue_message
 from .models import Delivery, MessageChannel, MessageTemplate

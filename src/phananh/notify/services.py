@@ -12,9 +12,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from phananh.org.models import Role, Unit, User
-from phananh.reports.tasks import email_followers
 from phananh.workflow.models import Event, EventKind
 
+from .follower_tasks import email_followers
 from .models import Notification
 from .reporters import queue_reporter_messages
 from .staff_email import queue_staff_emails

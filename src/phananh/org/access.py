@@ -5,11 +5,14 @@
 - A unit's focal points and leaders see the reports their unit's subtree leads, cooperates on,
   or has had dispatched to it (a unit keeps seeing what it returned).
 - A handler sees what is assigned to them, and what their unit's subtree leads in their fields.
+- The reporter (a `Reporter`, proved by the report's secret) sees their own report only.
 - The reporter's contact details are seen by the IOC, and by a unit only when the IOC revealed
   them for that report; each read is logged.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
@@ -20,6 +23,27 @@ PROVINCE_ROLES = frozenset({Role.OPERATOR, Role.CALL_AGENT, Role.STEERING, Role.
 # Roles that see reporters' contact details without a reveal.
 CONTACT_ROLES = frozenset({Role.OPERATOR, Role.CALL_AGENT})
 UNIT_ROLES = frozenset({Role.FOCAL_POINT, Role.LEADER, Role.HANDLER})
+# The role of a `Reporter`: not a staff role, so no account can ever hold it.
+REPORTER = "reporter"
+
+
+@dataclass(frozen=True)
+class Reporter:
+    """Người phản ánh: the reporter of one report, as an actor of the workflow.
+
+    Built only once the report's secret was checked (`reports.codes.prove_reporter`); the
+    permission checks and the role matrix know it by its role, `REPORTER`. It has no account:
+    the events it writes carry the label "reporter" and no user.
+    """
+
+    report_id: int
+    role: str = REPORTER
+    label: str = "reporter"
+    pk = None
+    unit = None
+    unit_id = None
+    is_active = True
+    is_authenticated = False
 
 
 def is_staff_member(user) -> bool:
@@ -38,10 +62,10 @@ def acts_for(user: User, unit: Unit | None) -> bool:
     return unit.path.startswith(user.unit.path)
 
 
-def visible_reports(user, queryset: QuerySet | None = None) -> QuerySet:
-    from phananh.reports.models import Report
-
-    qs = queryset if queryset is not None else Report.objects.all()
+def visible_reports(user, qs: QuerySet) -> QuerySet:
+    """The reports of `qs` (a queryset of reports) that `user` may see."""
+    if isinstance(user, Reporter):
+        return qs.filter(pk=user.report_id)
     if not is_staff_member(user):
         return qs.none()
     if user.role in PROVINCE_ROLES:
@@ -61,7 +85,7 @@ def visible_reports(user, queryset: QuerySet | None = None) -> QuerySet:
 
 
 def can_see(user, report) -> bool:
-    return visible_reports(user).filter(pk=report.pk).exists()
+    return visible_reports(user, type(report).objects.filter(pk=report.pk)).exists()
 
 
 def can_see_contact(user, report) -> bool:

@@ -15,7 +15,7 @@ from ninja import Field, Query, Router, Schema
 from phananh.core.errors import NotFound, ValidationFailed
 from phananh.core.schemas import ErrorOut
 from phananh.reports.models import Attachment, Report
-from phananh.workflow.statuses import Status
+from phananh.reports.statuses import Status
 
 from . import selectors
 from .selectors import Filters

@@ -26,8 +26,8 @@ from phananh.org.selectors import communes
 from phananh.reports.files import attachment_response
 from phananh.reports.models import Category
 from phananh.reports.selectors import active_categories
+from phananh.reports.statuses import Status, colour
 from phananh.stats.selectors import Period, headline, public_figures
-from phananh.workflow.statuses import Status, colour
 
 from . import selectors
 from .selectors import Filters

@@ -36,11 +36,11 @@ from phananh.core.errors import ValidationFailed
 from phananh.reports.codes import normalise_tracking_code
 from phananh.reports.models import Attachment, AttachmentKind, Category, Rating, Report
 from phananh.reports.search import search
+from phananh.reports.statuses import Status, colour
 from phananh.stats.selectors import Period
 from phananh.workflow.actions import ACTIONS
 from phananh.workflow.models import Event, EventKind
 from phananh.workflow.selectors import public_timeline
-from phananh.workflow.statuses import Status, colour
 
 # What the public sees of a place: 0.001° is about 110 m north–south, 100 m east–west here.
 PRECISION = Decimal("0.001")

@@ -8,7 +8,7 @@ They then also see the result before publication, answer a request for informati
 the result. Opening the private link again proves it again when the session is gone.
 
 Followers by email (`/theo-doi/...`) ask, confirm and unsubscribe here too; what that means
-lives in `reports.follow`.
+lives in `notify.followers`.
 """
 
 from __future__ import annotations
@@ -25,15 +25,15 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from phananh.core.errors import ApplicationError, PayloadTooLarge, ValidationFailed
-from phananh.reports import follow
+from phananh.notify import followers as follow
 from phananh.reports.codes import secret_matches
 from phananh.reports.files import attachment_response, read_uploads
 from phananh.reports.models import AttachmentKind, RatingValue, Report
 from phananh.reports.ratings import current_rating, public_note, rate, reporter_answer
 from phananh.reports.selectors import report_by_tracking_code
+from phananh.reports.statuses import Status, colour
 from phananh.workflow.models import EventKind
 from phananh.workflow.selectors import public_timeline
-from phananh.workflow.statuses import Status, colour
 
 # Codes of the reports whose secret this browser proved.
 _SESSION_REPORTS = "reporter_of"

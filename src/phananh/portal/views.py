@@ -22,8 +22,8 @@ from phananh.reports.intake import validate_submission
 from phananh.reports.models import Category, Channel, ReportKind
 from phananh.reports.nearby import NearbyReport, open_reports_near
 from phananh.reports.selectors import active_categories, report_by_tracking_code
-from phananh.reports.services import Idempotency, report_submit
-from phananh.workflow.statuses import colour
+from phananh.reports.statuses import colour
+from phananh.workflow.submission import Idempotency, report_submit
 
 _SESSION_SECRETS = "submitted_secrets"
 

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from phananh.core.errors import ApplicationError, PayloadTooLarge, ValidationFailed
+from phananh.core.validation import problems_error
 
 from .images import ProcessedPhoto, process_photo
-from .intake import problems_error
 from .models import Attachment, AttachmentKind
 
 

@@ -9,15 +9,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import Literal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
+from ninja import Field, Schema
 
-from phananh.core.errors import ValidationFailed
 from phananh.core.geo import in_vietnam
 from phananh.core.text import clean_text
+from phananh.core.validation import problems_error
 from phananh.org.models import LOCAL_KINDS, Unit
 
 from .models import Category, Channel, ReportKind
@@ -76,19 +78,6 @@ class _Problems:
     def raise_if_any(self) -> None:
         if self.items:
             raise problems_error(self.items)
-
-
-def problems_error(items: list[tuple[str, str, str]]) -> ValidationFailed:
-    """One error for many problems: the code is the problem's own when there is only one."""
-    fields: dict[str, list[str]] = {}
-    for name, _code, message in items:
-        fields.setdefault(name, []).append(message)
-    if len(items) == 1:
-        code, message = items[0][1], items[0][2]
-    else:
-        code, message = "validation_failed", _("Some information is missing or not valid.")
-    errors = [{"field": n, "code": c, "message": m} for n, c, m in items]
-    return ValidationFailed(code, message, fields=fields, errors=errors)
 
 
 def _text(raw: dict, name: str, problems: _Problems, *, limit: int, required: bool = False) -> str:
@@ -292,3 +281,37 @@ def _contact_choice(raw: dict, channel: str, phone: str, email: str, problems: _
     elif chosen == "sms" and not phone:
         problems.add("contact_channel", "phone_required", _("Give a phone number to get messages by SMS."))
     return chosen, opt_out
+
+
+class ReportIn(Schema):
+    """A new report. As JSON it carries no files; send multipart/form-data for photos."""
+
+    description: str = Field(..., description="What is wrong, where (required, at most 5,000 characters).")
+    kind: ReportKind = Field(
+        ReportKind.FIELD, description="`field`: field report; `regulation`: about a rule."
+    )
+    title: str | None = Field(None, max_length=200)
+    category: str | None = Field(
+        None, description="Field code from GET /categories; the IOC sets it if absent."
+    )
+    latitude: float | None = Field(None, description="WGS84, inside Vietnam; give both or neither.")
+    longitude: float | None = None
+    address: str | None = Field(None, max_length=300)
+    commune: int | None = Field(
+        None, description="Unit id of the commune or ward, from GET /units?kind=local."
+    )
+    reporter_name: str | None = None
+    reporter_phone: str | None = Field(None, description="Vietnamese phone number.")
+    reporter_email: str | None = None
+    anonymous: bool = Field(False, description="No contact details are kept; no replies can be sent.")
+    consent: bool = Field(
+        ..., description="Must be true: consent to processing personal data (Decree 13/2023)."
+    )
+    public: bool = Field(True, description="Whether the reporter agrees that the report may be published.")
+    contact_channel: Literal["", "email", "sms", "zalo"] = Field(
+        "",
+        description="How the reporter hears of the report's steps: `email` (needs reporter_email), "
+        "`sms` (needs reporter_phone), `zalo` (reports sent through Zalo only); empty: the first available.",
+    )
+    notifications_opt_out: bool = Field(False, description="True: send the reporter no messages at all.")
+    channel: Channel = Field(Channel.API, description="`api` or `app`.")

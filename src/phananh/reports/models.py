@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from phananh.workflow.statuses import Status, Urgency
+from .statuses import Status, Urgency
 
 
 class Category(models.Model):
@@ -224,6 +225,14 @@ class Follower(models.Model):
         verbose_name_plural = _("followers")
         constraints = [
             models.UniqueConstraint(fields=["report", "via_report"], name="follow_once_via_report"),
+            # One follower per address and report, whatever its case: two requests sent at once
+            # make one row.
+            models.UniqueConstraint(
+                Lower("email"),
+                "report",
+                condition=models.Q(via_report__isnull=True),
+                name="follow_once_per_address",
+            ),
         ]
 
     def __str__(self):

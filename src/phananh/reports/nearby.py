@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from phananh.core.geo import distance_m
-from phananh.workflow.statuses import OPEN_STATUSES
+from phananh.reports.statuses import OPEN_STATUSES
 
 from .models import Category, Report
 

@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 from phananh.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from phananh.core.text import clean_text
 from phananh.org.access import can_see, is_ioc
+from phananh.reports.statuses import Status
 from phananh.workflow.models import Event, EventKind
 from phananh.workflow.services import info_provided
-from phananh.workflow.statuses import Status
 
 from .models import Rating, RatingValue, Report
 

@@ -24,8 +24,8 @@ from django.utils.translation import gettext as _
 
 from phananh.org.models import Unit
 from phananh.reports.models import Category, Rating, RatingValue, Report
+from phananh.reports.statuses import Status
 from phananh.workflow.models import Event, EventKind, RejectionReason, Step
-from phananh.workflow.statuses import Status
 
 S = Status
 

@@ -20,12 +20,12 @@ from phananh.core.errors import Conflict, ValidationFailed
 from phananh.org.access import acts_for, ioc_root, is_ioc, visible_reports
 from phananh.org.models import Role, Unit, User
 from phananh.reports.models import Category, Follower, Report
+from phananh.reports.statuses import AT_UNIT_STATUSES, OPEN_STATUSES, Status, Urgency
 
 from . import schemas
 from .calendar import WorkingCalendar
 from .deadlines import duration_for, extend_step, finish_open_steps, open_step, pause_open_steps
 from .models import Dispatch, DispatchRole, EventKind, ExtensionRequest, RejectionReason, StepKind
-from .statuses import AT_UNIT_STATUSES, OPEN_STATUSES, Status, Urgency
 
 S = Status
 

@@ -32,6 +32,7 @@ from phananh.org.selectors import active_units
 from phananh.reports.api import CategoryRef
 from phananh.reports.files import attachment_response, read_uploads
 from phananh.reports.models import Report
+from phananh.reports.statuses import Status, Urgency, colour
 
 from .actions import ACTIONS
 from .schemas import ACTION_SCHEMAS, action_adapter
@@ -47,7 +48,6 @@ from .selectors import (
     staff_timeline,
 )
 from .services import allowed_actions, check_action, contact_reveal, transition
-from .statuses import Status, Urgency, colour
 
 logger = logging.getLogger(__name__)
 

@@ -2,8 +2,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from phananh.reports.statuses import Status, Urgency
+
 from .calendar import DURATION_UNITS
-from .statuses import Status, Urgency
 
 
 class EventKind(models.TextChoices):

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from ninja import Field, Schema
 from pydantic import TypeAdapter
 
-from .statuses import Urgency
+from phananh.reports.statuses import Urgency
 
 Note = Annotated[str, Field("", max_length=5000, description="Free text written on the timeline.")]
 Required = Annotated[str, Field(..., min_length=1, max_length=5000)]

@@ -22,7 +22,7 @@ def public_timeline(report) -> QuerySet[Event]:
 def _in_scope(user, queryset: QuerySet[Report]) -> QuerySet[Report]:
     # An IN over the scope's ids rather than the scope itself: the scope may need DISTINCT
     # (a report dispatched twice to a unit), which would then apply to every joined column.
-    return queryset.filter(pk__in=visible_reports(user).values("pk"))
+    return queryset.filter(pk__in=visible_reports(user, Report.objects.all()).values("pk"))
 
 
 def staff_reports(
@@ -108,6 +108,6 @@ def staff_attachment(*, user, attachment_id: int) -> Attachment | None:
     """The attachment if this staff member may see its report, else None."""
     return (
         Attachment.objects.select_related("report")
-        .filter(pk=attachment_id, report__in=visible_reports(user).values("pk"))
+        .filter(pk=attachment_id, report__in=visible_reports(user, Report.objects.all()).values("pk"))
         .first()
     )

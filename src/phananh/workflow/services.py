@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from pydantic import ValidationError as PydanticValidationError
 
@@ -22,12 +23,12 @@ from phananh.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from phananh.org.access import can_see, ioc_root, is_ioc
 from phananh.org.models import ContactReveal, Unit
 from phananh.reports.files import PreparedFiles, delete_files, prepare_files, store_files
+from phananh.reports.statuses import Status
 
 from .actions import ACTIONS, Context, PendingEvent
 from .deadlines import current_calendar, open_step, resume_paused_steps
 from .models import PUBLIC_EVENT_KINDS, Event, EventKind, StepKind
 from .schemas import ACTION_SCHEMAS
-from .statuses import Status
 
 logger = logging.getLogger(__name__)
 
@@ -50,10 +51,15 @@ def _write_event(
 
 
 def _enqueue_notifications(events: Sequence[Event]) -> None:
-    from phananh.notify.tasks import notify_event
+    """After the commit, hand each event to the tasks named in PHANANH_EVENT_TASKS.
 
+    The workflow does not know who listens (notifications, statistics...): the settings say,
+    so that the apps above it depend on it and never the other way round.
+    """
+    tasks = [import_string(path) for path in settings.PHANANH_EVENT_TASKS]
     for event in events:
-        transaction.on_commit(lambda pk=event.pk: notify_event.enqueue(pk))
+        for task in tasks:
+            transaction.on_commit(lambda pk=event.pk, task=task: task.enqueue(pk))
 
 
 def looks_urgent(text: str) -> bool:
@@ -64,7 +70,7 @@ def looks_urgent(text: str) -> bool:
     )
 
 
-def record_submission(*, report, actor=None) -> Event:
+def record_submission(*, report, actor=None, files: PreparedFiles, written: list[str]) -> Event:
     """Mới gửi: the first event of every report, and the IOC's reception clock."""
     now = timezone.now()
     if looks_urgent(f"{report.title} {report.description}"):
@@ -81,6 +87,7 @@ def record_submission(*, report, actor=None) -> Event:
         unit=actor.unit if actor else None,
         label="" if actor else report.channel,
     )
+    store_files(report=report, event=event, files=files, written=written)
     _enqueue_notifications([event])
     return event
 

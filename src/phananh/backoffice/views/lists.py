@@ -12,7 +12,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
 from phananh.org.access import PROVINCE_ROLES
-from phananh.workflow.statuses import Status, Urgency, colour
+from phananh.reports.statuses import Status, Urgency, colour
 
 from ..decorators import staff_required
 from ..selectors import (

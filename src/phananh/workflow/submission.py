@@ -1,4 +1,8 @@
-"""Writes on reports: intake from any channel."""
+"""Mới gửi: a new report from any channel (the page, the API, Zalo, the hotline, Open311).
+
+The submission was validated by `reports.intake` (one schema for every channel); this stores
+it with its files and hands it to the transition service for its first event.
+"""
 
 from __future__ import annotations
 
@@ -17,13 +21,13 @@ from django.utils.translation import gettext as _
 
 from phananh.core.errors import Conflict
 from phananh.core.geo import in_vietnam
-from phananh.workflow.services import record_submission
+from phananh.reports.codes import hash_secret, new_secret, new_tracking_code
+from phananh.reports.files import PreparedFiles, Upload, delete_files, prepare_files
+from phananh.reports.intake import Submission
+from phananh.reports.models import IdempotencyRecord, Report
+from phananh.reports.search import search_document
 
-from .codes import hash_secret, new_secret, new_tracking_code
-from .files import PreparedFiles, Upload, delete_files, prepare_files, store_files
-from .intake import Submission
-from .models import IdempotencyRecord, Report
-from .search import search_document
+from .services import record_submission
 
 logger = logging.getLogger(__name__)
 
@@ -138,8 +142,7 @@ def _create(submission, files: PreparedFiles, actor, location_source, written) -
         location_source=location_source,
         **vars(submission),
     )
-    event = record_submission(report=report, actor=actor)
-    store_files(report=report, event=event, files=files, written=written)
+    record_submission(report=report, actor=actor, files=files, written=written)
     return Submitted(report=report, secret=secret)
 
 

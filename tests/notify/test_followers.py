@@ -18,10 +18,10 @@ from django.test import Client
 from django.utils import timezone
 
 from phananh.notify.models import Delivery, DeliveryStatus
-from phananh.reports import follow
+from phananh.notify import followers as follow
 from phananh.reports.models import Follower, Report
 from phananh.workflow.services import transition
-from phananh.workflow.statuses import Status
+from phananh.reports.statuses import Status
 from tests.portal.test_pages import Page
 from tests.workflow import conftest as workflow
 

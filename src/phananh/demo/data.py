@@ -14,8 +14,8 @@ from phananh.org.services import unit_save
 from phananh.reports.intake import validate_submission
 from phananh.reports.models import Channel, Report
 from phananh.reports.ratings import rate
-from phananh.reports.services import report_submit
 from phananh.workflow.services import transition
+from phananh.workflow.submission import report_submit
 
 DEMO_PASSWORD = "PhanAnh@2026"  # noqa: S105 - printed in the README, for the demo only
 PROVINCE_CODE = 20

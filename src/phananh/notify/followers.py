@@ -24,19 +24,19 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from phananh.core.errors import ApplicationError, Conflict, ValidationFailed
-from phananh.notify.delivery import queue_message
-from phananh.notify.models import Delivery, DeliveryChannel
+from phananh.reports.models import Follower, Report
+from phananh.reports.statuses import OPEN_STATUSES, Status
 from phananh.workflow.models import PUBLIC_EVENT_KINDS, Event
-from phananh.workflow.statuses import OPEN_STATUSES, Status
 
-from .models import Follower, Report
+from .delivery import queue_message
+from .models import Delivery, DeliveryChannel
 
 logger = logging.getLogger(__name__)
 
@@ -118,19 +118,22 @@ def follow_request(*, report: Report, email, client: str, language: str = "") ->
             "not_followable", _("This report can no longer be followed."), extra={"status": report.status}
         )
     _check_rate(email, client)
-    with transaction.atomic():
-        # Two requests for the same address at once make one follower, not two.
-        Report.objects.select_for_update().filter(pk=report.pk).first()
-        follower = report.followers.filter(via_report=None, email__iexact=email).order_by("id").first()
-        if follower is None:
-            follower = Follower.objects.create(report=report, email=email)
-        elif follower.confirmed_at is not None and follower.unsubscribed_at is None:
-            return
-        transaction.on_commit(lambda: _enqueue_confirmation(follower.pk, language))
+    follower = report.followers.filter(via_report=None, email__iexact=email).first()
+    if follower is None:
+        try:
+            with transaction.atomic():
+                follower = Follower.objects.create(report=report, email=email)
+        except IntegrityError:
+            # Two requests for the same address at once: the unique constraint on the address
+            # made one follower, and this request asks for its confirmation again.
+            follower = report.followers.get(via_report=None, email__iexact=email)
+    if follower.confirmed_at is not None and follower.unsubscribed_at is None:
+        return
+    transaction.on_commit(lambda: _enqueue_confirmation(follower.pk, language))
 
 
 def _enqueue_confirmation(follower_id: int, language: str) -> None:
-    from .tasks import send_follow_confirmation
+    from .follower_tasks import send_follow_confirmation
 
     send_follow_confirmation.enqueue(follower_id, language)
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from phananh.core.demo import DEMO_PASSWORD, seed_demo
+from phananh.demo.data import DEMO_PASSWORD, seed_demo
 
 
 class Command(BaseCommand):

@@ -1,0 +1,285 @@
+"""The reporter's API: submit a report from an app or another system, follow it by its tracking
+code, and, with the report's secret, answer a question and rate the result."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema, Status
+
+from phananh.core.errors import Forbidden, NotFound, ValidationFailed
+from phananh.core.requests import read_body
+from phananh.core.schemas import ErrorOut
+from phananh.reports.api import CategoryRef
+from phananh.reports.codes import secret_matches
+from phananh.reports.files import read_uploads
+from phananh.reports.intake import ReportIn, validate_submission
+from phananh.reports.models import Channel, RatingValue, Report
+from phananh.reports.ratings import public_note, rate, reporter_answer
+from phananh.reports.selectors import report_by_tracking_code
+from phananh.reports.statuses import colour
+from phananh.workflow.selectors import public_timeline
+from phananh.workflow.submission import Idempotency, report_submit
+
+router = Router(tags=["reports"])
+
+# Channels a client of the public API may name; the others belong to their own adapters.
+API_CHANNELS = (Channel.API, Channel.APP)
+
+
+class SubmittedOut(Schema):
+    tracking_code: str = Field(..., examples=["PA-26-7K3Q9M"])
+    secret: str = Field(..., description="Keep it: it lets the reporter add information and rate the result.")
+    status: str
+    status_label: str
+    created_at: datetime
+    tracking_url: str
+    photos: int
+    documents: int
+    latitude: float | None
+    longitude: float | None
+    location_source: str = Field(..., description="`reporter`, `photo` (from the photo's GPS) or empty.")
+
+
+class EventOut(Schema):
+    kind: str
+    label: str
+    at: datetime
+    status: str
+    note: str = Field(
+        "",
+        description="What the public may read of the step: the question asked, the reason for a "
+        "rejection, the rating given. Empty for most steps.",
+    )
+
+
+class TrackingOut(Schema):
+    tracking_code: str
+    status: str
+    status_label: str
+    status_colour: str
+    kind: str
+    category: CategoryRef | None
+    created_at: datetime
+    timeline: list[EventOut]
+
+
+_MULTIPART_SCHEMA = {
+    "type": "object",
+    "required": ["description", "consent"],
+    "properties": {
+        **{name: {"type": "string"} for name in ReportIn.model_fields},
+        "photos": {
+            "type": "array",
+            "items": {"type": "string", "format": "binary"},
+            "description": "JPEG, PNG, WebP or HEIC; metadata is removed.",
+        },
+        "documents": {"type": "array", "items": {"type": "string", "format": "binary"}, "description": "PDF"},
+    },
+}
+
+
+def _idempotency_key(request) -> str:
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > 200 or not key.isprintable():
+        raise ValidationFailed(
+            "invalid_idempotency_key",
+            _("The Idempotency-Key header must be at most 200 printable characters."),
+            fields={"Idempotency-Key": [_("Not valid.")]},
+        )
+    return key
+
+
+def submitted_answer(request, report: Report, secret: str) -> dict:
+    """The 201 answer of a submission; stored as is for an Idempotency-Key replay."""
+    attachments = list(report.attachments.values_list("kind", flat=True))
+    return {
+        "tracking_code": report.tracking_code,
+        "secret": secret,
+        "status": report.status,
+        "status_label": str(report.status_label),
+        "created_at": report.created_at.isoformat(),
+        "tracking_url": request.build_absolute_uri(reverse("portal:track", args=[report.tracking_code])),
+        "photos": attachments.count("photo"),
+        "documents": attachments.count("document"),
+        "latitude": float(report.latitude) if report.latitude is not None else None,
+        "longitude": float(report.longitude) if report.longitude is not None else None,
+        "location_source": report.location_source,
+    }
+
+
+@router.post(
+    "/reports",
+    response={201: SubmittedOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut, 400: ErrorOut},
+    summary="Submit a report",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": ReportIn.model_json_schema()},
+                "multipart/form-data": {"schema": _MULTIPART_SCHEMA},
+            },
+        },
+        "parameters": [
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string", "maxLength": 200},
+                "description": "A resend with the same key gets the first answer instead of a new report.",
+            }
+        ],
+    },
+)
+def submit_report(request):
+    """Gửi phản ánh: JSON without files, or multipart/form-data with files in `photos`."""
+    raw, photo_files, document_files = read_body(request)
+    key = _idempotency_key(request)
+    submission = validate_submission(raw, channel=Channel.API, allowed_channels=API_CHANNELS)
+    photos = read_uploads(photo_files, field="photos", limit_bytes=settings.PHANANH_MAX_PHOTO_BYTES)
+    documents = read_uploads(
+        document_files, field="documents", limit_bytes=settings.PHANANH_MAX_DOCUMENT_BYTES
+    )
+    idempotency = Idempotency(key, lambda r, s: submitted_answer(request, r, s)) if key else None
+    result = report_submit(submission=submission, photos=photos, documents=documents, idempotency=idempotency)
+    return Status(201, result.response or submitted_answer(request, result.report, result.secret))
+
+
+@router.get("/reports/{tracking_code}", response={200: TrackingOut, 404: ErrorOut}, summary="Follow a report")
+def track_report(request, tracking_code: str):
+    """Tra cứu: the status and the public steps of a report. No personal data."""
+    report = report_by_tracking_code(tracking_code)
+    if report is None:
+        raise NotFound("report_not_found", _("No report has this tracking code."))
+    return {
+        "tracking_code": report.tracking_code,
+        "status": report.status,
+        "status_label": report.status_label,
+        "status_colour": colour(report.status),
+        "kind": report.kind,
+        "category": report.category,
+        "created_at": report.created_at,
+        "timeline": [
+            {
+                "kind": e.kind,
+                "label": e.get_kind_display(),
+                "at": e.created_at,
+                "status": e.status_after,
+                "note": public_note(e),
+            }
+            for e in public_timeline(report)
+        ],
+    }
+
+
+class InfoIn(Schema):
+    """The reporter's answer to a request for more information."""
+
+    secret: str = Field(..., description="The secret given when the report was submitted.")
+    text: str = Field(..., description="The answer (at most 5,000 characters).")
+
+
+class InfoOut(Schema):
+    tracking_code: str
+    status: str
+    status_label: str
+
+
+def _reporter_report(tracking_code: str, secret) -> Report:
+    report = report_by_tracking_code(tracking_code)
+    if report is None:
+        raise NotFound("report_not_found", _("No report has this tracking code."))
+    if not isinstance(secret, str) or not secret_matches(secret, report.secret_hash):
+        raise Forbidden("invalid_secret", _("The secret does not match this report."))
+    return report
+
+
+@router.post(
+    "/reports/{tracking_code}/info",
+    response={
+        200: InfoOut,
+        400: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        413: ErrorOut,
+        422: ErrorOut,
+    },
+    summary="Answer a request for more information (reporter)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": InfoIn.model_json_schema()},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["secret", "text"],
+                        "properties": {
+                            "secret": {"type": "string"},
+                            "text": {"type": "string"},
+                            "photos": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                            "documents": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                        },
+                    }
+                },
+            },
+        }
+    },
+)
+def provide_info(request, tracking_code: str):
+    """Bổ sung thông tin: with the report's secret; the deadlines run again from now."""
+    raw, photo_files, document_files = read_body(request)
+    report = _reporter_report(tracking_code, raw.get("secret"))
+    photos = read_uploads(photo_files, field="photos", limit_bytes=settings.PHANANH_MAX_PHOTO_BYTES)
+    documents = read_uploads(
+        document_files, field="documents", limit_bytes=settings.PHANANH_MAX_DOCUMENT_BYTES
+    )
+    reporter_answer(report=report, text=raw.get("text"), photos=photos, documents=documents)
+    return {
+        "tracking_code": report.tracking_code,
+        "status": report.status,
+        "status_label": report.status_label,
+    }
+
+
+class RatingIn(Schema):
+    """The reporter's rating of the result of a closed report."""
+
+    secret: str = Field(..., description="The secret given when the report was submitted.")
+    value: str = Field(
+        ...,
+        description="`satisfied` (Hài lòng), `acceptable` (Chấp nhận) or `unsatisfied` (Không hài lòng).",
+        json_schema_extra={"enum": list(RatingValue.values)},
+    )
+    comment: str = Field(
+        "", description="Optional, at most 5,000 characters; read by the IOC, never published."
+    )
+
+
+class RatingOut(Schema):
+    value: str
+    value_label: str
+    closure: int = Field(..., description="1 for the first closure, 2 after a reopening and a second one...")
+
+
+@router.post(
+    "/reports/{tracking_code}/rating",
+    response={201: RatingOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Rate the result of a closed report (reporter)",
+)
+def rate_report(request, tracking_code: str, payload: RatingIn):
+    """Đánh giá: once for each closure, with the report's secret.
+
+    409 `not_closed` while the report is not closed (with its `status`); 409 `already_rated`
+    when this closure was rated; 422 `invalid_rating` for an unknown value; 403
+    `invalid_secret`. An unsatisfied rating asks the IOC to review the report.
+    """
+    report = _reporter_report(tracking_code, payload.secret)
+    rating = rate(report=report, value=payload.value, comment=payload.comment)
+    return Status(
+        201, {"value": rating.value, "value_label": rating.get_value_display(), "closure": rating.closure}
+    )
