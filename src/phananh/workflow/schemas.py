@@ -9,13 +9,38 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
+from django.conf import settings
+from django.utils.translation import gettext as _
 from ninja import Field, Schema
-from pydantic import TypeAdapter
+from pydantic import AfterValidator, BeforeValidator, TypeAdapter, ValidationInfo
 
+from phananh.core.text import clean_text
+from phananh.core.validation import problem
+from phananh.reports.models import RatingValue
 from phananh.reports.statuses import Urgency
 
-Note = Annotated[str, Field("", max_length=5000, description="Free text written on the timeline.")]
-Required = Annotated[str, Field(..., min_length=1, max_length=5000)]
+
+def _clean(value):
+    # What people type is cleaned the same way at every door: NFC, no control characters.
+    return clean_text(value) if isinstance(value, str) else value
+
+
+def _within_limit(value: str, info: ValidationInfo) -> str:
+    # The reporter's texts share the intake's limit, which a deployment sets.
+    limit = settings.PHANANH_MAX_DESCRIPTION_CHARS
+    if len(value) > limit:
+        raise problem(
+            f"{info.field_name}_too_long",
+            _("At most %(limit)d characters (now %(count)d).") % {"limit": limit, "count": len(value)},
+        )
+    return value
+
+
+Note = Annotated[
+    str, BeforeValidator(_clean), Field("", max_length=5000, description="Free text written on the timeline.")
+]
+Required = Annotated[str, BeforeValidator(_clean), Field(..., min_length=1, max_length=5000)]
+ReporterText = Annotated[str, BeforeValidator(_clean), AfterValidator(_within_limit)]
 
 
 class AcceptIn(Schema):
@@ -146,6 +171,38 @@ class ReopenIn(Schema):
     reason: Required
 
 
+class RevealContactIn(Schema):
+    """Cho đơn vị xem thông tin người phản ánh: the IOC lets one unit see the reporter's contact."""
+
+    action: Literal["reveal_contact"]
+    unit: int = Field(..., description="Id of the unit that may see the reporter's contact.")
+    reason: Required
+
+
+class ProvideInfoIn(Schema):
+    """Bổ sung thông tin: the reporter answers the question asked; the deadlines run again."""
+
+    action: Literal["provide_info"]
+    text: ReporterText = Field(..., min_length=1, description="The answer (at most 5,000 characters).")
+
+
+class RateIn(Schema):
+    """Đánh giá: the reporter rates the result, once for each closure; the comment stays internal."""
+
+    action: Literal["rate"]
+    value: RatingValue = Field(
+        ..., description="`satisfied` (Hài lòng), `acceptable` (Chấp nhận) or `unsatisfied` (Không hài lòng)."
+    )
+    comment: ReporterText = Field("", description="Read by the IOC, never published.")
+
+
+class DismissReviewIn(Schema):
+    """Giữ nguyên kết quả: after an unsatisfied rating, the IOC keeps the report closed and says why."""
+
+    action: Literal["dismiss_review"]
+    note: Required
+
+
 ACTION_SCHEMAS = {
     schema.model_fields["action"].annotation.__args__[0]: schema
     for schema in (
@@ -165,6 +222,10 @@ ACTION_SCHEMAS = {
         PublishIn,
         CloseIn,
         ReopenIn,
+        RevealContactIn,
+        ProvideInfoIn,
+        RateIn,
+        DismissReviewIn,
     )
 }
 
@@ -184,7 +245,11 @@ ActionIn = Annotated[
     | ReworkIn
     | PublishIn
     | CloseIn
-    | ReopenIn,
+    | ReopenIn
+    | RevealContactIn
+    | ProvideInfoIn
+    | RateIn
+    | DismissReviewIn,
     Field(discriminator="action"),
 ]
 action_adapter = TypeAdapter(ActionIn)
