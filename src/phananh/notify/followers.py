@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from phananh.core.errors import ApplicationError, Conflict, ValidationFailed
 from phananh.reports.models import Follower, Report
 from phananh.reports.statuses import OPEN_STATUSES, Status
-from phananh.workflow.models import PUBLIC_EVENT_KINDS, Event
+from phananh.workflow.models import PUBLIC_EVENT_KINDS, Event, EventKind
 
 from .delivery import queue_message
 from .models import Delivery, DeliveryChannel
@@ -43,6 +43,8 @@ logger = logging.getLogger(__name__)
 CONFIRM_SALT = "phananh.reports.follow.confirm"
 UNSUBSCRIBE_SALT = "phananh.reports.follow.unsubscribe"
 CONFIRM_MAX_AGE = timedelta(days=7)
+# The public steps followers hear of: a rating is the reporter's word to the IOC, not news.
+FOLLOWED_KINDS = PUBLIC_EVENT_KINDS - {EventKind.RATED}
 # (how many requests, in how many seconds). The first stops one client from repeating an
 # address; the second stops many clients from flooding one address; the third stops one
 # client from trying many addresses.
@@ -285,7 +287,7 @@ def email_followers(event_id: int) -> int:
     twice mails nobody twice; it returns how many were queued this time.
     """
     event = Event.objects.select_related("report").filter(pk=event_id).first()
-    if event is None or not event.is_public or event.kind not in PUBLIC_EVENT_KINDS:
+    if event is None or not event.is_public or event.kind not in FOLLOWED_KINDS:
         return 0
     report = event.report
     queued = 0

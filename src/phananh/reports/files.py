@@ -57,6 +57,20 @@ def read_uploads(files: Sequence, *, field: str, limit_bytes: int) -> list[Uploa
     return uploads
 
 
+def received_files(photos: Sequence = (), documents: Sequence = ()) -> tuple[list[Upload], list[Upload]]:
+    """Photos and documents as `Upload`s, whether they came read already or as uploaded files."""
+
+    def read(files, name, limit):
+        waiting = [f for f in files if not isinstance(f, Upload)]
+        uploads = iter(read_uploads(waiting, field=name, limit_bytes=limit))
+        return [f if isinstance(f, Upload) else next(uploads) for f in files]
+
+    return (
+        read(photos, "photos", settings.PHANANH_MAX_PHOTO_BYTES),
+        read(documents, "documents", settings.PHANANH_MAX_DOCUMENT_BYTES),
+    )
+
+
 def _check_document(upload: Upload) -> _Document:
     # Documents are PDF only, recognised by content; anything else must be sent as a photo.
     if len(upload.data) > settings.PHANANH_MAX_DOCUMENT_BYTES:

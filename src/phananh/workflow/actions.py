@@ -11,21 +11,29 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from phananh.core.errors import Conflict, ValidationFailed
-from phananh.org.access import acts_for, ioc_root, is_ioc, visible_reports
-from phananh.org.models import Role, Unit, User
-from phananh.reports.models import Category, Follower, Report
+from phananh.org.access import REPORTER, Reporter, acts_for, can_see, ioc_root, is_ioc
+from phananh.org.models import ContactReveal, Role, Unit, User
+from phananh.reports.models import Category, Follower, Rating, RatingValue, Report
+from phananh.reports.selectors import report_by_tracking_code
 from phananh.reports.statuses import AT_UNIT_STATUSES, OPEN_STATUSES, Status, Urgency
 
 from . import schemas
 from .calendar import WorkingCalendar
-from .deadlines import duration_for, extend_step, finish_open_steps, open_step, pause_open_steps
+from .deadlines import (
+    duration_for,
+    extend_step,
+    finish_open_steps,
+    open_step,
+    pause_open_steps,
+    resume_paused_steps,
+)
 from .models import Dispatch, DispatchRole, EventKind, ExtensionRequest, RejectionReason, StepKind
+from .selectors import closure_number, current_rating
 
 S = Status
 
@@ -51,6 +59,9 @@ class Context:
     payload: object
     now: datetime
     calendar: WorkingCalendar
+    # Locks another report for this transition (the original of a merge); the service gives it,
+    # and moves that report's version too.
+    lock: Callable[[int], Report] | None = None
     changes: dict = field(default_factory=dict)
     events: list[PendingEvent] = field(default_factory=list)
 
@@ -75,8 +86,12 @@ class Action:
     apply: Callable[[Context], str]
     # Whether photos and documents may come with it (they go on its event).
     takes_files: bool = False
-    # A state the report must be in besides its status (e.g. an extension waiting): (test, code).
+    # A state the report must be in besides its status (e.g. an extension waiting):
+    # (test, code, message) of the 409 when it is not.
     needs: tuple[Callable[[Report], bool], str, str] | None = None
+    # The code and message of the 409 for a status the action is not taken from, when the
+    # action's own words say more than "not possible while ..." (e.g. rating an open report).
+    wrong_status: tuple[str, str] | None = None
 
 
 # --- who may -----------------------------------------------------------------------------------
@@ -84,6 +99,10 @@ class Action:
 
 def _ioc(user, report) -> bool:
     return is_ioc(user)
+
+
+def _own_report(user, report) -> bool:
+    return isinstance(user, Reporter) and user.report_id == report.pk
 
 
 def _lead_unit_staff(user, report) -> bool:
@@ -245,32 +264,40 @@ def _apply_reject(ctx: Context) -> str:
 
 
 def _apply_merge(ctx: Context) -> str:
-    from phananh.reports.selectors import report_by_tracking_code
-
     report = ctx.report
     original = report_by_tracking_code(ctx.payload.into)
-    if original is None or not visible_reports(ctx.actor).filter(pk=original.pk).exists():
+    if original is None or not can_see(ctx.actor, original):
         raise _invalid("into", "unknown_report", _("No report has this tracking code."))
-    # The original is locked too: it must not be closed or rejected while it gains a follower.
-    original = type(report).objects.select_for_update().get(pk=original.pk)
-    if original.pk == report.pk or original.status not in OPEN_STATUSES | {S.RESOLVED}:
+    if original.pk == report.pk:
         raise _invalid("into", "invalid_original", _("Merge into another report that is still open."))
-    type(report).objects.filter(pk=original.pk).update(version=F("version") + 1)
+    # The original is locked too: it must not be closed or rejected while it gains a follower.
+    original = ctx.lock(original.pk)
+    if original.status not in OPEN_STATUSES | {S.RESOLVED}:
+        raise _invalid("into", "invalid_original", _("Merge into another report that is still open."))
     Follower.objects.get_or_create(report=original, via_report=report)
     # Whoever followed the duplicate follows the original from now on.
     for follower in report.followers.exclude(via_report=original):
-        Follower.objects.get_or_create(
-            report=original,
-            via_report=follower.via_report,
-            email=follower.email,
-            defaults={"confirmed_at": follower.confirmed_at, "unsubscribed_at": follower.unsubscribed_at},
-        )
+        _follow_too(original, follower)
     finish_open_steps(report, now=ctx.now, outcome="merged")
     ctx.set(merged_into=original, paused_status="")
     ctx.record(EventKind.MERGED, ctx.payload.note, into=original.tracking_code)
     twin = ctx.record(EventKind.DUPLICATE_MERGED, ctx.payload.note, duplicate=report.tracking_code)
     twin.report = original
     return S.MERGED
+
+
+def _follow_too(original: Report, follower: Follower) -> None:
+    same = Follower.objects.filter(report=original, via_report=follower.via_report_id)
+    if follower.via_report_id is None:
+        same = same.filter(email__iexact=follower.email)
+    if not same.exists():
+        Follower.objects.create(
+            report=original,
+            via_report_id=follower.via_report_id,
+            email=follower.email,
+            confirmed_at=follower.confirmed_at,
+            unsubscribed_at=follower.unsubscribed_at,
+        )
 
 
 def _apply_request_info(ctx: Context) -> str:
@@ -461,8 +488,52 @@ def _apply_reopen(ctx: Context) -> str:
     return S.IN_PROGRESS if report.assignee_id else S.DISPATCHED
 
 
-def _action(name, label, from_statuses, roles, may, apply, takes_files=False, needs=None) -> Action:
-    return Action(name, label, frozenset(from_statuses), frozenset(roles), may, apply, takes_files, needs)
+def _apply_reveal_contact(ctx: Context) -> str:
+    unit = _unit(ctx.payload.unit, "unit")
+    if unit.parent_id is None:
+        raise _invalid("unit", "invalid_unit", _("Choose a handling unit."))
+    ContactReveal.objects.create(report=ctx.report, unit=unit, by=ctx.actor, reason=ctx.payload.reason)
+    ctx.record(EventKind.CONTACT_REVEALED, ctx.payload.reason, unit=unit.pk)
+    return ctx.report.status
+
+
+def _apply_provide_info(ctx: Context) -> str:
+    report = ctx.report
+    back_to = report.paused_status or S.SUBMITTED
+    resume_paused_steps(report, now=ctx.now, calendar=ctx.calendar)
+    asked = report.events.filter(kind=EventKind.INFO_REQUESTED).order_by("-created_at", "-id").first()
+    ctx.set(paused_status="")
+    event = ctx.record(
+        EventKind.INFO_PROVIDED, ctx.payload.text, requested_by=asked.actor_id if asked else None
+    )
+    event.with_files = True
+    return back_to
+
+
+def _apply_rate(ctx: Context) -> str:
+    p, closure = ctx.payload, closure_number(ctx.report)
+    Rating.objects.create(report=ctx.report, closure=closure, value=p.value, comment=p.comment)
+    if p.value == RatingValue.UNSATISFIED:
+        # The report waits in the IOC's review tab until it is reopened or kept closed.
+        ctx.set(review_requested_at=ctx.now)
+    # The comment is for the IOC: it stays on the rating, never on the (public) event.
+    ctx.record(EventKind.RATED, value=str(p.value), closure=closure)
+    return ctx.report.status
+
+
+def _apply_dismiss_review(ctx: Context) -> str:
+    requested_at = ctx.report.review_requested_at
+    ctx.set(review_requested_at=None)
+    ctx.record(EventKind.REVIEW_DISMISSED, ctx.payload.note, requested_at=requested_at.isoformat())
+    return ctx.report.status
+
+
+def _action(
+    name, label, from_statuses, roles, may, apply, takes_files=False, needs=None, wrong_status=None
+) -> Action:
+    return Action(
+        name, label, frozenset(from_statuses), frozenset(roles), may, apply, takes_files, needs, wrong_status
+    )
 
 
 NO_PENDING_EXTENSION = (
@@ -476,6 +547,22 @@ PENDING_EXTENSION = (
     gettext_lazy("No extension request is waiting for a decision."),
 )
 
+
+NOT_ANONYMOUS = (
+    lambda report: not report.is_anonymous,
+    "anonymous_report",
+    gettext_lazy("This report was sent anonymously: there is no contact to reveal."),
+)
+NOT_RATED = (
+    lambda report: current_rating(report) is None,
+    "already_rated",
+    gettext_lazy("You have already rated this result."),
+)
+REVIEW_REQUESTED = (
+    lambda report: report.review_requested_at is not None,
+    "no_review_requested",
+    gettext_lazy("No review of a rating is waiting for this report."),
+)
 
 UNIT_DESK = (Role.FOCAL_POINT, Role.LEADER)
 HANDLING = (Role.FOCAL_POINT, Role.LEADER, Role.HANDLER)
@@ -595,6 +682,49 @@ ACTIONS: dict[str, Action] = {
             [Role.OPERATOR],
             _ioc,
             _apply_reopen,
+        ),
+        _action(
+            "reveal_contact",
+            gettext_lazy("Reveal the reporter's contact to a unit"),
+            Status.values,
+            [Role.OPERATOR],
+            _ioc,
+            _apply_reveal_contact,
+            needs=NOT_ANONYMOUS,
+        ),
+        _action(
+            "dismiss_review",
+            gettext_lazy("Keep the report closed after the rating"),
+            [S.CLOSED],
+            [Role.OPERATOR],
+            _ioc,
+            _apply_dismiss_review,
+            needs=REVIEW_REQUESTED,
+            wrong_status=REVIEW_REQUESTED[1:],
+        ),
+        # The reporter's own actions, proved by the report's secret.
+        _action(
+            "provide_info",
+            gettext_lazy("Add the information asked for"),
+            [S.INFO_REQUESTED],
+            [REPORTER],
+            _own_report,
+            _apply_provide_info,
+            takes_files=True,
+            wrong_status=("invalid_status", gettext_lazy("No information was asked for this report.")),
+        ),
+        _action(
+            "rate",
+            gettext_lazy("Rate the result"),
+            [S.CLOSED],
+            [REPORTER],
+            _own_report,
+            _apply_rate,
+            needs=NOT_RATED,
+            wrong_status=(
+                "not_closed",
+                gettext_lazy("The result can be rated once the report is closed; it is now “%(status)s”."),
+            ),
         ),
     )
 }

@@ -49,6 +49,7 @@ PUBLIC_EVENT_KINDS = frozenset(
         EventKind.PUBLISHED,
         EventKind.CLOSED,
         EventKind.REOPENED,
+        EventKind.RATED,
     }
 )
 

@@ -10,13 +10,22 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from phananh.org.access import visible_reports
 from phananh.org.models import Unit
 from phananh.reports.codes import normalise_tracking_code
-from phananh.reports.models import Attachment, Report
+from phananh.reports.models import Attachment, Rating, Report
+from phananh.reports.statuses import Status
 
-from .models import Dispatch, Event, ExtensionRequest, RejectionReason, Step
+from .models import Dispatch, Event, EventKind, ExtensionRequest, RejectionReason, Step
 
 
-def public_timeline(report) -> QuerySet[Event]:
-    return report.events.filter(is_public=True).order_by("created_at", "id")
+def closure_number(report) -> int:
+    """How many times the report was closed: the closure a rating given now belongs to."""
+    return report.events.filter(kind=EventKind.CLOSED).count()
+
+
+def current_rating(report) -> Rating | None:
+    """The rating of the report's latest closure: an older result's rating is not this result's."""
+    if report.status != Status.CLOSED:
+        return None
+    return report.ratings.filter(closure=closure_number(report)).first()
 
 
 def _in_scope(user, queryset: QuerySet[Report]) -> QuerySet[Report]:

@@ -20,13 +20,14 @@ from django.utils.translation import gettext as _
 from pydantic import ValidationError as PydanticValidationError
 
 from phananh.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from phananh.org.access import can_see, ioc_root, is_ioc
-from phananh.org.models import ContactReveal, Unit
-from phananh.reports.files import PreparedFiles, delete_files, prepare_files, store_files
+from phananh.core.validation import validation_failed
+from phananh.org.access import can_see, ioc_root
+from phananh.org.models import User
+from phananh.reports.files import PreparedFiles, delete_files, prepare_files, received_files, store_files
 from phananh.reports.statuses import Status
 
 from .actions import ACTIONS, Context, PendingEvent
-from .deadlines import current_calendar, open_step, resume_paused_steps
+from .deadlines import current_calendar, open_step
 from .models import PUBLIC_EVENT_KINDS, Event, EventKind, StepKind
 from .schemas import ACTION_SCHEMAS
 
@@ -96,13 +97,15 @@ def _validated(action: str, data: dict):
     try:
         return ACTION_SCHEMAS[action].model_validate({**data, "action": action})
     except PydanticValidationError as exc:
-        fields: dict[str, list[str]] = {}
-        for error in exc.errors():
-            name = ".".join(str(part) for part in error["loc"]) or "payload"
-            fields.setdefault(name, []).append(error["msg"])
-        raise ValidationFailed(
-            "invalid_input", _("Some information is missing or not valid."), fields=fields
-        ) from exc
+        raise validation_failed(exc) from exc
+
+
+def _wrong_status(spec, report) -> Conflict:
+    code, message = spec.wrong_status or (
+        "invalid_status",
+        _("This action is not possible while the report is “%(status)s”."),
+    )
+    return Conflict(code, str(message) % {"status": report.status_label}, extra={"status": report.status})
 
 
 def check_action(*, report, actor, action: str) -> None:
@@ -118,12 +121,7 @@ def check_action(*, report, actor, action: str) -> None:
     if actor.role not in spec.roles:
         raise Forbidden("forbidden", _("Your role cannot take this action."))
     if report.status not in spec.from_statuses:
-        raise Conflict(
-            "invalid_status",
-            _("This action is not possible while the report is “%(status)s”.")
-            % {"status": report.status_label},
-            extra={"status": report.status},
-        )
+        raise _wrong_status(spec, report)
     if spec.needs is not None and not spec.needs[0](report):
         raise Conflict(spec.needs[1], str(spec.needs[2]), extra={"status": report.status})
     if not spec.may(actor, report):
@@ -144,13 +142,19 @@ def allowed_actions(*, report, actor) -> list[str]:
 
 
 def transition(*, report, actor, action: str, data: dict | None = None, photos=(), documents=()) -> Event:
-    """Take `action` on `report` as `actor`; return the main event written."""
+    """Take `action` on `report` as `actor` (a staff account or a `Reporter`); return the main event.
+
+    Who may act and when is answered first (404, 403, 409), then what was sent (422), then the
+    files are read and cleaned, outside the transaction; the change itself is made on the locked
+    report and saved only if nobody changed it since `report` was read (its `version`).
+    `photos` and `documents` are uploaded files or `Upload`s.
+    """
     check_action(report=report, actor=actor, action=action)
     payload = _validated(action, data or {})
     if (photos or documents) and not ACTIONS[action].takes_files:
         message = _("This action does not take files.")
         raise ValidationFailed("files_not_accepted", message, fields={"photos": [message]})
-    files = prepare_files(photos, documents) if (photos or documents) else PreparedFiles()
+    files = prepare_files(*received_files(photos, documents)) if (photos or documents) else PreparedFiles()
     written: list[str] = []
     try:
         with transaction.atomic():
@@ -159,31 +163,49 @@ def transition(*, report, actor, action: str, data: dict | None = None, photos=(
         delete_files(written)
         raise
     _enqueue_notifications(events)
-    logger.info("report %s: %s by user %s", report.tracking_code, action, actor.pk)
+    logger.info("report %s: %s by %s", report.tracking_code, action, _who(actor))
     return events[0]
+
+
+def _who(actor) -> str:
+    return f"user {actor.pk}" if isinstance(actor, User) else getattr(actor, "label", "someone")
+
+
+def _lock(model, pk: int):
+    # select_for_update makes a second writer wait on PostgreSQL; on SQLite the IMMEDIATE
+    # transaction already serialises writers. Either way the version check decides.
+    # of=("self",): PostgreSQL cannot lock the nullable side of the outer joins that
+    # select_related adds; only the report's row needs the lock.
+    return model.objects.select_for_update(of=("self",)).select_related("lead_unit", "assignee").get(pk=pk)
 
 
 def _transition_locked(report, actor, action, payload, files, written) -> list[Event]:
     model = type(report)
-    # select_for_update makes a second writer wait on PostgreSQL; on SQLite the IMMEDIATE
-    # transaction already serialises writers. Either way the version check below decides.
-    # of=("self",): PostgreSQL cannot lock the nullable side of the outer joins that
-    # select_related adds; only the report's row needs the lock.
-    locked = (
-        model.objects.select_for_update(of=("self",))
-        .select_related("lead_unit", "assignee")
-        .get(pk=report.pk)
-    )
+    locked = _lock(model, report.pk)
     if locked.version != report.version or locked.status != report.status:
+        # Someone acted since `report` was read: say what stops this action now if something
+        # does (already rated, not closed any more...), else that the page is out of date.
+        check_action(report=locked, actor=actor, action=action)
         raise Conflict(
             "concurrent_update",
             _("Someone else changed this report a moment ago. Reload it and try again."),
             extra={"status": locked.status},
         )
-    check_action(report=locked, actor=actor, action=action)
     before = locked.status
+    others: list = []
+
+    def lock_other(pk: int):
+        other = _lock(model, pk)
+        others.append(other)
+        return other
+
     ctx = Context(
-        report=locked, actor=actor, payload=payload, now=timezone.now(), calendar=current_calendar()
+        report=locked,
+        actor=actor,
+        payload=payload,
+        now=timezone.now(),
+        calendar=current_calendar(),
+        lock=lock_other,
     )
     after = ACTIONS[action].apply(ctx)
     updated = model.objects.filter(pk=locked.pk, version=locked.version, status=before).update(
@@ -192,91 +214,33 @@ def _transition_locked(report, actor, action, payload, files, written) -> list[E
     if updated != 1:
         # Nothing got updated: another request changed the report first.
         raise Conflict("concurrent_update", _("Someone else changed this report a moment ago."))
+    # A report that gained something here (the original of a merge) moves on too, so that a page
+    # drawn before shows it first.
+    model.objects.filter(pk__in=[o.pk for o in others]).update(version=F("version") + 1)
     report.status, report.version = after, locked.version + 1
     for name, value in ctx.changes.items():
         setattr(report, name, value)
-    events = []
-    for pending in ctx.events:
-        target = pending.report or locked
-        other = pending.report is not None
-        event = _write_event(
-            target,
-            pending,
-            actor=actor,
-            before=target.status if other else (pending.status_before or before),
-            after=target.status if other else (pending.status_after or after),
-            unit=actor.unit,
+    return [
+        _write_pending(
+            pending, locked=locked, actor=actor, before=before, after=after, files=files, written=written
         )
-        if pending.with_files:
-            store_files(report=locked, event=event, files=files, written=written)
-        events.append(event)
-    return events
+        for pending in ctx.events
+    ]
 
 
-def info_provided(*, report, text: str, photos=(), documents=(), actor=None) -> Event:
-    """Bổ sung: the reporter answered a request for information; the clocks run again."""
-    if report.status != Status.INFO_REQUESTED:
-        raise Conflict(
-            "invalid_status", _("No information was asked for this report."), extra={"status": report.status}
-        )
-    files = prepare_files(photos, documents) if (photos or documents) else PreparedFiles()
-    written: list[str] = []
-    model = type(report)
-    try:
-        with transaction.atomic():
-            locked = model.objects.select_for_update().get(pk=report.pk)
-            back_to = locked.paused_status or Status.SUBMITTED
-            updated = model.objects.filter(
-                pk=locked.pk, version=locked.version, status=Status.INFO_REQUESTED
-            ).update(status=back_to, paused_status="", version=F("version") + 1)
-            if updated != 1:
-                raise Conflict("concurrent_update", _("Someone else changed this report a moment ago."))
-            resume_paused_steps(locked, now=timezone.now(), calendar=current_calendar())
-            asked = locked.events.filter(kind=EventKind.INFO_REQUESTED).order_by("-created_at", "-id").first()
-            event = _write_event(
-                locked,
-                PendingEvent(
-                    EventKind.INFO_PROVIDED, text, {"requested_by": asked.actor_id if asked else None}
-                ),
-                actor=actor,
-                before=Status.INFO_REQUESTED,
-                after=back_to,
-                unit=actor.unit if actor else None,
-                label="" if actor else "reporter",
-            )
-            store_files(report=locked, event=event, files=files, written=written)
-    except BaseException:
-        delete_files(written)
-        raise
-    report.status, report.paused_status, report.version = back_to, "", locked.version + 1
-    _enqueue_notifications([event])
+def _write_pending(pending: PendingEvent, *, locked, actor, before, after, files, written) -> Event:
+    other = pending.report is not None
+    target = pending.report if other else locked
+    user = actor if isinstance(actor, User) else None
+    event = _write_event(
+        target,
+        pending,
+        actor=user,
+        before=target.status if other else (pending.status_before or before),
+        after=target.status if other else (pending.status_after or after),
+        unit=user.unit if user else None,
+        label="" if user else getattr(actor, "label", ""),
+    )
+    if pending.with_files:
+        store_files(report=locked, event=event, files=files, written=written)
     return event
-
-
-def contact_reveal(*, report, actor, unit: Unit, reason: str) -> Event:
-    """The IOC lets one unit see the reporter's contact for this report; logged on the timeline."""
-    if not is_ioc(actor):
-        raise Forbidden("forbidden", _("Only the IOC can reveal a reporter's contact details."))
-    if not can_see(actor, report):
-        raise NotFound("report_not_found", _("No report has this tracking code."))
-    if report.is_anonymous:
-        raise Conflict(
-            "anonymous_report", _("This report was sent anonymously: there is no contact to reveal.")
-        )
-    if unit.parent_id is None or not unit.is_active:
-        message = _("Choose a handling unit.")
-        raise ValidationFailed("invalid_unit", message, fields={"unit": [message]})
-    if not reason.strip():
-        raise ValidationFailed(
-            "reason_required", _("Give a reason."), fields={"reason": [_("Give a reason.")]}
-        )
-    with transaction.atomic():
-        ContactReveal.objects.create(report=report, unit=unit, by=actor, reason=reason)
-        return _write_event(
-            report,
-            PendingEvent(EventKind.CONTACT_REVEALED, reason, {"unit": unit.pk}),
-            actor=actor,
-            before=report.status,
-            after=report.status,
-            unit=actor.unit,
-        )
