@@ -2,8 +2,8 @@
 
 import pytest
 
-from phananh.reports.ratings import rate
 from phananh.workflow.models import Event, EventKind
+from tests.reporter import rate
 
 pytestmark = pytest.mark.django_db
 

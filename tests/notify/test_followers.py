@@ -17,11 +17,11 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
-from phananh.notify.models import Delivery, DeliveryStatus
 from phananh.notify import followers as follow
+from phananh.notify.models import Delivery, DeliveryStatus
 from phananh.reports.models import Follower, Report
-from phananh.workflow.services import transition
 from phananh.reports.statuses import Status
+from phananh.workflow.services import transition
 from tests.portal.test_pages import Page
 from tests.workflow import conftest as workflow
 

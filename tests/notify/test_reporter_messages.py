@@ -17,8 +17,8 @@ from phananh.notify.admin import MessageTemplateForm
 from phananh.notify.models import Delivery, DeliveryStatus, MessageTemplate
 from phananh.reports.intake import validate_submission
 from phananh.reports.models import Report
-from phananh.workflow.submission import report_submit
 from phananh.workflow.services import transition
+from phananh.workflow.submission import report_submit
 from tests.portal.test_pages import SUBMIT_URL, Page, report_form
 from tests.reports.test_api_intake import URL as API_URL
 from tests.reports.test_api_intake import lan_report, post_json

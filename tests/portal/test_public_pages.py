@@ -16,7 +16,7 @@ from django.utils import timezone
 from phananh.reports.files import Upload
 from phananh.reports.models import Attachment, Report
 from phananh.workflow.models import EventKind
-from phananh.workflow.services import info_provided, transition
+from phananh.workflow.services import transition
 from tests.conftest import jpeg_bytes
 from tests.portal.test_pages import Page
 from tests.portal.test_public_support import (  # noqa: F401
@@ -34,6 +34,7 @@ from tests.portal.test_public_support import (  # noqa: F401
     so_yt,
     submit,
 )
+from tests.reporter import answer as info_provided
 
 pytestmark = pytest.mark.django_db
 

@@ -19,9 +19,9 @@ from django.utils import timezone
 from phananh.reports.files import Upload
 from phananh.reports.intake import validate_submission
 from phananh.reports.models import Rating, Report
-from phananh.workflow.submission import report_submit
-from phananh.workflow.services import transition
 from phananh.reports.statuses import Status
+from phananh.workflow.services import transition
+from phananh.workflow.submission import report_submit
 from tests.conftest import jpeg_bytes
 
 # The workflow's people and units.

@@ -16,9 +16,9 @@ from django.utils.translation import gettext
 from phananh.notify.models import Notification
 from phananh.reports.files import Upload
 from phananh.reports.models import Attachment, Rating, RatingValue, Report
+from phananh.reports.statuses import Status
 from phananh.workflow.models import EventKind
 from phananh.workflow.services import transition
-from phananh.reports.statuses import Status
 from tests.conftest import jpeg_bytes
 from tests.portal.test_pages import Page
 from tests.workflow import conftest as workflow

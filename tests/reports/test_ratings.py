@@ -14,10 +14,12 @@ from phananh.core.errors import Conflict, Forbidden, ValidationFailed
 from phananh.notify.models import Notification
 from phananh.org.models import Role, User
 from phananh.reports.models import Rating, RatingValue, Report
-from phananh.reports.ratings import closure_number, current_rating, rate, review_dismiss
-from phananh.workflow.models import Event, EventKind
-from phananh.workflow.services import transition
 from phananh.reports.statuses import Status
+from phananh.workflow.models import Event, EventKind
+from phananh.workflow.selectors import closure_number, current_rating
+from phananh.workflow.services import transition
+from tests.reporter import dismiss_review as review_dismiss
+from tests.reporter import rate
 from tests.workflow import conftest as workflow
 
 pytestmark = pytest.mark.django_db

@@ -16,8 +16,8 @@ from phananh.org.models import Role, UnitKind, User
 from phananh.org.services import unit_create
 from phananh.reports.intake import validate_submission
 from phananh.reports.models import Category
-from phananh.workflow.submission import report_submit
 from phananh.workflow.services import transition
+from phananh.workflow.submission import report_submit
 
 
 @pytest.fixture

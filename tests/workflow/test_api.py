@@ -342,7 +342,8 @@ def test_what_a_caller_may_do_depends_on_who_they_are(api_as, province):
     new, at_so_xd = province["new"], province["at_so_xd"]
 
     lan_on_new = api_as("lan").get(url(new)).json()
-    assert names(lan_on_new) == {"accept", "reject", "merge", "request_info"}
+    # The IOC may also let a unit see the reporter's contact, at any step
+    assert names(lan_on_new) == {"accept", "reject", "merge", "request_info", "reveal_contact"}
     assert lan_on_new["rejection_reasons"]
     assert all(set(r) == {"code", "name"} for r in lan_on_new["rejection_reasons"])
     assert all(a["label"] for a in lan_on_new["allowed_actions"])
@@ -353,7 +354,7 @@ def test_what_a_caller_may_do_depends_on_who_they_are(api_as, province):
     assert names(hung_on_xd) == {"dispatch", "return", "assign", "request_info", "request_extension"}
     assert hung_on_xd["rejection_reasons"] == []
     assert names(api_as("binh").get(url(at_so_xd)).json()) == names(hung_on_xd)
-    assert names(api_as("lan").get(url(at_so_xd)).json()) == set()
+    assert names(api_as("lan").get(url(at_so_xd)).json()) == {"reveal_contact"}
 
 
 def test_the_ioc_sees_the_reporters_contact_and_the_read_is_logged(api_as, people, province):
@@ -562,7 +563,7 @@ def test_a_report_goes_from_submission_to_closure_through_the_api_only(
     ]
     assert all(s["finished_at"] for s in detail["steps"])
     assert detail["deadline"] is None
-    assert names(detail) == {"publish", "reopen"}
+    assert names(detail) == {"publish", "reopen", "reveal_contact"}
     assert lan.get(f"{STAFF}/reports?status=closed").json()["count"] == 1
 
 
@@ -719,7 +720,7 @@ def test_the_openapi_documents_every_action_and_every_error(client):
     )
     union = components["ActionIn"]
     assert union["discriminator"]["propertyName"] == "action"
-    assert len(union["oneOf"]) == len(ACTION_SCHEMAS) == 16
+    assert len(union["oneOf"]) == len(ACTION_SCHEMAS) == 20
     for name, model in ACTION_SCHEMAS.items():
         documented = components[model.__name__]
         assert documented["properties"]["action"]["const"] == name

@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from phananh.reports.models import Category
-from phananh.workflow.models import CalendarDay, CalendarDayKind, DeadlineRule, StepKind
-from phananh.workflow.services import info_provided
 from phananh.reports.statuses import Status
+from phananh.workflow.models import CalendarDay, CalendarDayKind, DeadlineRule, StepKind
+from tests.reporter import answer as info_provided
 
 pytestmark = pytest.mark.django_db
 

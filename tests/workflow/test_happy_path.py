@@ -2,8 +2,8 @@
 
 import pytest
 
-from phananh.workflow.models import Event, Step, StepKind
 from phananh.reports.statuses import Status
+from phananh.workflow.models import Event, Step, StepKind
 
 pytestmark = pytest.mark.django_db
 

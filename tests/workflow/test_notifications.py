@@ -13,9 +13,9 @@ from phananh.notify.models import Notification
 from phananh.notify.services import notify_event
 from phananh.org.models import Role, User
 from phananh.reports.intake import validate_submission
-from phananh.workflow.submission import report_submit
 from phananh.workflow.models import EventKind
-from phananh.workflow.services import info_provided
+from phananh.workflow.submission import report_submit
+from tests.reporter import answer as info_provided
 
 pytestmark = pytest.mark.django_db
 

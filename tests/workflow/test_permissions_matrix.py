@@ -26,8 +26,10 @@ import pytest
 from django.db import transaction
 
 from phananh.core.errors import ApplicationError, Conflict, Forbidden, NotFound, ValidationFailed
+from phananh.org.access import Reporter
 from phananh.org.models import Role, UnitKind, User
 from phananh.org.services import unit_create
+from phananh.reports.codes import hash_secret
 from phananh.reports.models import Report
 from phananh.workflow.actions import ACTIONS
 from phananh.workflow.models import StepKind
@@ -35,30 +37,38 @@ from phananh.workflow.services import allowed_actions, check_action, transition
 
 pytestmark = pytest.mark.django_db
 
-PEOPLE = ["lan", "minh", "quang", "an", "hung", "binh", "tuan", "charlie"]
+PEOPLE = ["lan", "minh", "quang", "an", "hung", "binh", "tuan", "charlie", "reporter", "stranger"]
 
 EXPECTED = """
-scenario                              lan     minh     quang    an       hung     binh     tuan     charlie
-accept@submitted                      ok/ok   403/403  403/403  403/403  404/404  404/404  404/404  404/404
-reject@returned                       ok/ok   403/403  403/403  403/403  403/404  403/404  404/404  404/403
-merge@returned                        ok/ok   403/403  403/403  403/403  403/404  403/404  404/404  404/403
-request_info@submitted                ok/ok   403/403  403/403  403/403  404/404  404/404  404/404  404/404
-request_info@in_progress              403/403 403/403  403/403  403/403  ok/404   ok/404   ok/404   404/ok
-dispatch@accepted                     ok/ok   403/403  403/403  403/403  404/404  404/404  404/404  404/404
-dispatch@dispatched                   403/403 403/403  403/403  403/403  ok/404   ok/404   404/404  404/ok
-return@dispatched                     403/403 403/403  403/403  403/403  ok/404   ok/404   404/404  404/ok
-assign@dispatched                     403/403 403/403  403/403  403/403  ok/404   ok/404   404/404  404/ok
-request_extension@in_progress         403/403 403/403  403/403  403/403  ok/404   ok/404   ok/404   404/ok
-decide_extension@in_progress:by_ioc   ok/ok   403/403  403/403  403/403  403/404  403/404  403/404  404/403
-decide_extension@in_progress:by_unit  403/403 403/403  403/403  403/403  ok/404   ok/404   403/404  404/ok
-submit_result@in_progress             403/403 403/403  403/403  403/403  ok/404   ok/404   ok/404   404/ok
-approve_result@result_submitted       403/403 403/403  403/403  403/403  403/404  ok/404   403/404  404/403
-verify@result_approved                ok/ok   403/403  403/403  403/403  403/404  403/404  403/404  404/403
-rework@result_approved                ok/ok   403/403  403/403  403/403  403/404  403/404  403/404  404/403
-publish@resolved                      ok/ok   403/403  403/403  403/403  403/404  403/404  403/404  404/403
-close@resolved                        ok/ok   403/403  403/403  403/403  403/404  403/404  403/404  404/403
-reopen@closed                         ok/ok   403/403  403/403  403/403  403/404  403/404  403/404  404/403
+scenario                              lan      minh     quang    an       hung     binh     tuan     charlie  reporter stranger
+accept@submitted                      ok/ok    403/403  403/403  403/403  404/404  404/404  404/404  404/404  403/403  404/404
+reject@returned                       ok/ok    403/403  403/403  403/403  403/404  403/404  404/404  404/403  403/403  404/404
+merge@returned                        ok/ok    403/403  403/403  403/403  403/404  403/404  404/404  404/403  403/403  404/404
+request_info@submitted                ok/ok    403/403  403/403  403/403  404/404  404/404  404/404  404/404  403/403  404/404
+request_info@in_progress              403/403  403/403  403/403  403/403  ok/404   ok/404   ok/404   404/ok   403/403  404/404
+dispatch@accepted                     ok/ok    403/403  403/403  403/403  404/404  404/404  404/404  404/404  403/403  404/404
+dispatch@dispatched                   403/403  403/403  403/403  403/403  ok/404   ok/404   404/404  404/ok   403/403  404/404
+return@dispatched                     403/403  403/403  403/403  403/403  ok/404   ok/404   404/404  404/ok   403/403  404/404
+assign@dispatched                     403/403  403/403  403/403  403/403  ok/404   ok/404   404/404  404/ok   403/403  404/404
+request_extension@in_progress         403/403  403/403  403/403  403/403  ok/404   ok/404   ok/404   404/ok   403/403  404/404
+decide_extension@in_progress:by_ioc   ok/ok    403/403  403/403  403/403  403/404  403/404  403/404  404/403  403/403  404/404
+decide_extension@in_progress:by_unit  403/403  403/403  403/403  403/403  ok/404   ok/404   403/404  404/ok   403/403  404/404
+submit_result@in_progress             403/403  403/403  403/403  403/403  ok/404   ok/404   ok/404   404/ok   403/403  404/404
+approve_result@result_submitted       403/403  403/403  403/403  403/403  403/404  ok/404   403/404  404/403  403/403  404/404
+verify@result_approved                ok/ok    403/403  403/403  403/403  403/404  403/404  403/404  404/403  403/403  404/404
+rework@result_approved                ok/ok    403/403  403/403  403/403  403/404  403/404  403/404  404/403  403/403  404/404
+publish@resolved                      ok/ok    403/403  403/403  403/403  403/404  403/404  403/404  404/403  403/403  404/404
+close@resolved                        ok/ok    403/403  403/403  403/403  403/404  403/404  403/404  404/403  403/403  404/404
+reopen@closed                         ok/ok    403/403  403/403  403/403  403/404  403/404  403/404  404/403  403/403  404/404
+reveal_contact@dispatched             ok/ok    403/403  403/403  403/403  403/404  403/404  404/404  404/403  403/403  404/404
+dismiss_review@closed:unsatisfied     ok/ok    403/403  403/403  403/403  403/404  403/404  403/404  404/403  403/403  404/404
+provide_info@info_requested           403/403  403/403  403/403  403/403  403/404  403/404  403/404  404/403  ok/ok    404/404
+rate@closed                           403/403  403/403  403/403  403/403  403/404  403/404  403/404  404/403  ok/ok    404/404
 """
+# The last two columns are not accounts: "reporter" is the report's own reporter, proved by its
+# secret (the tracking page and the API build that actor only after checking the secret; a wrong
+# or missing secret never reaches the service, see test_the_reporter_door_needs_the_secret);
+# "stranger" is the reporter of another report, who sees nothing of this one.
 # Reading a few rows: the IOC asks the reporter before dispatch, the unit after
 # (request_info); an extension is decided by whoever dispatched to the unit that holds the
 # report, the IOC (by_ioc) or Sở Xây dựng when it passed the report down to its division
@@ -147,6 +157,26 @@ SCENARIOS = {
         "reopen",
         lambda u: {"reason": "Không hài lòng"},
     ),
+    "reveal_contact@dispatched": (
+        ["accept", "dispatch"],
+        "reveal_contact",
+        lambda u: {"unit": u["unit"].pk, "reason": "Cần gọi người dân để xác định vị trí"},
+    ),
+    "dismiss_review@closed:unsatisfied": (
+        ["accept", "dispatch", "assign", "result", "approve", "verify", "close", "unsatisfied"],
+        "dismiss_review",
+        lambda u: {"note": "Đã xử lý đúng quy định"},
+    ),
+    "provide_info@info_requested": (
+        ["accept", "dispatch", "assign", "ask"],
+        "provide_info",
+        lambda u: {"text": "Trước số nhà 12"},
+    ),
+    "rate@closed": (
+        ["accept", "dispatch", "assign", "result", "approve", "verify", "close"],
+        "rate",
+        lambda u: {"value": "satisfied"},
+    ),
 }
 
 
@@ -157,8 +187,16 @@ def test_the_table_covers_every_action_and_every_scenario():
         assert scenario.split("@")[0] == action
 
 
+def _actor(staff, person, report):
+    if person == "reporter":
+        return Reporter(report_id=report.pk)
+    if person == "stranger":
+        return Reporter(report_id=staff["elsewhere"].pk)
+    return staff[person]
+
+
 @pytest.fixture
-def staff(people, so_xd, phong_ht, so_yt):
+def staff(people, so_xd, phong_ht, so_yt, submit):
     """The table's people, and each unit's path through the workflow."""
     phong_nv = unit_create(code="so-yt-nv", name="Phòng Nghiệp vụ", kind=UnitKind.DIVISION, parent=so_yt)
     dung = User.objects.create_user(username="dung", password="x", role=Role.LEADER, unit=so_yt)
@@ -169,7 +207,8 @@ def staff(people, so_xd, phong_ht, so_yt):
     }
     units["so_xd"]["handler"] = people["tuan"]
     units["so_yt"]["handler"] = yen
-    return {**people, **units}
+    elsewhere = submit("Đèn đường hỏng ở phố Kỳ Lừa")
+    return {**people, **units, "elsewhere": elsewhere}
 
 
 def _prepare(report, steps, u, lan, act, submit):
@@ -189,6 +228,8 @@ def _prepare(report, steps, u, lan, act, submit):
         "approve": lambda: act(report, u["leader"], "approve_result"),
         "verify": lambda: act(report, lan, "verify"),
         "close": lambda: act(report, lan, "close"),
+        "ask": lambda: act(report, u["desk"], "request_info", question="Ở số nhà nào?"),
+        "unsatisfied": lambda: act(report, Reporter(report_id=report.pk), "rate", value="unsatisfied"),
         "original": lambda: u.update(original=submit("Ổ gà đường Bà Triệu, đã báo trước")),
     }
     for name in steps:
@@ -242,7 +283,7 @@ def test_who_may_take_each_action(scenario, unit, staff, act, submit):
     column = UNITS.index(unit)
     data = payload(u)
 
-    outcomes = {person: _outcome(report.pk, staff[person], action, data) for person in PEOPLE}
+    outcomes = {person: _outcome(report.pk, _actor(staff, person, report), action, data) for person in PEOPLE}
 
     assert outcomes == {person: TABLE[scenario][person][column] for person in PEOPLE}
 
@@ -256,6 +297,56 @@ def test_allowed_actions_agrees_with_check_action_for_every_action(scenario, uni
     _prepare(report, steps, staff[unit], staff["lan"], act, submit)
     report.refresh_from_db()
     for person in PEOPLE:
-        listed = set(allowed_actions(report=report, actor=staff[person]))
-        possible = {name for name in ACTIONS if _checked(report, staff[person], name) == "ok"}
+        actor = _actor(staff, person, report)
+        listed = set(allowed_actions(report=report, actor=actor))
+        possible = {name for name in ACTIONS if _checked(report, actor, name) == "ok"}
         assert listed == possible, person
+
+
+# --- The reporter's door ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def waiting(client, people, act, submit, so_xd):
+    """A report with a question waiting for its reporter, and its secret."""
+
+    report = submit()
+    secret = "bi-mat-cua-nguoi-dan"
+    Report.objects.filter(pk=report.pk).update(secret_hash=hash_secret(secret))
+    act(report, people["lan"], "request_info", question="Ở số nhà nào?")
+    return report, secret
+
+
+@pytest.mark.parametrize(
+    ("secret", "expected"),
+    [("right", 200), ("wrong", 403), ("none", 403), ("other report's", 403)],
+)
+def test_the_reporter_door_needs_the_secret(client, waiting, submit, secret, expected):
+    # Given a question waits for the reporter
+    report, right = waiting
+    other = submit("Đèn đường hỏng")
+    sent = {
+        "right": {"secret": right},
+        "wrong": {"secret": right[:-1] + "x"},
+        "none": {},
+        # A reporter's secret proves nothing on another report
+        "other report's": {"secret": right},
+    }[secret]
+    target = other if secret == "other report's" else report
+
+    # When someone answers through the API
+    response = client.post(
+        f"/api/v1/reports/{target.tracking_code}/info",
+        {"text": "Trước số nhà 12", **sent},
+        content_type="application/json",
+    )
+
+    # Then only the reporter's own secret gets through, and a refusal changes nothing
+    assert response.status_code == expected, response.content
+    target.refresh_from_db()
+    if expected == 200:
+        assert target.status != "info_requested"
+        assert target.events.filter(kind="info_provided", actor_label="reporter", actor=None).count() == 1
+    else:
+        assert response.json()["code"] == "invalid_secret"
+        assert not target.events.filter(kind="info_provided").exists()

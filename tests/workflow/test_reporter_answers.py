@@ -4,8 +4,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from phananh.reports.models import Report
-from phananh.workflow.models import Event, EventKind
 from phananh.reports.statuses import Status
+from phananh.workflow.models import Event, EventKind
 from tests.conftest import jpeg_bytes
 
 pytestmark = pytest.mark.django_db

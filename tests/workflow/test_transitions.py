@@ -17,10 +17,11 @@ from phananh.org.access import can_see
 from phananh.org.models import Role, User
 from phananh.reports.files import Upload
 from phananh.reports.models import Attachment, Follower, Report
-from phananh.workflow.models import Dispatch, Event, EventKind, ExtensionRequest, Step, StepKind
-from phananh.workflow.services import info_provided, transition
 from phananh.reports.statuses import Status
+from phananh.workflow.models import Dispatch, Event, EventKind, ExtensionRequest, Step, StepKind
+from phananh.workflow.services import transition
 from tests.conftest import jpeg_bytes
+from tests.reporter import answer as info_provided
 
 pytestmark = pytest.mark.django_db
 

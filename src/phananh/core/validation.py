@@ -44,9 +44,9 @@ def problems_error(items: Iterable[Problem]) -> ValidationFailed:
 def _builtin(error: dict, name: str) -> tuple[str, str]:
     """The code and the words of one of pydantic's own errors (its messages are English)."""
     kind, ctx = error["type"], error.get("ctx") or {}
-    if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
+    if kind == "missing" or (kind in ("string_too_short", "too_short") and ctx.get("min_length") == 1):
         return f"{name}_required" if name else "required", _("This field is required.")
-    if kind == "string_too_long":
+    if kind in ("string_too_long", "too_long"):
         limit = ctx.get("max_length", 0)
         return f"{name}_too_long", _("At most %(limit)d characters.") % {"limit": limit}
     if kind in ("literal_error", "enum"):
@@ -72,12 +72,20 @@ def _field_name(loc: tuple, drop: int) -> str:
 
 
 def validation_failed(
-    exc: PydanticValidationError, *, drop: int = 0, codes: dict | None = None
+    exc: PydanticValidationError,
+    *,
+    drop: int = 0,
+    codes: dict | None = None,
+    generic: str | None = None,
+    required: dict | None = None,
 ) -> ValidationFailed:
     """Turn a schema's errors into one ValidationFailed.
 
     `drop` leaves out the first parts of each location (a union's member name); `codes` maps a
-    field to the code of its problems with a builtin check (e.g. {"kind": "invalid_kind"}).
+    field to the code of its problems with a builtin check (e.g. {"kind": "invalid_kind"});
+    `generic`, when given, is the code of every other problem with a builtin check (the
+    workflow's actions answer `invalid_input` for those, as they always have); `required` maps a
+    field to what a person is told when it is missing or empty (code `<field>_required`).
     """
     items: list[Problem] = []
     for error in exc.errors():
@@ -87,7 +95,11 @@ def validation_failed(
             code, message = error["type"], ctx["message"]
         else:
             code, message = _builtin(error, name)
-            if code in ("invalid_choice", "invalid_type") and name in (codes or {}):
+            if code == f"{name}_required" and name in (required or {}):
+                message = str(required[name])
+            elif code in ("invalid_choice", "invalid_type") and name in (codes or {}):
                 code = codes[name]
+            elif generic:
+                code = generic
         items.append((name or "payload", code, message))
     return problems_error(items)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from phananh.org.access import Reporter
 from phananh.org.communes import load_communes
 from phananh.org.models import Role, Unit, UnitKind, User
 from phananh.org.services import unit_save
 from phananh.reports.intake import validate_submission
 from phananh.reports.models import Channel, Report
-from phananh.reports.ratings import rate
 from phananh.workflow.services import transition
 from phananh.workflow.submission import report_submit
 
@@ -132,7 +132,8 @@ def _handle_to_the_end(report, result: str) -> None:
     ]
     for username, action, data in steps:
         transition(report=report, actor=staff[username], action=action, data=data)
-    rate(report=report, value="satisfied", comment="")
+    # The reporter rates the result, as they would from their private link.
+    transition(report=report, actor=Reporter(report_id=report.pk), action="rate", data={"value": "satisfied"})
 
 
 def _unit(code: str, name: str, short: str, kind: str, parent: Unit | None) -> Unit:

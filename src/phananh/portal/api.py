@@ -74,6 +74,7 @@ class PublicEventOut(Schema):
     kind: str
     label: str
     at: datetime
+    status: str = Field(..., description="The report's status after the step.")
     note: str = Field(..., description="The note written for the public (a rejection's reason...), or empty.")
 
 
@@ -204,6 +205,6 @@ def public_report(request, tracking_code: str):
             if detail.result or detail.after
             else None
         ),
-        "timeline": [{"kind": e.kind, "label": e.label, "at": e.at, "note": e.note} for e in detail.timeline],
+        "timeline": [vars(step) for step in detail.timeline],
         "rating": {"value": rating.value, "label": rating.get_value_display()} if rating else None,
     }

@@ -13,15 +13,17 @@ from ninja import Field, Router, Schema, Status
 from phananh.core.errors import Forbidden, NotFound, ValidationFailed
 from phananh.core.requests import read_body
 from phananh.core.schemas import ErrorOut
+from phananh.org.access import Reporter
 from phananh.reports.api import CategoryRef
-from phananh.reports.codes import secret_matches
+from phananh.reports.codes import prove_reporter
 from phananh.reports.files import read_uploads
 from phananh.reports.intake import ReportIn, validate_submission
 from phananh.reports.models import Channel, RatingValue, Report
-from phananh.reports.ratings import public_note, rate, reporter_answer
 from phananh.reports.selectors import report_by_tracking_code
 from phananh.reports.statuses import colour
-from phananh.workflow.selectors import public_timeline
+from phananh.workflow.public import public_timeline
+from phananh.workflow.selectors import current_rating
+from phananh.workflow.services import transition
 from phananh.workflow.submission import Idempotency, report_submit
 
 router = Router(tags=["reports"])
@@ -162,16 +164,7 @@ def track_report(request, tracking_code: str):
         "kind": report.kind,
         "category": report.category,
         "created_at": report.created_at,
-        "timeline": [
-            {
-                "kind": e.kind,
-                "label": e.get_kind_display(),
-                "at": e.created_at,
-                "status": e.status_after,
-                "note": public_note(e),
-            }
-            for e in public_timeline(report)
-        ],
+        "timeline": [vars(step) for step in public_timeline(report)],
     }
 
 
@@ -188,13 +181,15 @@ class InfoOut(Schema):
     status_label: str
 
 
-def _reporter_report(tracking_code: str, secret) -> Report:
+def _as_reporter(tracking_code: str, secret) -> tuple[Report, Reporter]:
+    """The report and its reporter as an actor, proved by the secret: 404, then 403."""
     report = report_by_tracking_code(tracking_code)
     if report is None:
         raise NotFound("report_not_found", _("No report has this tracking code."))
-    if not isinstance(secret, str) or not secret_matches(secret, report.secret_hash):
+    reporter = prove_reporter(report, secret)
+    if reporter is None:
         raise Forbidden("invalid_secret", _("The secret does not match this report."))
-    return report
+    return report, reporter
 
 
 @router.post(
@@ -233,12 +228,15 @@ def _reporter_report(tracking_code: str, secret) -> Report:
 def provide_info(request, tracking_code: str):
     """Bổ sung thông tin: with the report's secret; the deadlines run again from now."""
     raw, photo_files, document_files = read_body(request)
-    report = _reporter_report(tracking_code, raw.get("secret"))
-    photos = read_uploads(photo_files, field="photos", limit_bytes=settings.PHANANH_MAX_PHOTO_BYTES)
-    documents = read_uploads(
-        document_files, field="documents", limit_bytes=settings.PHANANH_MAX_DOCUMENT_BYTES
+    report, reporter = _as_reporter(tracking_code, raw.get("secret"))
+    transition(
+        report=report,
+        actor=reporter,
+        action="provide_info",
+        data={"text": raw.get("text")},
+        photos=photo_files,
+        documents=document_files,
     )
-    reporter_answer(report=report, text=raw.get("text"), photos=photos, documents=documents)
     return {
         "tracking_code": report.tracking_code,
         "status": report.status,
@@ -278,8 +276,14 @@ def rate_report(request, tracking_code: str, payload: RatingIn):
     when this closure was rated; 422 `invalid_rating` for an unknown value; 403
     `invalid_secret`. An unsatisfied rating asks the IOC to review the report.
     """
-    report = _reporter_report(tracking_code, payload.secret)
-    rating = rate(report=report, value=payload.value, comment=payload.comment)
+    report, reporter = _as_reporter(tracking_code, payload.secret)
+    transition(
+        report=report,
+        actor=reporter,
+        action="rate",
+        data={"value": payload.value, "comment": payload.comment},
+    )
+    rating = current_rating(report)
     return Status(
         201, {"value": rating.value, "value_label": rating.get_value_display(), "closure": rating.closure}
     )

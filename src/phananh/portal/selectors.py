@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db.models import (
@@ -40,7 +40,8 @@ from phananh.reports.statuses import Status, colour
 from phananh.stats.selectors import Period
 from phananh.workflow.actions import ACTIONS
 from phananh.workflow.models import Event, EventKind
-from phananh.workflow.selectors import public_timeline
+from phananh.workflow.public import PublicStep, public_timeline
+from phananh.workflow.selectors import current_rating
 
 # What the public sees of a place: 0.001° is about 110 m north–south, 100 m east–west here.
 PRECISION = Decimal("0.001")
@@ -223,14 +224,6 @@ def with_card_photos(reports) -> list[Report]:
 
 
 @dataclass(frozen=True)
-class TimelineEntry:
-    kind: str
-    label: str
-    at: datetime
-    note: str  # the note written for the public, never the staff's own
-
-
-@dataclass(frozen=True)
 class PublicReport:
     report: Report
     title: str
@@ -242,7 +235,7 @@ class PublicReport:
     unit_name: str
     on_time: bool | None  # None until resolved
     rating: Rating | None
-    timeline: list[TimelineEntry]
+    timeline: list[PublicStep]
 
 
 def published_report(tracking_code: str) -> Report | None:
@@ -252,29 +245,12 @@ def published_report(tracking_code: str) -> Report | None:
     return published().select_related("category", "commune", "lead_unit").filter(tracking_code=code).first()
 
 
-def current_rating(report: Report) -> Rating | None:
-    """The rating of the report's latest closure: an older result's rating is not this result's."""
-    if report.status != Status.CLOSED:
-        return None
-    closures = report.events.filter(kind=EventKind.CLOSED).count()
-    return report.ratings.filter(closure=closures).first()
-
-
 def public_detail(report: Report) -> PublicReport:
     photos = list(public_photos().filter(report=report))
     result_event = (
         report.events.filter(kind=EventKind.RESULT_SUBMITTED).order_by("-created_at", "-id").first()
     )
     late = report.steps.filter(on_time=False).exists()
-    timeline = [
-        TimelineEntry(
-            kind=event.kind,
-            label=str(event.get_kind_display()),
-            at=event.created_at,
-            note=str((event.data or {}).get("public_note") or ""),
-        )
-        for event in public_timeline(report)
-    ]
     lead = report.lead_unit
     return PublicReport(
         report=report,
@@ -287,7 +263,7 @@ def public_detail(report: Report) -> PublicReport:
         unit_name=(lead.short_name or lead.name) if lead else "",
         on_time=(not late) if report.resolved_at else None,
         rating=current_rating(report),
-        timeline=timeline,
+        timeline=public_timeline(report),
     )
 
 

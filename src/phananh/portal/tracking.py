@@ -26,22 +26,22 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from phananh.core.errors import ApplicationError, PayloadTooLarge, ValidationFailed
 from phananh.notify import followers as follow
+from phananh.org.access import Reporter
 from phananh.reports.codes import secret_matches
-from phananh.reports.files import attachment_response, read_uploads
+from phananh.reports.files import attachment_response
 from phananh.reports.models import AttachmentKind, RatingValue, Report
-from phananh.reports.ratings import current_rating, public_note, rate, reporter_answer
 from phananh.reports.selectors import report_by_tracking_code
 from phananh.reports.statuses import Status, colour
 from phananh.workflow.models import EventKind
-from phananh.workflow.selectors import public_timeline
+from phananh.workflow.public import REPORTER_EVENT_KINDS, public_timeline
+from phananh.workflow.selectors import current_rating
+from phananh.workflow.services import transition
 
 # Codes of the reports whose secret this browser proved.
 _SESSION_REPORTS = "reporter_of"
 # A session remembers at most this many reports (someone who reports often, on a shared phone).
 _SESSION_LIMIT = 50
 VERIFIED_STATUSES = (Status.RESOLVED, Status.CLOSED)
-# Whose photos the reporter sees besides the result: their own.
-_REPORTER_PHOTO_EVENTS = (EventKind.SUBMITTED, EventKind.INFO_PROVIDED)
 
 
 def lookup(request):
@@ -95,24 +95,6 @@ def _result_event(report: Report, reporter: bool):
     )
 
 
-def _timeline(report: Report, reporter: bool) -> list[dict]:
-    rows = []
-    for event in public_timeline(report).prefetch_related("attachments"):
-        row = {
-            "at": event.created_at,
-            "label": event.get_kind_display(),
-            "note": public_note(event),
-            "photos": [],
-        }
-        if reporter and event.kind in _REPORTER_PHOTO_EVENTS:
-            # The reporter's own words and photos, shown back to them only.
-            if event.kind == EventKind.INFO_PROVIDED:
-                row["note"] = event.note
-            row["photos"] = _photos(event)
-        rows.append(row)
-    return rows
-
-
 def _question(report: Report) -> str:
     asked = report.events.filter(kind=EventKind.INFO_REQUESTED).order_by("-created_at", "-id").first()
     if asked is None:
@@ -126,7 +108,7 @@ def _render(request, report: Report, *, status: int = 200, **extra):
     context = {
         "report": report,
         "status_colour": colour(report.status),
-        "timeline": _timeline(report, reporter),
+        "timeline": public_timeline(report, for_reporter=reporter),
         "photo_count": report.attachments.filter(kind=AttachmentKind.PHOTO).count(),
         "result": result,
         "result_photos": _photos(result) if result else [],
@@ -196,8 +178,13 @@ def answer(request, tracking_code: str):
             raise ValidationFailed("too_many_photos", message, fields={"photos": [message]}) from exc
         except RequestDataTooBig as exc:
             raise PayloadTooLarge("request_too_large", _("The request is too large.")) from exc
-        photos = read_uploads(files, field="photos", limit_bytes=settings.PHANANH_MAX_PHOTO_BYTES)
-        reporter_answer(report=report, text=request.POST.get("text", ""), photos=photos)
+        transition(
+            report=report,
+            actor=Reporter(report_id=report.pk),
+            action="provide_info",
+            data={"text": request.POST.get("text", "")},
+            photos=files,
+        )
     except ApplicationError as exc:
         return _render(
             request,
@@ -219,7 +206,12 @@ def rate_result(request, tracking_code: str):
     if not _is_reporter(request, report):
         return _reporter_only(request, report)
     try:
-        rate(report=report, value=request.POST.get("value", ""), comment=request.POST.get("comment", ""))
+        transition(
+            report=report,
+            actor=Reporter(report_id=report.pk),
+            action="rate",
+            data={"value": request.POST.get("value", ""), "comment": request.POST.get("comment", "")},
+        )
     except ApplicationError as exc:
         return _render(
             request,
@@ -245,7 +237,7 @@ def photo(request, tracking_code: str, attachment_id: int, thumbnail: bool = Fal
     result = _result_event(report, reporter)
     shown = {result.pk} if result else set()
     if reporter:
-        shown |= set(report.events.filter(kind__in=_REPORTER_PHOTO_EVENTS).values_list("pk", flat=True))
+        shown |= set(report.events.filter(kind__in=REPORTER_EVENT_KINDS).values_list("pk", flat=True))
     if attachment.event_id not in shown:
         raise Http404
     return attachment_response(attachment, thumbnail=thumbnail)

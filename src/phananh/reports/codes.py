@@ -9,6 +9,8 @@ import secrets
 
 from django.utils import timezone
 
+from phananh.org.access import Reporter
+
 # No 0/O, 1/I/L: a code is read out over the phone and typed on a small keyboard.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 6
@@ -45,3 +47,10 @@ def hash_secret(secret: str) -> str:
 
 def secret_matches(secret: str, secret_hash: str) -> bool:
     return bool(secret) and hmac.compare_digest(hash_secret(secret), secret_hash)
+
+
+def prove_reporter(report, secret) -> Reporter | None:
+    """The reporter of `report` as an actor, when `secret` is the report's; None otherwise."""
+    if not isinstance(secret, str) or not secret_matches(secret, report.secret_hash):
+        return None
+    return Reporter(report_id=report.pk)

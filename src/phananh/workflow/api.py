@@ -11,7 +11,6 @@ import logging
 from datetime import datetime
 from typing import Literal, get_origin
 
-from django.conf import settings
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +18,6 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.openapi.schema import REF_TEMPLATE
 from ninja.schema import NinjaGenerateJsonSchema
-from pydantic import ValidationError as PydanticValidationError
 
 from phananh.core.errors import NotFound, ValidationFailed
 from phananh.core.requests import read_body
@@ -28,9 +26,8 @@ from phananh.org.access import reporter_contact
 from phananh.org.api import UnitRef, display_name
 from phananh.org.auth import staff_token
 from phananh.org.models import Unit
-from phananh.org.selectors import active_units
 from phananh.reports.api import CategoryRef
-from phananh.reports.files import attachment_response, read_uploads
+from phananh.reports.files import attachment_response
 from phananh.reports.models import Report
 from phananh.reports.statuses import Status, Urgency, colour
 
@@ -47,7 +44,7 @@ from .selectors import (
     staff_reports,
     staff_timeline,
 )
-from .services import allowed_actions, check_action, contact_reveal, transition
+from .services import allowed_actions, transition
 
 logger = logging.getLogger(__name__)
 
@@ -211,11 +208,6 @@ class ConflictOut(ErrorOut):
     status: str = Field(..., description="The report's current status.")
 
 
-class RevealIn(Schema):
-    unit: int = Field(..., description="Id of the unit that may see the reporter's contact.")
-    reason: str = Field(..., min_length=1, max_length=2000)
-
-
 def _person(user) -> dict | None:
     return {"id": user.pk, "name": display_name(user)} if user else None
 
@@ -357,23 +349,6 @@ def _fresh_detail(request, report: Report) -> dict:
 # --- reading an action -----------------------------------------------------------------------
 
 
-def _action_payload(raw: dict):
-    """Validate with the actions' discriminated union; form strings are coerced by pydantic."""
-    try:
-        return action_adapter.validate_python(raw)
-    except PydanticValidationError as exc:
-        fields: dict[str, list[str]] = {}
-        for error in exc.errors():
-            loc = [str(part) for part in error["loc"]]
-            # The union puts the action's name first: {"dispatch", "unit"} is the field `unit`.
-            if loc and loc[0] == raw.get("action"):
-                loc = loc[1:]
-            fields.setdefault(".".join(loc) or "action", []).append(error["msg"])
-        raise ValidationFailed(
-            "invalid_input", _("Some information is missing or not valid."), fields=fields
-        ) from exc
-
-
 def _action_openapi() -> tuple[dict, dict]:
     """The request body of the actions endpoint, and the schemas it refers to.
 
@@ -383,6 +358,11 @@ def _action_openapi() -> tuple[dict, dict]:
     union = action_adapter.json_schema(ref_template=REF_TEMPLATE, schema_generator=NinjaGenerateJsonSchema)
     components = union.pop("$defs", {})
     components["ActionIn"] = {"title": "ActionIn", **union}
+    # The reveal endpoint names its action in its address: the same schema without `action`.
+    reveal = {**components["RevealContactIn"], "title": "RevealIn"}
+    reveal["properties"] = {k: v for k, v in reveal["properties"].items() if k != "action"}
+    reveal["required"] = [k for k in reveal.get("required", []) if k != "action"]
+    components["RevealIn"] = reveal
     form_fields: dict = {"action": {"type": "string", "enum": list(ACTION_SCHEMAS)}}
     for name in (schema.__name__ for schema in ACTION_SCHEMAS.values()):
         for field, spec in components[name]["properties"].items():
@@ -505,45 +485,47 @@ def take_action(request, tracking_code: str):
     user = request.auth
     report = _report_or_404(user, tracking_code)
     raw, photo_files, document_files = read_body(request, list_fields=LIST_FIELDS)
-    name = raw.get("action") if isinstance(raw.get("action"), str) else ""
-    # Who may act, and when, is answered before what was sent: a 403 or 409 says more.
-    check_action(report=report, actor=user, action=name)
-    payload = _action_payload(raw)
-    if (photo_files or document_files) and not ACTIONS[name].takes_files:
-        message = _("This action does not take files.")
-        raise ValidationFailed("files_not_accepted", message, fields={"photos": [message]})
-    photos = read_uploads(photo_files, field="photos", limit_bytes=settings.PHANANH_MAX_PHOTO_BYTES)
-    documents = read_uploads(
-        document_files, field="documents", limit_bytes=settings.PHANANH_MAX_DOCUMENT_BYTES
-    )
+    action = raw.pop("action", "")
     transition(
         report=report,
         actor=user,
-        action=name,
-        data=payload.model_dump(exclude={"action"}),
-        photos=photos,
-        documents=documents,
+        action=action if isinstance(action, str) else "",
+        data=raw,
+        photos=photo_files,
+        documents=document_files,
     )
     return _fresh_detail(request, report)
 
 
 @router.post(
     "/reports/{tracking_code}/reveal",
-    response={200: ReportDetailOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={
+        200: ReportDetailOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ConflictOut,
+        422: ErrorOut,
+    },
     summary="Reveal the reporter's contact to a unit",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": REF_TEMPLATE.format(model="RevealIn")}}},
+        }
+    },
 )
-def reveal_contact(request, tracking_code: str, payload: RevealIn):
+def reveal_contact(request, tracking_code: str):
     """Cho đơn vị xem thông tin người phản ánh: IOC operators only, with a reason; logged.
 
     Staff of the unit and of its own units then see `reporter` on this report.
     """
     user = request.auth
     report = _report_or_404(user, tracking_code)
-    unit = active_units().filter(pk=payload.unit).first()
-    if unit is None:
-        message = _("There is no such active unit.")
-        raise ValidationFailed("unknown_unit", message, fields={"unit": [message]})
-    contact_reveal(report=report, actor=user, unit=unit, reason=payload.reason)
+    raw, _photos, _documents = read_body(request)
+    # The same action as `{"action": "reveal_contact", ...}` on /actions, validated there.
+    transition(report=report, actor=user, action="reveal_contact", data=raw)
     return _fresh_detail(request, report)
 
 

@@ -7,10 +7,11 @@ every field of every action is documented in the OpenAPI.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import Field, Schema
 from pydantic import AfterValidator, BeforeValidator, TypeAdapter, ValidationInfo
 
@@ -43,7 +44,15 @@ Required = Annotated[str, BeforeValidator(_clean), Field(..., min_length=1, max_
 ReporterText = Annotated[str, BeforeValidator(_clean), AfterValidator(_within_limit)]
 
 
-class AcceptIn(Schema):
+class ActionSchema(Schema):
+    """The payload of one action. `required_messages`: what a person is told when a field is
+    missing or empty, where the action says more than "this field is required"; the error's
+    code is then `<field>_required`."""
+
+    required_messages: ClassVar[dict] = {}
+
+
+class AcceptIn(ActionSchema):
     """Tiếp nhận: classify the report; with `lead_unit`, dispatch it at once."""
 
     action: Literal["accept"]
@@ -54,7 +63,7 @@ class AcceptIn(Schema):
     note: Note
 
 
-class RejectIn(Schema):
+class RejectIn(ActionSchema):
     """Không tiếp nhận: refuse with a reason from the list administrators manage."""
 
     action: Literal["reject"]
@@ -62,7 +71,7 @@ class RejectIn(Schema):
     note: Note
 
 
-class MergeIn(Schema):
+class MergeIn(ActionSchema):
     """Gộp: this report duplicates another; its reporter then follows the original."""
 
     action: Literal["merge"]
@@ -70,14 +79,14 @@ class MergeIn(Schema):
     note: Note
 
 
-class RequestInfoIn(Schema):
+class RequestInfoIn(ActionSchema):
     """Yêu cầu bổ sung: ask the reporter; every running deadline pauses until they answer."""
 
     action: Literal["request_info"]
     question: Required
 
 
-class DispatchIn(Schema):
+class DispatchIn(ActionSchema):
     """Chuyển xử lý: the IOC to any unit, or a unit further down its own subtree."""
 
     action: Literal["dispatch"]
@@ -87,7 +96,7 @@ class DispatchIn(Schema):
     note: Note
 
 
-class ReturnIn(Schema):
+class ReturnIn(ActionSchema):
     """Chuyển trả: not this unit's matter; back to whoever dispatched it."""
 
     action: Literal["return"]
@@ -95,7 +104,7 @@ class ReturnIn(Schema):
     suggested_unit: int | None = Field(None, description="Id of the unit that should handle it.")
 
 
-class AssignIn(Schema):
+class AssignIn(ActionSchema):
     """Phân công: give the report to a handler inside the unit."""
 
     action: Literal["assign"]
@@ -103,7 +112,7 @@ class AssignIn(Schema):
     note: Note
 
 
-class RequestExtensionIn(Schema):
+class RequestExtensionIn(ActionSchema):
     """Xin gia hạn: ask the dispatcher for a later handling deadline."""
 
     action: Literal["request_extension"]
@@ -111,7 +120,7 @@ class RequestExtensionIn(Schema):
     reason: Required
 
 
-class DecideExtensionIn(Schema):
+class DecideExtensionIn(ActionSchema):
     """Duyệt gia hạn: grant (possibly another date) or refuse the pending request."""
 
     action: Literal["decide_extension"]
@@ -120,14 +129,14 @@ class DecideExtensionIn(Schema):
     note: Note
 
 
-class SubmitResultIn(Schema):
+class SubmitResultIn(ActionSchema):
     """Báo cáo kết quả: what was done; photos and documents go as multipart files."""
 
     action: Literal["submit_result"]
     result: Required
 
 
-class ApproveResultIn(Schema):
+class ApproveResultIn(ActionSchema):
     """Lãnh đạo duyệt: approve the unit's result, or send it back to the handler (note needed)."""
 
     action: Literal["approve_result"]
@@ -135,21 +144,21 @@ class ApproveResultIn(Schema):
     note: Note
 
 
-class VerifyIn(Schema):
+class VerifyIn(ActionSchema):
     """Kiểm tra kết quả: the IOC accepts the result."""
 
     action: Literal["verify"]
     note: Note
 
 
-class ReworkIn(Schema):
+class ReworkIn(ActionSchema):
     """Yêu cầu xử lý lại: the IOC sends the result back to the unit."""
 
     action: Literal["rework"]
     reason: Required
 
 
-class PublishIn(Schema):
+class PublishIn(ActionSchema):
     """Công khai: publish on the portal without personal data, or keep it private."""
 
     action: Literal["publish"]
@@ -157,36 +166,40 @@ class PublishIn(Schema):
     note: Note
 
 
-class CloseIn(Schema):
+class CloseIn(ActionSchema):
     """Đóng: nothing more happens unless it is reopened."""
 
     action: Literal["close"]
     note: Note
 
 
-class ReopenIn(Schema):
+class ReopenIn(ActionSchema):
     """Mở lại: after an unsatisfied rating, or a mistake."""
 
     action: Literal["reopen"]
     reason: Required
 
 
-class RevealContactIn(Schema):
+class RevealContactIn(ActionSchema):
     """Cho đơn vị xem thông tin người phản ánh: the IOC lets one unit see the reporter's contact."""
 
     action: Literal["reveal_contact"]
     unit: int = Field(..., description="Id of the unit that may see the reporter's contact.")
     reason: Required
 
+    required_messages: ClassVar[dict] = {"reason": gettext_lazy("Give a reason.")}
 
-class ProvideInfoIn(Schema):
+
+class ProvideInfoIn(ActionSchema):
     """Bổ sung thông tin: the reporter answers the question asked; the deadlines run again."""
 
     action: Literal["provide_info"]
     text: ReporterText = Field(..., min_length=1, description="The answer (at most 5,000 characters).")
 
+    required_messages: ClassVar[dict] = {"text": gettext_lazy("Write your answer.")}
 
-class RateIn(Schema):
+
+class RateIn(ActionSchema):
     """Đánh giá: the reporter rates the result, once for each closure; the comment stays internal."""
 
     action: Literal["rate"]
@@ -196,11 +209,13 @@ class RateIn(Schema):
     comment: ReporterText = Field("", description="Read by the IOC, never published.")
 
 
-class DismissReviewIn(Schema):
+class DismissReviewIn(ActionSchema):
     """Giữ nguyên kết quả: after an unsatisfied rating, the IOC keeps the report closed and says why."""
 
     action: Literal["dismiss_review"]
     note: Required
+
+    required_messages: ClassVar[dict] = {"note": gettext_lazy("Say why the report stays closed.")}
 
 
 ACTION_SCHEMAS = {

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from pydantic import ValidationError as PydanticValidationError
 
 from phananh.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from phananh.core.validation import validation_failed
+from phananh.core.validation import SEVERAL_PROBLEMS, validation_failed
 from phananh.org.access import can_see, ioc_root
 from phananh.org.models import User
 from phananh.reports.files import PreparedFiles, delete_files, prepare_files, received_files, store_files
@@ -32,6 +32,9 @@ from .models import PUBLIC_EVENT_KINDS, Event, EventKind, StepKind
 from .schemas import ACTION_SCHEMAS
 
 logger = logging.getLogger(__name__)
+
+# The codes of a payload's fields whose wrong value has a name of its own.
+PAYLOAD_CODES = {"value": "invalid_rating"}
 
 
 def _write_event(
@@ -94,10 +97,13 @@ def record_submission(*, report, actor=None, files: PreparedFiles, written: list
 
 
 def _validated(action: str, data: dict):
+    schema = ACTION_SCHEMAS[action]
     try:
-        return ACTION_SCHEMAS[action].model_validate({**data, "action": action})
+        return schema.model_validate({**data, "action": action})
     except PydanticValidationError as exc:
-        raise validation_failed(exc) from exc
+        raise validation_failed(
+            exc, codes=PAYLOAD_CODES, generic=SEVERAL_PROBLEMS, required=schema.required_messages
+        ) from exc
 
 
 def _wrong_status(spec, report) -> Conflict:

@@ -16,9 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from phananh.core.errors import ApplicationError, Conflict
-from phananh.core.text import clean_text
 from phananh.org.access import can_see
-from phananh.reports import ratings
 from phananh.workflow import services
 from phananh.workflow.actions import ACTIONS
 
@@ -120,11 +118,11 @@ def contact_reveal(request, tracking_code: str):
     try:
         if report.lead_unit is None:
             raise Conflict("not_dispatched", _("Dispatch the report to a unit first."))
-        services.contact_reveal(
+        services.transition(
             report=report,
             actor=request.user,
-            unit=report.lead_unit,
-            reason=clean_text(request.POST.get("reason", "")),
+            action="reveal_contact",
+            data={"unit": report.lead_unit.pk, "reason": request.POST.get("reason", "")},
         )
     except ApplicationError as exc:
         return _failed(request, report.tracking_code, exc, "reveal")
@@ -138,8 +136,11 @@ def review_dismiss(request, tracking_code: str):
     """The reporter was not satisfied; the IOC decides to keep the report closed (with a note)."""
     report = visible_report(request.user, tracking_code)
     try:
-        ratings.review_dismiss(
-            report=report, actor=request.user, note=clean_text(request.POST.get("note", ""))
+        services.transition(
+            report=report,
+            actor=request.user,
+            action="dismiss_review",
+            data={"note": request.POST.get("note", "")},
         )
     except ApplicationError as exc:
         return _failed(request, report.tracking_code, exc, "review")
