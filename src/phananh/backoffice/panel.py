@@ -24,7 +24,7 @@ from phananh.workflow.actions import pending_extension
 from phananh.workflow.models import DispatchRole, EventKind, RejectionReason
 from phananh.workflow.services import allowed_actions
 
-from .forms import action_forms
+from .forms import ActionForm, action_forms
 
 
 def visible_report(user, tracking_code: str) -> Report:
@@ -151,6 +151,14 @@ def steps(report: Report) -> list[StepRow]:
     return rows
 
 
+# Actions whose form sits in its own card of the panel rather than under "What you can do".
+PLACED_ELSEWHERE = ("reveal_contact", "dismiss_review")
+
+
+def _form(forms: list[ActionForm], action: str) -> ActionForm | None:
+    return next((f for f in forms if f.action == action), None)
+
+
 def panel_context(
     user, report: Report, *, failed: str = "", values=None, errors=None, message: str = "", level: str = ""
 ) -> dict:
@@ -160,6 +168,7 @@ def panel_context(
     ioc = is_ioc(user)
     # The reporter's own files; those of later events (the result's photos) sit on the timeline.
     submitted_files = report.attachments.filter(Q(event__kind=EventKind.SUBMITTED) | Q(event__isnull=True))
+    forms = action_forms(report, user, allowed, failed=failed, values=values, errors=errors)
     cooperating = Unit.objects.filter(
         dispatches_received__report=report,
         dispatches_received__active=True,
@@ -175,14 +184,12 @@ def panel_context(
         "timeline": timeline(report),
         "steps": steps(report),
         "pending_extension": pending_extension(report),
-        "forms": action_forms(report, user, allowed, failed=failed, values=values, errors=errors),
-        "can_reveal": ioc and report.lead_unit_id is not None and not report.is_anonymous,
+        # The reveal and the review have their forms beside the contact and the ratings.
+        "forms": [f for f in forms if f.action not in PLACED_ELSEWHERE],
+        "reveal_form": _form(forms, "reveal_contact"),
+        "review_form": _form(forms, "dismiss_review"),
         "reveals": ContactReveal.objects.filter(report=report).select_related("unit", "by") if ioc else [],
-        "reveal_errors": (errors or {}) if failed == "reveal" else {},
-        "reveal_values": values if failed == "reveal" else None,
         "ratings": report.ratings.all(),
-        "can_dismiss_review": ioc and report.review_requested_at is not None,
-        "review_errors": (errors or {}) if failed == "review" else {},
         "tile_url": settings.PHANANH_TILE_URL,
         "panel_message": message,
         "panel_level": level,
