@@ -8,8 +8,8 @@ from phananh.org.models import ContactReveal, PersonalDataAccess
 from phananh.reports.files import Upload
 from phananh.reports.intake import validate_submission
 from phananh.reports.models import Attachment
-from phananh.workflow.submission import report_submit
 from phananh.workflow.models import EventKind
+from phananh.workflow.submission import report_submit
 from tests.conftest import jpeg_bytes
 
 from .conftest import action_forms_shown, page_text, report_url, status_shown

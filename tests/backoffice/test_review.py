@@ -62,7 +62,8 @@ def test_keeping_it_closed_needs_a_note(login, people, unsatisfied):
 def test_a_unit_cannot_dismiss_the_review(login, people, unsatisfied):
     hung = login(people["hung"])
     assert (
-        'id="form-dismiss_review"' not in hung.get(f"/can-bo/phan-anh/{unsatisfied.tracking_code}/").content.decode()
+        'id="form-dismiss_review"'
+        not in hung.get(f"/can-bo/phan-anh/{unsatisfied.tracking_code}/").content.decode()
     )
 
     response = hung.post(f"/can-bo/phan-anh/{unsatisfied.tracking_code}/danh-gia/", {"note": "Giữ nguyên"})
