@@ -48,10 +48,12 @@ def status_shown(response) -> str:
 
 
 def action_forms_shown(response) -> list[str]:
-    """The names of the action forms the page offers, in order."""
-    return re.findall(
-        r'<form method="post" action="/can-bo/phan-anh/[^/]+/thao-tac/([a-z_]+)/"', page_text(response)
-    )
+    """The names of the action forms under "What you can do", in order.
+
+    The reveal of the contact and the review of a rating have their forms in their own cards.
+    """
+    card = page_text(response).split('id="actions"')[1].split("</section>")[0]
+    return re.findall(r'<form method="post" action="/can-bo/phan-anh/[^/]+/thao-tac/([a-z_]+)/"', card)
 
 
 def listed_codes(response) -> list[str]:

@@ -167,7 +167,7 @@ def test_the_contact_is_hidden_from_the_unit_until_the_ioc_reveals_it(
     page = page_text(ioc.get(report_url(report)))
     assert PHONE in page and "Nguyễn Văn Nam" in page
     assert PersonalDataAccess.objects.filter(user=lan, report=report, via="page").count() == 1
-    assert 'id="form-reveal"' in page
+    assert 'id="form-reveal_contact"' in page
 
     # When the IOC reveals it to the lead unit, giving a reason
     response = ioc.post(
@@ -194,9 +194,9 @@ def test_revealing_the_contact_needs_a_reason_and_the_ioc(people, login, with_ph
     by_unit = login(people["hung"]).post(url, {"reason": "Tôi muốn gọi"}, headers={"HX-Request": "true"})
 
     assert missing.status_code == 422
-    assert '<ul class="errors" id="reveal-reason-errors"><li>Hãy nêu lý do.</li></ul>' in page_text(missing)
+    assert 'id="reveal_contact-reason-errors"><li>Trường này là bắt buộc.</li></ul>' in page_text(missing)
     assert by_unit.status_code == 403
-    assert "Chỉ IOC được cho xem thông tin liên hệ của người phản ánh." in page_text(by_unit)
+    assert "Vai trò của bạn không được thực hiện thao tác này." in page_text(by_unit)
     assert not ContactReveal.objects.exists()
 
 

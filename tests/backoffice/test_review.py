@@ -2,8 +2,9 @@
 
 import pytest
 
+from phananh.org.access import Reporter
 from phananh.workflow.models import Event, EventKind
-from tests.reporter import rate
+from phananh.workflow.services import transition
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,12 @@ def unsatisfied(people, so_xd, submit, act, road):
     act(report, lan, "verify")
     act(report, lan, "close")
     report.refresh_from_db()
-    rate(report=report, value="unsatisfied", comment="Vá xong lại vỡ.")
+    transition(
+        report=report,
+        actor=Reporter(report.pk),
+        action="rate",
+        data={"value": "unsatisfied", "comment": "Vá xong lại vỡ."},
+    )
     report.refresh_from_db()
     return report
 
@@ -30,7 +36,7 @@ def test_the_operator_sees_the_rating_and_keeps_the_report_closed(login, people,
     page = lan.get(f"/can-bo/phan-anh/{unsatisfied.tracking_code}/").content.decode()
     assert 'data-value="unsatisfied"' in page
     assert "Vá xong lại vỡ." in page
-    assert 'id="form-review"' in page
+    assert 'id="form-dismiss_review"' in page
 
     response = lan.post(
         f"/can-bo/phan-anh/{unsatisfied.tracking_code}/danh-gia/", {"note": "Đã kiểm tra, mặt đường ổn."}
@@ -48,7 +54,7 @@ def test_keeping_it_closed_needs_a_note(login, people, unsatisfied):
     )
 
     assert response.status_code == 422
-    assert 'id="review-note-errors"' in response.content.decode()
+    assert 'id="dismiss_review-note-errors"' in response.content.decode()
     unsatisfied.refresh_from_db()
     assert unsatisfied.review_requested_at is not None
 
@@ -56,7 +62,8 @@ def test_keeping_it_closed_needs_a_note(login, people, unsatisfied):
 def test_a_unit_cannot_dismiss_the_review(login, people, unsatisfied):
     hung = login(people["hung"])
     assert (
-        'id="form-review"' not in hung.get(f"/can-bo/phan-anh/{unsatisfied.tracking_code}/").content.decode()
+        'id="form-dismiss_review"'
+        not in hung.get(f"/can-bo/phan-anh/{unsatisfied.tracking_code}/").content.decode()
     )
 
     response = hung.post(f"/can-bo/phan-anh/{unsatisfied.tracking_code}/danh-gia/", {"note": "Giữ nguyên"})

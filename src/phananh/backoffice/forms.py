@@ -1,50 +1,56 @@
-"""The form of each workflow action: its fields, their choices, and reading a posted form back.
+"""The form of each workflow action, drawn from its schema, and reading a posted form back.
 
-The fields carry the names of `workflow.schemas.ACTION_SCHEMAS`, so that an error the service
-raises for a field (`ApplicationError.fields`) lands next to that field's input. Reading a form
-only turns text into the types the schema takes (ids, dates, yes/no, files); whether the action
-is allowed and what it does is the transition service's business alone.
+Every input comes from a field of `workflow.schemas.ACTION_SCHEMAS[action]`: its name, its kind
+(from the field's type), whether it is required and its label (the field's `title`, translated
+here). What a type cannot say is presentation and lives in `LOOKS`: where a select's choices come
+from, help texts, initial values taken from the report, and which fields show for whom. Reading a
+posted form only collects the values of the schema's fields and the files: the transition
+service validates them and answers 403/409 before 422, with errors named by the same fields.
 """
 
 from __future__ import annotations
 
+import enum
+import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Union, get_args, get_origin
 
+from annotated_types import MaxLen
 from django.conf import settings
 from django.utils import formats, timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
 
-from phananh.core.errors import ValidationFailed
-from phananh.core.text import clean_text
-from phananh.org.access import is_ioc
+from phananh.org.access import REPORTER, is_ioc
 from phananh.org.models import Unit, User
-from phananh.reports.files import read_uploads
 from phananh.reports.models import Category
-from phananh.reports.statuses import Status, Urgency
+from phananh.reports.statuses import Status
 from phananh.workflow.actions import ACTIONS, HANDLING, pending_extension
 from phananh.workflow.models import RejectionReason, Step, StepKind
-from phananh.workflow.services import check_action
+from phananh.workflow.schemas import ACTION_SCHEMAS
 
-Choices = Callable[[], list[tuple[str, str]]]
-TEXT_KINDS = ("text", "textarea")
+# The actions a staff member may ever take: each has its form on the report page.
+STAFF_ACTIONS = [name for name, spec in ACTIONS.items() if spec.roles - {REPORTER}]
+# A text longer than this may hold (the schema's max_length) gets a textarea.
+LONG_TEXT = 200
+
+Choices = Callable[..., list[tuple[str, str]]]  # (report, actor) -> [(value, label)]
 
 
-@dataclass
-class Field:
-    """One input of an action form. `choices` is called only when the form is shown."""
+@dataclass(frozen=True)
+class Look:
+    """How one schema field is shown: what its type cannot say."""
 
-    name: str
-    kind: str  # text, textarea, select, multiselect, radio, yesno, datetime, files
-    label: str
-    required: bool = False
-    number: bool = False  # the choices are ids
     choices: Choices | None = None
-    initial: object = None
-    help: str = ""
-    accept: str = ""
-    blank: str = ""  # the label of the empty choice of an optional select
+    blank: str | Promise = ""  # the label of the empty choice of an optional select
+    help: str | Promise | Callable = ""  # or (report) -> text
+    initial: Callable | None = None  # (report) -> the value shown first
+    shows: Callable | None = None  # (report, actor) -> whether the field is drawn
 
 
 @dataclass
@@ -60,7 +66,7 @@ class ActionForm:
     errors: list[str] = field(default_factory=list)
 
 
-# --- choices -----------------------------------------------------------------------------------
+# --- where choices come from ---------------------------------------------------------------------
 
 
 def _unit_label(unit: Unit) -> str:
@@ -68,8 +74,8 @@ def _unit_label(unit: Unit) -> str:
     return "— " * max(unit.depth - 1, 0) + unit.name
 
 
-def _units(qs) -> Choices:
-    return lambda: [(str(u.pk), _unit_label(u)) for u in qs.order_by("path")]
+def _unit_choices(qs) -> list[tuple[str, str]]:
+    return [(str(u.pk), _unit_label(u)) for u in qs.order_by("path")]
 
 
 def handling_units():
@@ -77,42 +83,41 @@ def handling_units():
     return Unit.objects.filter(is_active=True).exclude(parent=None)
 
 
-def _dispatch_targets(report, actor):
+def _handling_units(report, actor) -> list[tuple[str, str]]:
+    return _unit_choices(handling_units())
+
+
+def _dispatch_targets(report, actor) -> list[tuple[str, str]]:
     if is_ioc(actor) or report.lead_unit is None:
-        return handling_units()
+        return _unit_choices(handling_units())
     lead = report.lead_unit
-    return Unit.objects.filter(is_active=True, path__startswith=lead.path).exclude(pk=lead.pk)
+    return _unit_choices(Unit.objects.filter(is_active=True, path__startswith=lead.path).exclude(pk=lead.pk))
 
 
-def _categories() -> list[tuple[str, str]]:
+def _categories(report, actor) -> list[tuple[str, str]]:
     return [(c.code, c.name) for c in Category.objects.filter(is_active=True)]
 
 
-def _reasons() -> list[tuple[str, str]]:
+def _reasons(report, actor) -> list[tuple[str, str]]:
     return [(r.code, r.name) for r in RejectionReason.objects.filter(is_active=True)]
 
 
-def _handlers(report) -> Choices:
-    def choices():
-        if report.lead_unit is None:
-            return []
-        people = (
-            User.objects.filter(
-                is_active=True, role__in=HANDLING, unit__path__startswith=report.lead_unit.path
-            )
-            .select_related("unit")
-            .order_by("unit__path", "last_name", "first_name", "username")
-        )
-        return [
-            (str(p.pk), f"{p.get_full_name() or p.username} — {p.get_role_display()}, {p.unit.name}")
-            for p in people
-        ]
-
-    return choices
+def _handlers(report, actor) -> list[tuple[str, str]]:
+    if report.lead_unit is None:
+        return []
+    people = (
+        User.objects.filter(is_active=True, role__in=HANDLING, unit__path__startswith=report.lead_unit.path)
+        .select_related("unit")
+        .order_by("unit__path", "last_name", "first_name", "username")
+    )
+    return [
+        (str(p.pk), f"{p.get_full_name() or p.username} — {p.get_role_display()}, {p.unit.name}")
+        for p in people
+    ]
 
 
-def _urgencies() -> list[tuple[str, str]]:
-    return [(value, str(label)) for value, label in Urgency.choices]
+def _yes_no(yes: Promise, no: Promise) -> Choices:
+    return lambda report, actor: [("yes", str(yes)), ("no", str(no))]
 
 
 def _when(moment: datetime | None) -> str:
@@ -127,257 +132,81 @@ def _handling_step(report) -> Step | None:
     )
 
 
-def _note() -> Field:
-    return Field("note", "textarea", _("Note"), help=_("Written on the report's timeline."))
-
-
-# --- the forms -----------------------------------------------------------------------------------
-
-
-def _accept(report, actor):
-    return [
-        Field(
-            "category",
-            "select",
-            _("Field"),
-            required=True,
-            choices=_categories,
-            initial=report.category.code if report.category else "",
-            blank=_("— Choose a field —"),
-        ),
-        Field("urgency", "radio", _("Urgency"), required=True, choices=_urgencies, initial=report.urgency),
-        Field(
-            "lead_unit",
-            "select",
-            _("Lead unit"),
-            number=True,
-            choices=_units(handling_units()),
-            blank=_("— Dispatch later —"),
-            help=_("Choose a unit to dispatch the report to it at once."),
-        ),
-        Field(
-            "cooperating_units",
-            "multiselect",
-            _("Cooperating units"),
-            number=True,
-            choices=_units(handling_units()),
-        ),
-        _note(),
-    ]
-
-
-def _reject(report, actor):
-    return [
-        Field(
-            "reason",
-            "select",
-            _("Reason"),
-            required=True,
-            choices=_reasons,
-            blank=_("— Choose a reason —"),
-            help=_("The reporter is told the reason and where to turn instead."),
-        ),
-        _note(),
-    ]
-
-
-def _merge(report, actor):
-    return [
-        Field(
-            "into",
-            "text",
-            _("Tracking code of the original report"),
-            required=True,
-            help=_("For example PA-26-7K3Q9M. Its reporters follow the original from then on."),
-        ),
-        _note(),
-    ]
-
-
-def _request_info(report, actor):
-    return [
-        Field(
-            "question",
-            "textarea",
-            _("Question to the reporter"),
-            required=True,
-            help=_("The deadlines pause until the reporter answers."),
-        )
-    ]
-
-
-def _dispatch(report, actor):
-    targets = _dispatch_targets(report, actor)
-    fields = [
-        Field(
-            "unit", "select", _("Lead unit"), required=True, number=True, choices=_units(targets), blank="—"
-        ),
-        Field(
-            "cooperating_units", "multiselect", _("Cooperating units"), number=True, choices=_units(targets)
-        ),
-    ]
-    if is_ioc(actor) and report.status in (Status.ACCEPTED, Status.RETURNED):
-        fields.append(
-            Field(
-                "deadline",
-                "datetime",
-                _("Handling deadline"),
-                help=_("Leave empty for the deadline set by the rules."),
-            )
-        )
-    return [*fields, _note()]
-
-
-def _return(report, actor):
-    return [
-        Field(
-            "reason",
-            "textarea",
-            _("Why is this not your unit's matter?"),
-            required=True,
-        ),
-        Field(
-            "suggested_unit",
-            "select",
-            _("Suggested unit"),
-            number=True,
-            choices=_units(handling_units()),
-            blank=_("— No suggestion —"),
-        ),
-    ]
-
-
-def _assign(report, actor):
-    return [
-        Field(
-            "handler",
-            "select",
-            _("Handler"),
-            required=True,
-            number=True,
-            choices=_handlers(report),
-            blank="—",
-        ),
-        _note(),
-    ]
-
-
-def _request_extension(report, actor):
+def _current_deadline(report) -> str:
     step = _handling_step(report)
     current = _when(step.deadline) if step else ""
-    return [
-        Field(
-            "deadline",
-            "datetime",
-            _("New deadline"),
-            required=True,
-            help=_("The current deadline is %(when)s.") % {"when": current} if current else "",
-        ),
-        Field("reason", "textarea", _("Reason"), required=True),
-    ]
+    return _("The current deadline is %(when)s.") % {"when": current} if current else ""
 
 
-def _yes_no(yes: str, no: str) -> Choices:
-    return lambda: [("yes", yes), ("no", no)]
+def _ioc_dispatching(report, actor) -> bool:
+    # Only the IOC sets the handling deadline, when it dispatches from its own desk.
+    return is_ioc(actor) and report.status in (Status.ACCEPTED, Status.RETURNED)
 
 
-def _decide_extension(report, actor):
-    return [
-        Field(
-            "approve",
-            "yesno",
-            _("Decision"),
-            required=True,
-            choices=_yes_no(_("Grant the extension"), _("Refuse")),
-            initial="yes",
-        ),
-        Field(
-            "deadline",
-            "datetime",
-            _("Grant another date"),
-            help=_("Leave empty to grant the date asked for."),
-        ),
-        _note(),
-    ]
+# --- what a type cannot say: (action, field) → Look; ("*", field) for every action ----------------
 
-
-def _submit_result(report, actor):
-    return [
-        Field("result", "textarea", _("What was done"), required=True),
-        Field(
-            "photos",
-            "files",
-            _("Photos (before and after)"),
-            accept="image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif",
-            help=_("Up to %(n)d photos.") % {"n": settings.PHANANH_MAX_PHOTOS},
-        ),
-        Field("documents", "files", _("Documents (PDF)"), accept="application/pdf,.pdf"),
-    ]
-
-
-def _approve_result(report, actor):
-    return [
-        Field(
-            "approve",
-            "yesno",
-            _("Decision"),
-            required=True,
-            choices=_yes_no(_("Approve and send to the IOC"), _("Send back to the handler")),
-            initial="yes",
-        ),
-        Field("note", "textarea", _("Note"), help=_("Required when sending the result back.")),
-    ]
-
-
-def _verify(report, actor):
-    return [_note()]
-
-
-def _rework(report, actor):
-    return [Field("reason", "textarea", _("What must be done again"), required=True)]
-
-
-def _publish(report, actor):
-    return [
-        Field(
-            "public",
-            "yesno",
-            _("Publication"),
-            required=True,
-            choices=_yes_no(_("Publish on the portal, without personal data"), _("Keep private")),
-            initial="yes" if report.wants_public else "no",
-        ),
-        _note(),
-    ]
-
-
-def _close(report, actor):
-    return [_note()]
-
-
-def _reopen(report, actor):
-    return [Field("reason", "textarea", _("Reason"), required=True)]
-
-
-FORMS: dict[str, Callable] = {
-    "accept": _accept,
-    "reject": _reject,
-    "merge": _merge,
-    "request_info": _request_info,
-    "dispatch": _dispatch,
-    "return": _return,
-    "assign": _assign,
-    "request_extension": _request_extension,
-    "decide_extension": _decide_extension,
-    "submit_result": _submit_result,
-    "approve_result": _approve_result,
-    "verify": _verify,
-    "rework": _rework,
-    "publish": _publish,
-    "close": _close,
-    "reopen": _reopen,
+LOOKS: dict[tuple[str, str], Look] = {
+    ("*", "note"): Look(help=gettext_lazy("Written on the report's timeline.")),
+    ("accept", "category"): Look(
+        _categories,
+        blank=gettext_lazy("— Choose a field —"),
+        initial=lambda report: report.category.code if report.category else "",
+    ),
+    ("accept", "urgency"): Look(initial=lambda report: report.urgency),
+    ("accept", "lead_unit"): Look(
+        _handling_units,
+        blank=gettext_lazy("— Dispatch later —"),
+        help=gettext_lazy("Choose a unit to dispatch the report to it at once."),
+    ),
+    ("accept", "cooperating_units"): Look(_handling_units),
+    ("reject", "reason"): Look(
+        _reasons,
+        blank=gettext_lazy("— Choose a reason —"),
+        help=gettext_lazy("The reporter is told the reason and where to turn instead."),
+    ),
+    ("merge", "into"): Look(
+        help=gettext_lazy("For example PA-26-7K3Q9M. Its reporters follow the original from then on.")
+    ),
+    ("request_info", "question"): Look(help=gettext_lazy("The deadlines pause until the reporter answers.")),
+    ("dispatch", "unit"): Look(_dispatch_targets),
+    ("dispatch", "cooperating_units"): Look(_dispatch_targets),
+    ("dispatch", "deadline"): Look(
+        help=gettext_lazy("Leave empty for the deadline set by the rules."), shows=_ioc_dispatching
+    ),
+    ("return", "suggested_unit"): Look(_handling_units, blank=gettext_lazy("— No suggestion —")),
+    ("assign", "handler"): Look(_handlers),
+    ("request_extension", "deadline"): Look(help=_current_deadline),
+    ("decide_extension", "approve"): Look(
+        _yes_no(gettext_lazy("Grant the extension"), gettext_lazy("Refuse")), initial=lambda report: True
+    ),
+    ("decide_extension", "deadline"): Look(help=gettext_lazy("Leave empty to grant the date asked for.")),
+    ("approve_result", "approve"): Look(
+        _yes_no(gettext_lazy("Approve and send to the IOC"), gettext_lazy("Send back to the handler"))
+    ),
+    ("approve_result", "note"): Look(help=gettext_lazy("Required when sending the result back.")),
+    ("publish", "public"): Look(
+        _yes_no(gettext_lazy("Publish on the portal, without personal data"), gettext_lazy("Keep private")),
+        initial=lambda report: report.wants_public,
+    ),
+    ("reveal_contact", "unit"): Look(
+        _handling_units,
+        initial=lambda report: report.lead_unit_id,
+        help=gettext_lazy("Its staff will see the reporter's name, phone and email; each view is logged."),
+    ),
 }
-assert set(FORMS) <= set(ACTIONS), "every form is an action's"
+
+# The inputs of an action that takes files (ACTIONS[name].takes_files): not in the schema.
+FILE_INPUTS = {
+    "photos": (
+        gettext_lazy("Photos (before and after)"),
+        "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif",
+    ),
+    "documents": (gettext_lazy("Documents (PDF)"), "application/pdf,.pdf"),
+}
+
+
+def _look(action: str, name: str) -> Look:
+    return LOOKS.get((action, name)) or LOOKS.get(("*", name)) or Look()
 
 
 def _intro(action: str, report) -> list[str]:
@@ -396,59 +225,143 @@ def _intro(action: str, report) -> list[str]:
     return []
 
 
-# --- showing a form ------------------------------------------------------------------------------
+# --- from a schema's field to an input -----------------------------------------------------------
+
+
+def schema_fields(action: str) -> dict[str, FieldInfo]:
+    """The fields of the action's payload, without the `action` discriminator."""
+    return {n: f for n, f in ACTION_SCHEMAS[action].model_fields.items() if n != "action"}
+
+
+def _bare(annotation):
+    """`int | None` → int: an optional field is told by the schema's default, not its type."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        kept = [a for a in get_args(annotation) if a is not type(None)]
+        return kept[0] if len(kept) == 1 else annotation
+    return annotation
+
+
+def _max_length(info: FieldInfo) -> int:
+    return max((m.max_length for m in info.metadata if isinstance(m, MaxLen)), default=0)
+
+
+def input_kind(info: FieldInfo, look: Look) -> str:
+    """The widget of a field, from its type: yesno, datetime, radio, multiselect, select, text(area)."""
+    kind = _bare(info.annotation)
+    if kind is bool:
+        return "yesno"
+    if kind is datetime:
+        return "datetime"
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        return "radio"
+    if get_origin(kind) is list:
+        return "multiselect"
+    if look.choices is not None:
+        return "select"
+    if kind is int:
+        return "number"
+    return "textarea" if _max_length(info) > LONG_TEXT else "text"
+
+
+def _choices(info: FieldInfo, look: Look, kind: str, report, actor) -> list[tuple[str, str]]:
+    if look.choices is not None:
+        return look.choices(report, actor)
+    if kind == "yesno":
+        return [("yes", _("Yes")), ("no", _("No"))]
+    if kind == "radio":
+        enum_type = _bare(info.annotation)
+        return [(m.value, str(getattr(m, "label", m.value))) for m in enum_type]
+    return []
 
 
 def _as_strings(value) -> list[str]:
-    if value is None or value == "":
+    """A value as the strings a form posts: ids, "yes"/"no", enum values."""
+    if value is None or value is PydanticUndefined or value == "":
         return []
     if isinstance(value, list | tuple):
         return [str(v) for v in value]
+    if isinstance(value, bool):
+        return ["yes" if value else "no"]
+    if isinstance(value, enum.Enum):
+        return [str(value.value)]
     return [str(value)]
 
 
-def _bind(action: str, spec: Field, values, errors: dict) -> dict:
-    if values is not None:
-        chosen = (
-            values.getlist(spec.name) if hasattr(values, "getlist") else _as_strings(values.get(spec.name))
-        )
-    else:
-        chosen = _as_strings(spec.initial)
-    options = []
-    if spec.choices is not None:
-        options = [
-            {"value": value, "label": label, "selected": value in chosen} for value, label in spec.choices()
-        ]
+def _initial(info: FieldInfo, look: Look, report) -> list[str]:
+    if look.initial is not None:
+        return _as_strings(look.initial(report))
+    return _as_strings(info.default)
+
+
+def _help(look: Look, report) -> str:
+    return str(look.help(report) if callable(look.help) else look.help)
+
+
+def _bind(action: str, name: str, info: FieldInfo, *, report, actor, values, errors: dict) -> dict:
+    look = _look(action, name)
+    kind = input_kind(info, look)
+    chosen = values.getlist(name) if values is not None else _initial(info, look, report)
+    options = [
+        {"value": value, "label": label, "selected": value in chosen}
+        for value, label in _choices(info, look, kind, report, actor)
+    ]
     return {
-        "name": spec.name,
-        "id": f"{action}-{spec.name}",
-        "kind": spec.kind,
-        "label": spec.label,
-        "required": spec.required,
-        "help": spec.help,
-        "accept": spec.accept,
-        "blank": spec.blank,
+        "name": name,
+        "id": f"{action}-{name}",
+        "kind": kind,
+        "label": _(info.title or name),
+        "required": info.is_required(),
+        "help": _help(look, report),
+        "blank": str(look.blank),
         "options": options,
-        "value": chosen[0] if chosen and spec.kind != "files" else "",
-        "errors": errors.get(spec.name, []),
+        "value": chosen[-1] if chosen else "",
+        "errors": errors.get(name, []),
     }
+
+
+def _file_input(action: str, name: str, errors: dict) -> dict:
+    label, accept = FILE_INPUTS[name]
+    help_text = _("Up to %(n)d photos.") % {"n": settings.PHANANH_MAX_PHOTOS} if name == "photos" else ""
+    return {
+        "name": name,
+        "id": f"{action}-{name}",
+        "kind": "files",
+        "label": str(label),
+        "required": False,
+        "help": help_text,
+        "accept": accept,
+        "errors": errors.get(name, []),
+    }
+
+
+def form_inputs(action: str, report, actor, *, values=None, errors=None) -> list[dict]:
+    """The inputs of one action's form for this person: the schema's fields, then the files."""
+    errors = errors or {}
+    inputs = [
+        _bind(action, name, info, report=report, actor=actor, values=values, errors=errors)
+        for name, info in schema_fields(action).items()
+        if (shows := _look(action, name).shows) is None or shows(report, actor)
+    ]
+    if ACTIONS[action].takes_files:
+        inputs += [_file_input(action, name, errors) for name in FILE_INPUTS]
+    return inputs
 
 
 def action_forms(report, actor, allowed: list[str], *, failed: str = "", values=None, errors=None) -> list:
     """The forms of the actions this person may take now; the failed one keeps its input and errors."""
     forms = []
-    for action in (a for a in allowed if a in FORMS):
-        specs = FORMS[action](report, actor)
+    for action in allowed:
         is_failed = action == failed
         field_errors = (errors or {}) if is_failed else {}
-        names = {s.name for s in specs}
+        inputs = form_inputs(action, report, actor, values=values if is_failed else None, errors=field_errors)
+        names = {i["name"] for i in inputs}
         forms.append(
             ActionForm(
                 action=action,
                 label=str(ACTIONS[action].label),
-                fields=[_bind(action, s, values if is_failed else None, field_errors) for s in specs],
+                fields=inputs,
                 intro=_intro(action, report),
-                multipart=any(s.kind == "files" for s in specs),
+                multipart=ACTIONS[action].takes_files,
                 open=is_failed,
                 # Errors about something that is not an input of the form are shown above it.
                 errors=[m for name, msgs in field_errors.items() if name not in names for m in msgs],
@@ -467,64 +380,19 @@ class Posted:
     documents: list
 
 
-def _parse_datetime(raw: str) -> datetime:
-    # A datetime-local input sends "2026-03-02T16:30": local time of the province.
-    return datetime.fromisoformat(raw)
+def read_action(action: str, *, post, files) -> Posted:
+    """The posted values of the schema's fields, and the files, for `services.transition`.
 
-
-def read_action(action: str, *, report, actor, post, files) -> Posted:
-    """Turn the posted form into the service's payload; raise ValidationFailed naming each field.
-
-    Before a form error is raised, the action itself is checked, so that a person who may not
-    take it (403), or a report that moved on (409), gets that answer rather than field errors.
+    A list field gets every value posted; another field its value. Values left empty are left
+    out, so that the schema's default applies, or its "required" error. Nothing is converted or
+    checked here: the service validates with the schema, after it has checked who may act.
     """
     data: dict = {}
-    uploads: dict[str, list] = {"photos": [], "documents": []}
-    problems: dict[str, list[str]] = {}
-    for spec in FORMS[action](report, actor):
-        raw = post.get(spec.name, "")
-        if spec.kind in TEXT_KINDS:
-            value = clean_text(raw)
-            if value or not spec.required:
-                data[spec.name] = value
-            else:
-                problems[spec.name] = [_("This field is required.")]
-        elif spec.kind == "multiselect":
-            ids = [v for v in post.getlist(spec.name) if v]
-            if all(v.isdigit() for v in ids):
-                data[spec.name] = [int(v) for v in ids]
-            else:
-                problems[spec.name] = [_("Not valid.")]
-        elif spec.kind == "files":
-            limit = (
-                settings.PHANANH_MAX_PHOTO_BYTES
-                if spec.name == "photos"
-                else settings.PHANANH_MAX_DOCUMENT_BYTES
-            )
-            uploads[spec.name] = read_uploads(files.getlist(spec.name), field=spec.name, limit_bytes=limit)
-        elif not raw:
-            if spec.required:
-                problems[spec.name] = [_("This field is required.")]
-        elif spec.kind == "yesno":
-            if raw in ("yes", "no"):
-                data[spec.name] = raw == "yes"
-            else:
-                problems[spec.name] = [_("Not valid.")]
-        elif spec.kind == "datetime":
-            try:
-                data[spec.name] = _parse_datetime(raw)
-            except ValueError:
-                problems[spec.name] = [_("Enter a date and a time.")]
-        elif spec.number:
-            if raw.isdigit():
-                data[spec.name] = int(raw)
-            else:
-                problems[spec.name] = [_("Not valid.")]
-        else:
-            data[spec.name] = raw
-    if problems:
-        check_action(report=report, actor=actor, action=action)
-        raise ValidationFailed(
-            "invalid_input", _("Some information is missing or not valid."), fields=problems
-        )
-    return Posted(data, uploads["photos"], uploads["documents"])
+    for name, info in schema_fields(action).items():
+        posted = [v for v in post.getlist(name) if v.strip()]
+        if get_origin(_bare(info.annotation)) is list:
+            if posted:
+                data[name] = posted
+        elif posted:
+            data[name] = posted[-1]
+    return Posted(data, files.getlist("photos"), files.getlist("documents"))

@@ -24,7 +24,7 @@ from phananh.workflow.actions import pending_extension
 from phananh.workflow.models import DispatchRole, EventKind, RejectionReason
 from phananh.workflow.services import allowed_actions
 
-from .forms import action_forms
+from .forms import ActionForm, action_forms
 
 
 def visible_report(user, tracking_code: str) -> Report:
@@ -65,60 +65,106 @@ def _actor(event) -> str:
     return event.actor_label
 
 
-def timeline(report: Report) -> list[TimelineEntry]:
-    """Every event, oldest first, with its facts in words (units and people by name)."""
-    events = list(report.events.select_related("actor", "unit").prefetch_related("attachments"))
+@dataclass
+class Names:
+    """What the events' data name by id or code, read once for the whole timeline."""
+
+    units: dict
+    users: dict
+    categories: dict
+    reasons: dict
+
+    def unit(self, pk) -> str:
+        return self.units[pk].name if pk in self.units else ""
+
+    def person(self, pk) -> str:
+        return person(self.users.get(pk))
+
+
+def _names(events) -> Names:
     unit_ids, user_ids = set(), set()
     for event in events:
         data = event.data
         unit_ids.update(data.get(key) for key in ("to_unit", "suggested_unit", "unit"))
         unit_ids.update(data.get("cooperating_units") or [])
         user_ids.update(data.get(key) for key in ("assignee", "requested_by"))
-    units = Unit.objects.in_bulk([pk for pk in unit_ids if pk])
-    users = User.objects.in_bulk([pk for pk in user_ids if pk])
-    categories = dict(Category.objects.values_list("code", "name"))
-    reasons = dict(RejectionReason.objects.values_list("code", "name"))
+    return Names(
+        units=Unit.objects.in_bulk([pk for pk in unit_ids if pk]),
+        users=User.objects.in_bulk([pk for pk in user_ids if pk]),
+        categories=dict(Category.objects.values_list("code", "name")),
+        reasons=dict(RejectionReason.objects.values_list("code", "name")),
+    )
 
-    def unit_name(pk) -> str:
-        return units[pk].name if pk in units else ""
 
-    entries = []
-    for event in events:
-        data, details = event.data, []
-        if event.kind == EventKind.ACCEPTED:
-            details.append((_("Field"), categories.get(data.get("category"), data.get("category", ""))))
-            if data.get("urgency") in Urgency.values:
-                details.append((_("Urgency"), str(Urgency(data["urgency"]).label)))
-        elif event.kind == EventKind.REJECTED:
-            details.append((_("Reason"), reasons.get(data.get("reason"), data.get("reason", ""))))
-        elif event.kind == EventKind.MERGED:
-            details.append((_("Merged into"), data.get("into", "")))
-        elif event.kind == EventKind.DUPLICATE_MERGED:
-            details.append((_("Duplicate"), data.get("duplicate", "")))
-        elif event.kind == EventKind.DISPATCHED:
-            details.append((_("Lead unit"), unit_name(data.get("to_unit"))))
-            if data.get("cooperating_units"):
-                names = ", ".join(unit_name(pk) for pk in data["cooperating_units"])
-                details.append((_("Cooperating units"), names))
-            if data.get("deadline"):
-                details.append((_("Deadline"), _when(_parse(data["deadline"]))))
-        elif event.kind == EventKind.RETURNED:
-            details.append((_("Returned to"), unit_name(data.get("to_unit"))))
-            if data.get("suggested_unit"):
-                details.append((_("Suggested unit"), unit_name(data["suggested_unit"])))
-        elif event.kind == EventKind.ASSIGNED:
-            details.append((_("Handler"), person(users.get(data.get("assignee")))))
-        elif event.kind == EventKind.EXTENSION_REQUESTED and data.get("deadline"):
-            details.append((_("Deadline asked for"), _when(_parse(data["deadline"]))))
-        elif event.kind == EventKind.EXTENSION_DECIDED:
-            details.append((_("Decision"), _("Granted") if data.get("approved") else _("Refused")))
-            if data.get("deadline"):
-                details.append((_("New deadline"), _when(_parse(data["deadline"]))))
-        elif event.kind == EventKind.CONTACT_REVEALED:
-            details.append((_("Unit"), unit_name(data.get("unit"))))
-        attachments = [] if event.kind == EventKind.SUBMITTED else list(event.attachments.all())
-        entries.append(TimelineEntry(event, _actor(event), details, attachments))
-    return entries
+# --- the facts of each kind of event: (data, names) → [(label, value)] ----------------------------
+
+
+def _accepted(data, names):
+    details = [(_("Field"), names.categories.get(data.get("category"), data.get("category", "")))]
+    if data.get("urgency") in Urgency.values:
+        details.append((_("Urgency"), str(Urgency(data["urgency"]).label)))
+    return details
+
+
+def _rejected(data, names):
+    return [(_("Reason"), names.reasons.get(data.get("reason"), data.get("reason", "")))]
+
+
+def _dispatched(data, names):
+    details = [(_("Lead unit"), names.unit(data.get("to_unit")))]
+    if data.get("cooperating_units"):
+        details.append(
+            (_("Cooperating units"), ", ".join(names.unit(pk) for pk in data["cooperating_units"]))
+        )
+    if data.get("deadline"):
+        details.append((_("Deadline"), _when(_parse(data["deadline"]))))
+    return details
+
+
+def _returned(data, names):
+    details = [(_("Returned to"), names.unit(data.get("to_unit")))]
+    if data.get("suggested_unit"):
+        details.append((_("Suggested unit"), names.unit(data["suggested_unit"])))
+    return details
+
+
+def _extension_requested(data, names):
+    return [(_("Deadline asked for"), _when(_parse(data["deadline"])))] if data.get("deadline") else []
+
+
+def _extension_decided(data, names):
+    details = [(_("Decision"), _("Granted") if data.get("approved") else _("Refused"))]
+    if data.get("deadline"):
+        details.append((_("New deadline"), _when(_parse(data["deadline"]))))
+    return details
+
+
+DETAILS = {
+    EventKind.ACCEPTED: _accepted,
+    EventKind.REJECTED: _rejected,
+    EventKind.MERGED: lambda data, names: [(_("Merged into"), data.get("into", ""))],
+    EventKind.DUPLICATE_MERGED: lambda data, names: [(_("Duplicate"), data.get("duplicate", ""))],
+    EventKind.DISPATCHED: _dispatched,
+    EventKind.RETURNED: _returned,
+    EventKind.ASSIGNED: lambda data, names: [(_("Handler"), names.person(data.get("assignee")))],
+    EventKind.EXTENSION_REQUESTED: _extension_requested,
+    EventKind.EXTENSION_DECIDED: _extension_decided,
+    EventKind.CONTACT_REVEALED: lambda data, names: [(_("Unit"), names.unit(data.get("unit")))],
+}
+
+
+def _entry(event, names: Names) -> TimelineEntry:
+    details = DETAILS[event.kind](event.data, names) if event.kind in DETAILS else []
+    # The reporter's own files are shown with the report; later ones (the result's) with their event.
+    attachments = [] if event.kind == EventKind.SUBMITTED else list(event.attachments.all())
+    return TimelineEntry(event, _actor(event), details, attachments)
+
+
+def timeline(report: Report) -> list[TimelineEntry]:
+    """Every event, oldest first, with its facts in words (units and people by name)."""
+    events = list(report.events.select_related("actor", "unit").prefetch_related("attachments"))
+    names = _names(events)
+    return [_entry(event, names) for event in events]
 
 
 def _parse(value: str) -> datetime:
@@ -151,6 +197,14 @@ def steps(report: Report) -> list[StepRow]:
     return rows
 
 
+# Actions whose form sits in its own card of the panel rather than under "What you can do".
+PLACED_ELSEWHERE = ("reveal_contact", "dismiss_review")
+
+
+def _form(forms: list[ActionForm], action: str) -> ActionForm | None:
+    return next((f for f in forms if f.action == action), None)
+
+
 def panel_context(
     user, report: Report, *, failed: str = "", values=None, errors=None, message: str = "", level: str = ""
 ) -> dict:
@@ -160,6 +214,7 @@ def panel_context(
     ioc = is_ioc(user)
     # The reporter's own files; those of later events (the result's photos) sit on the timeline.
     submitted_files = report.attachments.filter(Q(event__kind=EventKind.SUBMITTED) | Q(event__isnull=True))
+    forms = action_forms(report, user, allowed, failed=failed, values=values, errors=errors)
     cooperating = Unit.objects.filter(
         dispatches_received__report=report,
         dispatches_received__active=True,
@@ -175,14 +230,12 @@ def panel_context(
         "timeline": timeline(report),
         "steps": steps(report),
         "pending_extension": pending_extension(report),
-        "forms": action_forms(report, user, allowed, failed=failed, values=values, errors=errors),
-        "can_reveal": ioc and report.lead_unit_id is not None and not report.is_anonymous,
+        # The reveal and the review have their forms beside the contact and the ratings.
+        "forms": [f for f in forms if f.action not in PLACED_ELSEWHERE],
+        "reveal_form": _form(forms, "reveal_contact"),
+        "review_form": _form(forms, "dismiss_review"),
         "reveals": ContactReveal.objects.filter(report=report).select_related("unit", "by") if ioc else [],
-        "reveal_errors": (errors or {}) if failed == "reveal" else {},
-        "reveal_values": values if failed == "reveal" else None,
         "ratings": report.ratings.all(),
-        "can_dismiss_review": ioc and report.review_requested_at is not None,
-        "review_errors": (errors or {}) if failed == "review" else {},
         "tile_url": settings.PHANANH_TILE_URL,
         "panel_message": message,
         "panel_level": level,

@@ -11,7 +11,7 @@ from typing import Annotated, ClassVar, Literal
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from ninja import Field, Schema
 from pydantic import AfterValidator, BeforeValidator, TypeAdapter, ValidationInfo
 
@@ -37,8 +37,11 @@ def _within_limit(value: str, info: ValidationInfo) -> str:
     return value
 
 
+# Titles are English; the pages translate them (gettext_noop puts them in the catalogue).
 Note = Annotated[
-    str, BeforeValidator(_clean), Field("", max_length=5000, description="Free text written on the timeline.")
+    str,
+    BeforeValidator(_clean),
+    Field("", max_length=5000, title=gettext_noop("Note"), description="Free text written on the timeline."),
 ]
 Required = Annotated[str, BeforeValidator(_clean), Field(..., min_length=1, max_length=5000)]
 ReporterText = Annotated[str, BeforeValidator(_clean), AfterValidator(_within_limit)]
@@ -56,10 +59,20 @@ class AcceptIn(ActionSchema):
     """Tiếp nhận: classify the report; with `lead_unit`, dispatch it at once."""
 
     action: Literal["accept"]
-    category: str = Field(..., description="Field code (GET /api/v1/categories).")
-    urgency: Urgency = Field(Urgency.NORMAL, description="normal, complex or urgent (short deadlines).")
-    lead_unit: int | None = Field(None, description="Unit id: dispatch to this unit in the same step.")
-    cooperating_units: list[int] = Field(default_factory=list, description="Unit ids that cooperate.")
+    category: str = Field(
+        ..., title=gettext_noop("Field"), description="Field code (GET /api/v1/categories)."
+    )
+    urgency: Urgency = Field(
+        Urgency.NORMAL,
+        title=gettext_noop("Urgency"),
+        description="normal, complex or urgent (short deadlines).",
+    )
+    lead_unit: int | None = Field(
+        None, title=gettext_noop("Lead unit"), description="Unit id: dispatch to this unit in the same step."
+    )
+    cooperating_units: list[int] = Field(
+        default_factory=list, title=gettext_noop("Cooperating units"), description="Unit ids that cooperate."
+    )
     note: Note
 
 
@@ -67,7 +80,11 @@ class RejectIn(ActionSchema):
     """Không tiếp nhận: refuse with a reason from the list administrators manage."""
 
     action: Literal["reject"]
-    reason: str = Field(..., description="Rejection reason code (see the report's `rejection_reasons`).")
+    reason: str = Field(
+        ...,
+        title=gettext_noop("Reason"),
+        description="Rejection reason code (see the report's `rejection_reasons`).",
+    )
     note: Note
 
 
@@ -75,7 +92,11 @@ class MergeIn(ActionSchema):
     """Gộp: this report duplicates another; its reporter then follows the original."""
 
     action: Literal["merge"]
-    into: str = Field(..., description="Tracking code of the original report.")
+    into: str = Field(
+        ...,
+        title=gettext_noop("Tracking code of the original report"),
+        description="Tracking code of the original report.",
+    )
     note: Note
 
 
@@ -83,16 +104,22 @@ class RequestInfoIn(ActionSchema):
     """Yêu cầu bổ sung: ask the reporter; every running deadline pauses until they answer."""
 
     action: Literal["request_info"]
-    question: Required
+    question: Required = Field(title=gettext_noop("Question to the reporter"))
 
 
 class DispatchIn(ActionSchema):
     """Chuyển xử lý: the IOC to any unit, or a unit further down its own subtree."""
 
     action: Literal["dispatch"]
-    unit: int = Field(..., description="Id of the lead unit.")
-    cooperating_units: list[int] = Field(default_factory=list, description="Ids of cooperating units.")
-    deadline: datetime | None = Field(None, description="Handling deadline; default from the deadline rules.")
+    unit: int = Field(..., title=gettext_noop("Lead unit"), description="Id of the lead unit.")
+    cooperating_units: list[int] = Field(
+        default_factory=list, title=gettext_noop("Cooperating units"), description="Ids of cooperating units."
+    )
+    deadline: datetime | None = Field(
+        None,
+        title=gettext_noop("Handling deadline"),
+        description="Handling deadline; default from the deadline rules.",
+    )
     note: Note
 
 
@@ -100,15 +127,19 @@ class ReturnIn(ActionSchema):
     """Chuyển trả: not this unit's matter; back to whoever dispatched it."""
 
     action: Literal["return"]
-    reason: Required
-    suggested_unit: int | None = Field(None, description="Id of the unit that should handle it.")
+    reason: Required = Field(title=gettext_noop("Why is this not your unit's matter?"))
+    suggested_unit: int | None = Field(
+        None, title=gettext_noop("Suggested unit"), description="Id of the unit that should handle it."
+    )
 
 
 class AssignIn(ActionSchema):
     """Phân công: give the report to a handler inside the unit."""
 
     action: Literal["assign"]
-    handler: int = Field(..., description="Id of a staff account of the lead unit's subtree.")
+    handler: int = Field(
+        ..., title=gettext_noop("Handler"), description="Id of a staff account of the lead unit's subtree."
+    )
     note: Note
 
 
@@ -116,16 +147,22 @@ class RequestExtensionIn(ActionSchema):
     """Xin gia hạn: ask the dispatcher for a later handling deadline."""
 
     action: Literal["request_extension"]
-    deadline: datetime = Field(..., description="The new deadline asked for.")
-    reason: Required
+    deadline: datetime = Field(
+        ..., title=gettext_noop("New deadline"), description="The new deadline asked for."
+    )
+    reason: Required = Field(title=gettext_noop("Reason"))
 
 
 class DecideExtensionIn(ActionSchema):
     """Duyệt gia hạn: grant (possibly another date) or refuse the pending request."""
 
     action: Literal["decide_extension"]
-    approve: bool
-    deadline: datetime | None = Field(None, description="Grant this date instead of the one asked for.")
+    approve: bool = Field(title=gettext_noop("Decision"))
+    deadline: datetime | None = Field(
+        None,
+        title=gettext_noop("Grant another date"),
+        description="Grant this date instead of the one asked for.",
+    )
     note: Note
 
 
@@ -133,14 +170,14 @@ class SubmitResultIn(ActionSchema):
     """Báo cáo kết quả: what was done; photos and documents go as multipart files."""
 
     action: Literal["submit_result"]
-    result: Required
+    result: Required = Field(title=gettext_noop("What was done"))
 
 
 class ApproveResultIn(ActionSchema):
     """Lãnh đạo duyệt: approve the unit's result, or send it back to the handler (note needed)."""
 
     action: Literal["approve_result"]
-    approve: bool = True
+    approve: bool = Field(True, title=gettext_noop("Decision"))
     note: Note
 
 
@@ -155,14 +192,14 @@ class ReworkIn(ActionSchema):
     """Yêu cầu xử lý lại: the IOC sends the result back to the unit."""
 
     action: Literal["rework"]
-    reason: Required
+    reason: Required = Field(title=gettext_noop("What must be done again"))
 
 
 class PublishIn(ActionSchema):
     """Công khai: publish on the portal without personal data, or keep it private."""
 
     action: Literal["publish"]
-    public: bool = True
+    public: bool = Field(True, title=gettext_noop("Publication"))
     note: Note
 
 
@@ -177,15 +214,17 @@ class ReopenIn(ActionSchema):
     """Mở lại: after an unsatisfied rating, or a mistake."""
 
     action: Literal["reopen"]
-    reason: Required
+    reason: Required = Field(title=gettext_noop("Reason"))
 
 
 class RevealContactIn(ActionSchema):
     """Cho đơn vị xem thông tin người phản ánh: the IOC lets one unit see the reporter's contact."""
 
     action: Literal["reveal_contact"]
-    unit: int = Field(..., description="Id of the unit that may see the reporter's contact.")
-    reason: Required
+    unit: int = Field(
+        ..., title=gettext_noop("Unit"), description="Id of the unit that may see the reporter's contact."
+    )
+    reason: Required = Field(title=gettext_noop("Reason"))
 
     required_messages: ClassVar[dict] = {"reason": gettext_lazy("Give a reason.")}
 
@@ -194,7 +233,12 @@ class ProvideInfoIn(ActionSchema):
     """Bổ sung thông tin: the reporter answers the question asked; the deadlines run again."""
 
     action: Literal["provide_info"]
-    text: ReporterText = Field(..., min_length=1, description="The answer (at most 5,000 characters).")
+    text: ReporterText = Field(
+        ...,
+        min_length=1,
+        title=gettext_noop("Your answer"),
+        description="The answer (at most 5,000 characters).",
+    )
 
     required_messages: ClassVar[dict] = {"text": gettext_lazy("Write your answer.")}
 
@@ -204,16 +248,20 @@ class RateIn(ActionSchema):
 
     action: Literal["rate"]
     value: RatingValue = Field(
-        ..., description="`satisfied` (Hài lòng), `acceptable` (Chấp nhận) or `unsatisfied` (Không hài lòng)."
+        ...,
+        title=gettext_noop("Rating"),
+        description="`satisfied` (Hài lòng), `acceptable` (Chấp nhận) or `unsatisfied` (Không hài lòng).",
     )
-    comment: ReporterText = Field("", description="Read by the IOC, never published.")
+    comment: ReporterText = Field(
+        "", title=gettext_noop("Comment (optional)"), description="Read by the IOC, never published."
+    )
 
 
 class DismissReviewIn(ActionSchema):
     """Giữ nguyên kết quả: after an unsatisfied rating, the IOC keeps the report closed and says why."""
 
     action: Literal["dismiss_review"]
-    note: Required
+    note: Required = Field(title=gettext_noop("Why does the report stay closed?"))
 
     required_messages: ClassVar[dict] = {"note": gettext_lazy("Say why the report stays closed.")}
 

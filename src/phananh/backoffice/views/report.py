@@ -15,13 +15,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from phananh.core.errors import ApplicationError, Conflict
+from phananh.core.errors import ApplicationError
 from phananh.org.access import can_see
+from phananh.org.models import Unit
 from phananh.workflow import services
 from phananh.workflow.actions import ACTIONS
 
 from ..decorators import is_htmx, staff_required
-from ..forms import FORMS, read_action
+from ..forms import read_action
 from ..panel import panel_context, visible_report
 
 # The header the page's script looks for before it swaps an error answer into the page.
@@ -55,17 +56,19 @@ def _after_success(request, report, message: str) -> HttpResponse:
     return redirect("backoffice:report", tracking_code=report.tracking_code)
 
 
-def _failed(request, tracking_code: str, exc: ApplicationError, failed: str) -> HttpResponse:
+def _failed(request, tracking_code: str, exc: ApplicationError, failed: str, post) -> HttpResponse:
     # Read again: after a 409 the page must show the status the report has now.
     report = visible_report(request.user, tracking_code)
+    # Each field's message sits next to its input; above the form, one line says so.
+    message = _("Some information is missing or not valid.") if exc.fields else exc.message
     return _render(
         request,
         report,
         status=exc.status,
         failed=failed,
-        values=request.POST,
+        values=post,
         errors=exc.fields,
-        message=exc.message,
+        message=message,
         level="error",
     )
 
@@ -84,20 +87,30 @@ def _seen_version(report, posted: str) -> None:
         report.version = int(posted)
 
 
-@staff_required
-@require_http_methods(["GET", "POST"])
-def report_action(request, tracking_code: str, action: str):
-    if action not in FORMS:
-        raise Http404
-    report = visible_report(request.user, tracking_code)
-    if request.method == "GET":
-        return redirect("backoffice:report", tracking_code=report.tracking_code)
+# What the page says after an action succeeds, when it says more than "Done: <action>.".
+def _revealed(event) -> str:
+    unit = Unit.objects.get(pk=event.data["unit"])
+    return _("The reporter's contact details were revealed to %(unit)s.") % {"unit": unit.name}
+
+
+DONE_MESSAGES = {
+    "reveal_contact": _revealed,
+    "dismiss_review": lambda event: _("The report stays closed."),
+}
+
+
+def _done(action: str, event) -> str:
+    if action in DONE_MESSAGES:
+        return DONE_MESSAGES[action](event)
+    return _("Done: %(action)s.") % {"action": ACTIONS[action].label}
+
+
+def _take(request, report, action: str, post) -> HttpResponse:
+    """Hand the posted form to the transition service; an error re-renders the panel."""
+    posted = read_action(action, post=post, files=request.FILES)
+    _seen_version(report, post.get("version", ""))
     try:
-        posted = read_action(
-            action, report=report, actor=request.user, post=request.POST, files=request.FILES
-        )
-        _seen_version(report, request.POST.get("version", ""))
-        services.transition(
+        event = services.transition(
             report=report,
             actor=request.user,
             action=action,
@@ -106,42 +119,34 @@ def report_action(request, tracking_code: str, action: str):
             documents=posted.documents,
         )
     except ApplicationError as exc:
-        return _failed(request, report.tracking_code, exc, action)
-    return _after_success(request, report, _("Done: %(action)s.") % {"action": ACTIONS[action].label})
+        return _failed(request, report.tracking_code, exc, action, post)
+    return _after_success(request, report, _done(action, event))
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def report_action(request, tracking_code: str, action: str):
+    if action not in ACTIONS:
+        raise Http404
+    report = visible_report(request.user, tracking_code)
+    if request.method == "GET":
+        return redirect("backoffice:report", tracking_code=report.tracking_code)
+    return _take(request, report, action, request.POST)
 
 
 @staff_required
 @require_POST
 def contact_reveal(request, tracking_code: str):
-    """The IOC lets the lead unit see the reporter's contact for this report (logged)."""
+    """The earlier address of `reveal_contact`: to the lead unit unless the form names a unit."""
     report = visible_report(request.user, tracking_code)
-    try:
-        if report.lead_unit is None:
-            raise Conflict("not_dispatched", _("Dispatch the report to a unit first."))
-        services.transition(
-            report=report,
-            actor=request.user,
-            action="reveal_contact",
-            data={"unit": report.lead_unit.pk, "reason": request.POST.get("reason", "")},
-        )
-    except ApplicationError as exc:
-        return _failed(request, report.tracking_code, exc, "reveal")
-    message = _("The reporter's contact details were revealed to %(unit)s.") % {"unit": report.lead_unit.name}
-    return _after_success(request, report, message)
+    post = request.POST.copy()
+    if not post.get("unit") and report.lead_unit_id:
+        post["unit"] = str(report.lead_unit_id)
+    return _take(request, report, "reveal_contact", post)
 
 
 @staff_required
 @require_POST
 def review_dismiss(request, tracking_code: str):
-    """The reporter was not satisfied; the IOC decides to keep the report closed (with a note)."""
-    report = visible_report(request.user, tracking_code)
-    try:
-        services.transition(
-            report=report,
-            actor=request.user,
-            action="dismiss_review",
-            data={"note": request.POST.get("note", "")},
-        )
-    except ApplicationError as exc:
-        return _failed(request, report.tracking_code, exc, "review")
-    return _after_success(request, report, _("The report stays closed."))
+    """The earlier address of `dismiss_review`."""
+    return _take(request, visible_report(request.user, tracking_code), "dismiss_review", request.POST)
