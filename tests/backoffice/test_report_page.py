@@ -194,7 +194,7 @@ def test_revealing_the_contact_needs_a_reason_and_the_ioc(people, login, with_ph
     by_unit = login(people["hung"]).post(url, {"reason": "Tôi muốn gọi"}, headers={"HX-Request": "true"})
 
     assert missing.status_code == 422
-    assert 'id="reveal_contact-reason-errors"><li>Trường này là bắt buộc.</li></ul>' in page_text(missing)
+    assert 'id="reveal_contact-reason-errors"><li>Hãy nêu lý do.</li></ul>' in page_text(missing)
     assert by_unit.status_code == 403
     assert "Vai trò của bạn không được thực hiện thao tác này." in page_text(by_unit)
     assert not ContactReveal.objects.exists()
