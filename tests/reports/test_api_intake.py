@@ -29,8 +29,8 @@ from phananh.org.models import UnitKind
 from phananh.org.services import unit_create
 from phananh.reports.codes import ALPHABET, secret_matches
 from phananh.reports.models import Attachment, Category, IdempotencyRecord, Report
-from phananh.workflow.models import Event
 from phananh.reports.statuses import Status
+from phananh.workflow.models import Event
 from tests.conftest import jpeg_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db
