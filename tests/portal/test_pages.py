@@ -358,6 +358,45 @@ def test_the_typed_description_is_kept_when_the_form_comes_back(client):
     assert Report.objects.count() == 0
 
 
+def test_the_page_and_the_api_flag_the_same_fields_with_the_same_words(client):
+    # Given An's form with five mistakes: no description, a latitude without its longitude,
+    # a phone number that is not Vietnamese, half an email address, and no consent
+    form = report_form(
+        description="",
+        latitude="21,8537",
+        longitude=None,
+        reporter_phone="12345",
+        reporter_email="an.nguyen@",
+        consent=None,
+    )
+
+    # When he sends it from the page, and his phone's app sends the very same fields to the API
+    page = Page(client.post(SUBMIT_URL, form))
+    api = client.post("/api/v1/reports", {k: v for k, v in form.items() if k != "idempotency_key"})
+
+    # Then the API lists every problem at once, each under its field with its own code
+    assert api.status_code == page.status == 422
+    answer = api.json()
+    assert answer["code"] == "invalid_input"
+    assert {(e["field"], e["code"]) for e in answer["errors"]} == {
+        ("description", "description_required"),
+        ("longitude", "coordinate_missing"),
+        ("reporter_phone", "invalid_phone"),
+        ("reporter_email", "invalid_email"),
+        ("consent", "consent_required"),
+    }
+    # And the page flags exactly those fields, showing the API's words next to each
+    flagged = {ul.attrs["id"] for ul in page.all("ul") if ul.attrs.get("class") == "errors"}
+    assert flagged == {f"{name}-errors" for name in answer["fields"]}
+    for name, messages in answer["fields"].items():
+        assert page.get(f"{name}-errors").text == " ".join(messages)
+    assert page.error_after("consent") == CONSENT_REQUIRED
+    assert page.get("description-errors").text == REQUIRED
+    assert SOME_INFO_MISSING in page.get("form-error").text
+    # And nothing was stored by either
+    assert Report.objects.count() == 0
+
+
 def test_a_text_file_named_jpg_is_refused_under_the_photos(client, media_files):
     # Given a text file with a photo's name
     fake = SimpleUploadedFile(

@@ -654,7 +654,7 @@ def test_several_problems_are_reported_together(client):
     # Then every problem is listed, each under its field and with its own code
     assert response.status_code == 422
     answer = response.json()
-    assert answer["code"] == "validation_failed"
+    assert answer["code"] == "invalid_input"
     assert set(answer["fields"]) == {"description", "category", "latitude", "reporter_phone", "consent"}
     codes = {(e["field"], e["code"]) for e in answer["errors"]}
     assert codes == {
@@ -677,7 +677,7 @@ def test_a_missing_longitude_is_reported_together_with_other_problems(client):
     # Then both problems are listed at once
     assert response.status_code == 422
     answer = response.json()
-    assert answer["code"] == "validation_failed"
+    assert answer["code"] == "invalid_input"
     assert {"description", "longitude"} <= set(answer["fields"])
 
 

@@ -22,9 +22,16 @@ SEVERAL_PROBLEMS = "invalid_input"
 Problem = tuple[str, str, str]  # field, code, message
 
 
-def problem(code: str, message: str) -> PydanticCustomError:
-    """Raise this from a validator: `code` is the problem's stable code, `message` its words."""
-    return PydanticCustomError(code, "{message}", {"message": str(message)})
+def problem(code: str, message: str, *, field: str | None = None) -> PydanticCustomError:
+    """Raise this from a validator: `code` is the problem's stable code, `message` its words.
+
+    `field` files the problem under another field of the same schema: a rule checked on a
+    later field that concerns an earlier one (a longitude given without its latitude).
+    """
+    context = {"message": str(message)}
+    if field:
+        context["field"] = field
+    return PydanticCustomError(code, "{message}", context)
 
 
 def problems_error(items: Iterable[Problem]) -> ValidationFailed:
@@ -63,11 +70,13 @@ def _builtin(error: dict, name: str) -> tuple[str, str]:
     return "invalid_input", _("Not valid.")
 
 
-def _field_name(loc: tuple, drop: int) -> str:
+def _field_name(loc: tuple, drop: int, sibling: str | None = None) -> str:
     parts = [str(part) for part in loc[drop:]]
     # A problem with one item of a list belongs to the list: "cooperating_units.0" → the field.
     while parts and parts[-1].isdigit():
         parts.pop()
+    if sibling:  # filed by `problem(..., field=...)` under another field beside this one
+        parts[-1:] = [sibling]
     return ".".join(parts)
 
 
@@ -89,8 +98,8 @@ def validation_failed(
     """
     items: list[Problem] = []
     for error in exc.errors():
-        name = _field_name(tuple(error["loc"]), drop)
         ctx = error.get("ctx") or {}
+        name = _field_name(tuple(error["loc"]), drop, ctx.get("field"))
         if "message" in ctx:  # raised by a validator through `problem()`
             code, message = error["type"], ctx["message"]
         else:

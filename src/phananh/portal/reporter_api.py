@@ -9,6 +9,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
+from ninja.schema import NinjaGenerateJsonSchema
 
 from phananh.core.errors import Forbidden, NotFound, ValidationFailed
 from phananh.core.requests import read_body
@@ -69,11 +70,22 @@ class TrackingOut(Schema):
     timeline: list[EventOut]
 
 
+# The body of POST /reports is documented from ReportIn, the schema that validates it: as JSON
+# the way Ninja documents any schema, as a form with the same fields as text, plus the files.
+_REPORT_IN_SCHEMA = ReportIn.model_json_schema(schema_generator=NinjaGenerateJsonSchema)
+
+
+def _form_field(json_property: dict) -> dict:
+    """A field of ReportIn as a form sends it: text, with the same description and choices."""
+    kept = ("description", "enum", "maxLength")
+    return {"type": "string", **{key: value for key, value in json_property.items() if key in kept}}
+
+
 _MULTIPART_SCHEMA = {
     "type": "object",
-    "required": ["description", "consent"],
+    "required": list(_REPORT_IN_SCHEMA["required"]),
     "properties": {
-        **{name: {"type": "string"} for name in ReportIn.model_fields},
+        **{name: _form_field(_REPORT_IN_SCHEMA["properties"][name]) for name in ReportIn.model_fields},
         "photos": {
             "type": "array",
             "items": {"type": "string", "format": "binary"},
@@ -121,7 +133,7 @@ def submitted_answer(request, report: Report, secret: str) -> dict:
         "requestBody": {
             "required": True,
             "content": {
-                "application/json": {"schema": ReportIn.model_json_schema()},
+                "application/json": {"schema": _REPORT_IN_SCHEMA},
                 "multipart/form-data": {"schema": _MULTIPART_SCHEMA},
             },
         },

@@ -1,33 +1,48 @@
 """Validation of a submission, shared by the intake page, the API and every channel.
 
-Everything is checked before anything is written, and every problem is reported at once,
-each under the field it concerns, so that a form can show it next to its input.
+`ReportIn` is the one schema of a new report: it validates what any door received, and the
+API's OpenAPI is generated from it. Everything is checked before anything is written, and every
+problem is reported at once, each under the field it concerns, so that a form can show it next
+to its input.
+
+How the schema reads input: a "before" validator turns what people type (text with stray
+characters, "21,8537", "on") into a clean value, or says what is wrong with it; an "after"
+validator on a field checks the rules tying it to the fields before it (`info.data` holds those
+that are valid), so that these problems are listed together with every other one; the model
+validator runs last, on a valid report. Who sends (the channel, and the channels that door
+allows) comes through the validation context: use `validate_submission`.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Literal
 
+from annotated_types import Ge, Le, MaxLen
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
+from pydantic import ConfigDict, ValidationInfo, field_validator, model_validator
+from pydantic import ValidationError as PydanticValidationError
 
 from phananh.core.geo import in_vietnam
 from phananh.core.text import clean_text
-from phananh.core.validation import problems_error
+from phananh.core.validation import problem, validation_failed
 from phananh.org.models import LOCAL_KINDS, Unit
 
 from .models import Category, Channel, ReportKind
 
 _PHONE = re.compile(r"^(?:\+84|84|0)(\d{9,10})$")
 _CODE = re.compile(r"^[a-z0-9-]{1,60}$")
+_MICRODEGREE = Decimal("0.000001")
+_TRUE, _FALSE = ("true", "1", "on", "yes"), ("false", "0", "off", "no")
 # Channels a reporter may choose for messages; Zalo only for reports sent through Zalo.
 CONTACT_CHANNELS = ("", "email", "sms", "zalo")
+# Codes of pydantic's own checks, should one ever answer before the validators below.
+_CODES = {"kind": "invalid_kind", "channel": "invalid_channel", "contact_channel": "invalid_contact_channel"}
 
 
 @dataclass
@@ -68,75 +83,20 @@ class Submission:
         }
 
 
-@dataclass
-class _Problems:
-    items: list[tuple[str, str, str]] = field(default_factory=list)
+def validate_submission(raw: dict, *, channel: str, allowed_channels=None) -> Submission:
+    """Check a submission from any door; raise ValidationFailed listing every problem.
 
-    def add(self, name: str, code: str, message: str) -> None:
-        self.items.append((name, code, str(message)))
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            raise problems_error(self.items)
-
-
-def _text(raw: dict, name: str, problems: _Problems, *, limit: int, required: bool = False) -> str:
-    value = raw.get(name)
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        problems.add(name, "invalid_type", _("This must be text."))
-        return ""
-    value = clean_text(value)
-    if required and not value:
-        problems.add(name, f"{name}_required", _("This field is required."))
-    elif len(value) > limit:
-        problems.add(
-            name,
-            f"{name}_too_long",
-            _("At most %(limit)d characters (now %(count)d).") % {"limit": limit, "count": len(value)},
-        )
-        return ""
-    return value
-
-
-def _bool(raw: dict, name: str, default: bool, problems: _Problems) -> bool:
-    value = raw.get(name)
-    if value is None or value == "":
-        return default
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "1", "on", "yes"):
-        return True
-    if isinstance(value, str) and value.lower() in ("false", "0", "off", "no"):
-        return False
-    problems.add(name, "invalid_type", _("This must be true or false."))
-    return default
-
-
-def _coordinate(raw: dict, name: str, low: int, high: int, problems: _Problems) -> Decimal | None:
-    value = raw.get(name)
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        problems.add(name, "invalid_type", _("This must be a number."))
-        return None
-    text = str(value).strip()
-    if isinstance(value, str) and text.count(",") == 1 and "." not in text:
-        text = text.replace(",", ".")  # "21,8537": the Vietnamese decimal comma
+    `channel` is the door's own channel. With `allowed_channels`, the sender may name one of
+    those in the `channel` field; without, `channel` is trusted and must be a known channel.
+    """
+    if allowed_channels is None and channel not in Channel.values:
+        raise ValueError(f"unknown channel {channel!r}")
+    context = {"channel": channel, "allowed_channels": allowed_channels}
     try:
-        number = Decimal(text)
-    except InvalidOperation:
-        problems.add(name, "invalid_type", _("This must be a number."))
-        return None
-    if not number.is_finite() or not low <= number <= high:
-        problems.add(
-            name,
-            "coordinate_out_of_range",
-            _("This must be between %(low)d and %(high)d.") % {"low": low, "high": high},
-        )
-        return None
-    return number.quantize(Decimal("0.000001"))
+        report = ReportIn.model_validate(raw, context=context)
+    except PydanticValidationError as exc:
+        raise validation_failed(exc, codes=_CODES) from exc
+    return report.submission()
 
 
 def normalise_phone(value: str) -> str | None:
@@ -146,172 +106,324 @@ def normalise_phone(value: str) -> str | None:
     return f"0{match.group(1)}" if match else None
 
 
-def validate_submission(raw: dict, *, channel: str, allowed_channels=None) -> Submission:
-    """Check a submission from any source; raise ValidationFailed listing every problem."""
-    problems = _Problems()
-    if allowed_channels is not None:
-        channel = raw.get("channel") or channel
-        if channel not in allowed_channels:
-            problems.add(
-                "channel",
-                "invalid_channel",
-                _("Allowed values: %(values)s.") % {"values": ", ".join(allowed_channels)},
-            )
-    elif channel not in Channel.values:
-        raise ValueError(f"unknown channel {channel!r}")
-
-    kind = raw.get("kind") or ReportKind.FIELD
-    if kind not in ReportKind.values:
-        problems.add("kind", "invalid_kind", _("Choose a report type from the list."))
-    description = _text(
-        raw, "description", problems, limit=settings.PHANANH_MAX_DESCRIPTION_CHARS, required=True
-    )
-    title = _text(raw, "title", problems, limit=200)
-    address = _text(raw, "address", problems, limit=300)
-
-    category = None
-    category_code = raw.get("category")
-    if category_code not in (None, ""):
-        if not isinstance(category_code, str):
-            problems.add("category", "invalid_type", _("This must be a field code."))
-        elif not _CODE.match(category_code):
-            problems.add("category", "unknown_category", _("There is no such field."))
-        else:
-            category = Category.objects.filter(code=category_code, is_active=True).first()
-            if category is None:
-                problems.add("category", "unknown_category", _("There is no such field."))
-
-    latitude = _coordinate(raw, "latitude", -90, 90, problems)
-    longitude = _coordinate(raw, "longitude", -180, 180, problems)
-    coordinate_problem = any(name in ("latitude", "longitude") for name, _c, _m in problems.items)
-    if (latitude is None) != (longitude is None) and not coordinate_problem:
-        missing = "longitude" if longitude is None else "latitude"
-        problems.add(missing, "coordinate_missing", _("Give both latitude and longitude."))
-    elif latitude is not None and longitude is not None and not in_vietnam(float(latitude), float(longitude)):
-        problems.add("latitude", "location_outside_vietnam", _("This place is outside Vietnam."))
-
-    commune = None
-    commune_id = raw.get("commune")
-    if commune_id not in (None, ""):
-        try:
-            commune = Unit.objects.filter(pk=int(commune_id), kind__in=LOCAL_KINDS, is_active=True).first()
-        except (TypeError, ValueError):
-            commune = None
-        if commune is None:
-            problems.add("commune", "unknown_commune", _("There is no such commune or ward."))
-
-    is_anonymous = _bool(raw, "anonymous", False, problems)
-    wants_public = _bool(raw, "public", True, problems)
-    consent = _bool(raw, "consent", False, problems)
-    name = _text(raw, "reporter_name", problems, limit=120)
-    phone_raw = _text(raw, "reporter_phone", problems, limit=30)
-    email = _text(raw, "reporter_email", problems, limit=254)
-    phone = ""
-    if phone_raw:
-        phone = normalise_phone(phone_raw) or ""
-        if not phone:
-            problems.add(
-                "reporter_phone", "invalid_phone", _("Enter a Vietnamese phone number, e.g. 0912345678.")
-            )
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            problems.add("reporter_email", "invalid_email", _("Enter a valid email address."))
-            email = ""
-    if is_anonymous:
-        name = phone = email = ""
-    elif not phone_raw and not email:
-        problems.add(
-            "reporter_phone",
-            "contact_required",
-            _("Give a phone number or an email so that we can reach you, or send anonymously."),
-        )
-    # Nobody can be written to about an anonymous report: its choice of channel is not kept.
-    contact_channel, notifications_opt_out = "", False
-    if not is_anonymous:
-        contact_channel, notifications_opt_out = _contact_choice(raw, channel, phone, email, problems)
-    if not consent:
-        problems.add(
-            "consent",
-            "consent_required",
-            _("Please agree to the processing of your personal data for handling this report."),
-        )
-
-    problems.raise_if_any()
-    return Submission(
-        description=description,
-        channel=channel,
-        kind=kind,
-        title=title,
-        category=category,
-        latitude=latitude,
-        longitude=longitude,
-        address=address,
-        commune=commune,
-        reporter_name=name,
-        reporter_phone=phone,
-        reporter_email=email,
-        is_anonymous=is_anonymous,
-        wants_public=wants_public,
-        contact_channel=contact_channel,
-        notifications_opt_out=notifications_opt_out,
-    )
+def _declared(name: str, kind: type):
+    """A limit ReportIn declares for a field (MaxLen, Ge, Le): the one place it is written."""
+    return next(item for item in ReportIn.model_fields[name].metadata if isinstance(item, kind))
 
 
-def _contact_choice(raw: dict, channel: str, phone: str, email: str, problems: _Problems) -> tuple[str, bool]:
-    """The channel the reporter chose for messages, checked against the addresses given."""
-    opt_out = _bool(raw, "notifications_opt_out", False, problems)
-    chosen = raw.get("contact_channel")
-    if chosen is None:
-        chosen = ""
-    if not isinstance(chosen, str) or chosen not in CONTACT_CHANNELS:
-        problems.add(
-            "contact_channel",
-            "invalid_contact_channel",
-            _("Allowed values: %(values)s.") % {"values": ", ".join(c for c in CONTACT_CHANNELS if c)},
-        )
-        return "", opt_out
-    if chosen == "zalo" and channel != Channel.ZALO:
-        message = _("Zalo messages are only for reports sent through Zalo.")
-        problems.add("contact_channel", "zalo_not_available", message)
-    elif chosen == "email" and not email:
-        message = _("Give an email address to get messages by email.")
-        problems.add("contact_channel", "email_required", message)
-    elif chosen == "sms" and not phone:
-        problems.add("contact_channel", "phone_required", _("Give a phone number to get messages by SMS."))
-    return chosen, opt_out
+def _text(value, name: str) -> str:
+    """Typed text, cleaned (NFC, no control characters) and within the field's limit."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise problem("invalid_type", _("This must be text."))
+    value = clean_text(value)
+    if not value and ReportIn.model_fields[name].is_required():
+        raise problem(f"{name}_required", _("This field is required."))
+    if name == "description":  # the province may change it at any time
+        limit = settings.PHANANH_MAX_DESCRIPTION_CHARS
+    else:
+        limit = _declared(name, MaxLen).max_length
+    if len(value) > limit:
+        message = _("At most %(limit)d characters (now %(count)d).") % {"limit": limit, "count": len(value)}
+        raise problem(f"{name}_too_long", message)
+    return value
+
+
+def _yes_or_no(value, default: bool) -> bool:
+    """A box or a switch: true/false, or what a form sends ("on", "1", "yes"...)."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in _TRUE + _FALSE:
+        return value.lower() in _TRUE
+    raise problem("invalid_type", _("This must be true or false."))
+
+
+def _coordinate(value, name: str) -> Decimal | None:
+    """Degrees as a number or as text, with a decimal point or the Vietnamese decimal comma."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise problem("invalid_type", _("This must be a number."))
+    text = str(value).strip()
+    if isinstance(value, str) and text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")  # "21,8537": the Vietnamese decimal comma
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise problem("invalid_type", _("This must be a number.")) from None
+    low, high = _declared(name, Ge).ge, _declared(name, Le).le
+    if not number.is_finite() or not low <= number <= high:
+        message = _("This must be between %(low)d and %(high)d.") % {"low": low, "high": high}
+        raise problem("coordinate_out_of_range", message)
+    return number.quantize(_MICRODEGREE)
+
+
+def _door(info: ValidationInfo) -> tuple[str, tuple | None]:
+    """The channel of the door the report came through, and the channels it lets a sender name."""
+    return info.context["channel"], info.context["allowed_channels"]
+
+
+def _consent_is_required(schema: dict) -> None:
+    # Consent defaults to "not given" so that its absence gets its own message; it is required.
+    schema.setdefault("required", []).append("consent")
 
 
 class ReportIn(Schema):
     """A new report. As JSON it carries no files; send multipart/form-data for photos."""
 
-    description: str = Field(..., description="What is wrong, where (required, at most 5,000 characters).")
-    kind: ReportKind = Field(
-        ReportKind.FIELD, description="`field`: field report; `regulation`: about a rule."
+    model_config = ConfigDict(json_schema_extra=_consent_is_required)
+
+    description: str = Field(
+        ...,
+        description="What is wrong, where (required; at most 5,000 characters unless the province "
+        "set another limit).",
     )
-    title: str | None = Field(None, max_length=200)
+    kind: str = Field(
+        ReportKind.FIELD,
+        description="`field`: field report; `regulation`: about a rule.",
+        json_schema_extra={"enum": list(ReportKind.values)},
+    )
+    title: str = Field("", max_length=200, description="A short title.")
     category: str | None = Field(
         None, description="Field code from GET /categories; the IOC sets it if absent."
     )
-    latitude: float | None = Field(None, description="WGS84, inside Vietnam; give both or neither.")
-    longitude: float | None = None
-    address: str | None = Field(None, max_length=300)
+    latitude: Decimal | None = Field(
+        None,
+        ge=-90,
+        le=90,
+        description="WGS84 degrees, inside Vietnam; give both or neither. A number, or text with "
+        'a decimal point or comma ("21,8537").',
+    )
+    longitude: Decimal | None = Field(
+        None, ge=-180, le=180, validate_default=True, description="WGS84 degrees, like the latitude."
+    )
+    address: str = Field("", max_length=300, description="The place in words: house number, street.")
     commune: int | None = Field(
         None, description="Unit id of the commune or ward, from GET /units?kind=local."
     )
-    reporter_name: str | None = None
-    reporter_phone: str | None = Field(None, description="Vietnamese phone number.")
-    reporter_email: str | None = None
-    anonymous: bool = Field(False, description="No contact details are kept; no replies can be sent.")
-    consent: bool = Field(
-        ..., description="Must be true: consent to processing personal data (Decree 13/2023)."
-    )
-    public: bool = Field(True, description="Whether the reporter agrees that the report may be published.")
-    contact_channel: Literal["", "email", "sms", "zalo"] = Field(
+    channel: str = Field(
         "",
+        validate_default=True,
+        description="The channel the report came through: `api` (the default) or `app`.",
+    )
+    anonymous: bool = Field(False, description="No contact details are kept; no replies can be sent.")
+    reporter_name: str = Field("", max_length=120, description="The reporter's name.")
+    reporter_email: str = Field(
+        "", max_length=254, description="Needed, or a phone number, unless the report is anonymous."
+    )
+    reporter_phone: str = Field(
+        "",
+        max_length=30,
+        validate_default=True,
+        description="A Vietnamese phone number (0912 345 678, +84 912 345 678); needed, or an email, "
+        "unless the report is anonymous.",
+    )
+    contact_channel: str = Field(
+        "",
+        validate_default=True,
         description="How the reporter hears of the report's steps: `email` (needs reporter_email), "
         "`sms` (needs reporter_phone), `zalo` (reports sent through Zalo only); empty: the first available.",
+        json_schema_extra={"enum": list(CONTACT_CHANNELS)},
     )
     notifications_opt_out: bool = Field(False, description="True: send the reporter no messages at all.")
-    channel: Channel = Field(Channel.API, description="`api` or `app`.")
+    public: bool = Field(True, description="Whether the reporter agrees that the report may be published.")
+    consent: bool = Field(
+        False,
+        validate_default=True,
+        description="Must be true: consent to processing personal data (Decree 13/2023).",
+    )
+
+    # --- Each field on its own ----------------------------------------------------------------
+
+    @field_validator(
+        "description", "title", "address", "reporter_name", "reporter_email", "reporter_phone", mode="before"
+    )
+    @classmethod
+    def _clean_text(cls, value, info: ValidationInfo) -> str:
+        return _text(value, info.field_name)
+
+    @field_validator("latitude", "longitude", mode="before")
+    @classmethod
+    def _degrees(cls, value, info: ValidationInfo) -> Decimal | None:
+        return _coordinate(value, info.field_name)
+
+    @field_validator("anonymous", "public", "consent", mode="before")
+    @classmethod
+    def _box(cls, value, info: ValidationInfo) -> bool:
+        return _yes_or_no(value, cls.model_fields[info.field_name].default)
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _known_kind(cls, value) -> str:
+        kind = value or ReportKind.FIELD
+        if kind not in ReportKind.values:
+            raise problem("invalid_kind", _("Choose a report type from the list."))
+        return kind
+
+    @field_validator("category", mode="before")
+    @classmethod
+    def _category_code(cls, value) -> str | None:
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            raise problem("invalid_type", _("This must be a field code."))
+        return value
+
+    @field_validator("category", mode="after")
+    @classmethod
+    def _active_category(cls, code: str | None) -> Category | None:
+        """The validated report holds the Category itself."""
+        if code is None:
+            return None
+        category = Category.objects.filter(code=code, is_active=True).first() if _CODE.match(code) else None
+        if category is None:
+            raise problem("unknown_category", _("There is no such field."))
+        return category
+
+    @field_validator("commune", mode="before")
+    @classmethod
+    def _commune_id(cls, value) -> int | None:
+        if value is None or value == "":
+            return None
+        try:
+            return int(value)
+        except (TypeError, ValueError, OverflowError):
+            raise problem("unknown_commune", _("There is no such commune or ward.")) from None
+
+    @field_validator("commune", mode="after")
+    @classmethod
+    def _active_commune(cls, pk: int | None) -> Unit | None:
+        """The validated report holds the Unit itself."""
+        if pk is None:
+            return None
+        commune = None
+        if 0 < pk < 2**63:
+            commune = Unit.objects.filter(pk=pk, kind__in=LOCAL_KINDS, is_active=True).first()
+        if commune is None:
+            raise problem("unknown_commune", _("There is no such commune or ward."))
+        return commune
+
+    @field_validator("channel", mode="before")
+    @classmethod
+    def _allowed_channel(cls, value, info: ValidationInfo) -> str:
+        channel, allowed = _door(info)
+        if allowed is None:  # the door says which channel it is; the sender has no say
+            return channel
+        value = value or channel
+        if value not in allowed:
+            message = _("Allowed values: %(values)s.") % {"values": ", ".join(allowed)}
+            raise problem("invalid_channel", message)
+        return value
+
+    @field_validator("reporter_email", mode="after")
+    @classmethod
+    def _email_address(cls, email: str) -> str:
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                raise problem("invalid_email", _("Enter a valid email address.")) from None
+        return email
+
+    @field_validator("consent", mode="after")
+    @classmethod
+    def _consent_given(cls, consent: bool) -> bool:
+        if not consent:
+            message = _("Please agree to the processing of your personal data for handling this report.")
+            raise problem("consent_required", message)
+        return consent
+
+    # --- Rules tying a field to the ones before it --------------------------------------------
+
+    @field_validator("longitude", mode="after")
+    @classmethod
+    def _a_place_in_vietnam(cls, longitude: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        """Both coordinates or neither, inside Vietnam; not checked when the latitude is wrong."""
+        if "latitude" not in info.data:
+            return longitude
+        latitude = info.data["latitude"]
+        if latitude is None and longitude is None:
+            return None
+        if latitude is None or longitude is None:
+            missing = "latitude" if latitude is None else "longitude"
+            raise problem("coordinate_missing", _("Give both latitude and longitude."), field=missing)
+        if not in_vietnam(float(latitude), float(longitude)):
+            raise problem("location_outside_vietnam", _("This place is outside Vietnam."), field="latitude")
+        return longitude
+
+    @field_validator("reporter_phone", mode="after")
+    @classmethod
+    def _phone_or_email(cls, typed: str, info: ValidationInfo) -> str:
+        """A Vietnamese number; a phone or an email is needed to reach the reporter."""
+        if typed:
+            phone = normalise_phone(typed)
+            if phone is None:
+                raise problem("invalid_phone", _("Enter a Vietnamese phone number, e.g. 0912345678."))
+            return phone
+        if not info.data.get("anonymous") and not info.data.get("reporter_email"):
+            message = _("Give a phone number or an email so that we can reach you, or send anonymously.")
+            raise problem("contact_required", message)
+        return ""
+
+    @field_validator("contact_channel", mode="before")
+    @classmethod
+    def _offered_contact_channel(cls, value, info: ValidationInfo) -> str:
+        if info.data.get("anonymous"):  # nobody is written to: the choice is not kept
+            return ""
+        if value is None:
+            value = ""
+        if not isinstance(value, str) or value not in CONTACT_CHANNELS:
+            values = ", ".join(c for c in CONTACT_CHANNELS if c)
+            raise problem("invalid_contact_channel", _("Allowed values: %(values)s.") % {"values": values})
+        return value
+
+    @field_validator("contact_channel", mode="after")
+    @classmethod
+    def _reachable_by_contact_channel(cls, chosen: str, info: ValidationInfo) -> str:
+        """The channel chosen for messages needs its address, and Zalo a report from Zalo."""
+        channel = info.data.get("channel") or _door(info)[0]  # the door's when the sender's is wrong
+        if chosen == "zalo" and channel != Channel.ZALO:
+            raise problem("zalo_not_available", _("Zalo messages are only for reports sent through Zalo."))
+        if chosen == "email" and not info.data.get("reporter_email"):
+            raise problem("email_required", _("Give an email address to get messages by email."))
+        if chosen == "sms" and not info.data.get("reporter_phone"):
+            raise problem("phone_required", _("Give a phone number to get messages by SMS."))
+        return chosen
+
+    @field_validator("notifications_opt_out", mode="before")
+    @classmethod
+    def _opt_out(cls, value, info: ValidationInfo) -> bool:
+        return False if info.data.get("anonymous") else _yes_or_no(value, False)
+
+    # --- The whole report ---------------------------------------------------------------------
+
+    @model_validator(mode="after")
+    def _anonymous_keeps_no_contact(self) -> ReportIn:
+        """Nobody can be written to about an anonymous report: no contact details are kept."""
+        if self.anonymous:
+            self.reporter_name = self.reporter_phone = self.reporter_email = ""
+        return self
+
+    def submission(self) -> Submission:
+        """The clean values, as the workflow stores them."""
+        return Submission(
+            description=self.description,
+            channel=self.channel,
+            kind=self.kind,
+            title=self.title,
+            category=self.category,
+            latitude=self.latitude,
+            longitude=self.longitude,
+            address=self.address,
+            commune=self.commune,
+            reporter_name=self.reporter_name,
+            reporter_phone=self.reporter_phone,
+            reporter_email=self.reporter_email,
+            is_anonymous=self.anonymous,
+            wants_public=self.public,
+            contact_channel=self.contact_channel,
+            notifications_opt_out=self.notifications_opt_out,
+        )
