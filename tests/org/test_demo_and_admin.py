@@ -1,5 +1,7 @@
 """Demo data, and what administrators can and cannot do with fields and units."""
 
+import importlib
+
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
@@ -129,3 +131,20 @@ def test_units_are_edited_in_the_admin_and_their_path_follows(admin_client):
     assert response.status_code == 302
     division.refresh_from_db()
     assert division.path == f"{target.path}{division.pk}/"
+
+
+def test_names_are_written_family_name_first(db):
+    # Given an account made before names had one field: Django's first and last name
+    from django.apps import apps
+
+    migration = importlib.import_module("phananh.org.migrations.0004_names_as_written_and_commune_centres")
+    User.objects.create(username="lan", first_name="Lan", last_name="Hoàng Thị")
+
+    # When the deployment is migrated
+    migration.names_as_written(apps, None)
+
+    # Then the account reads as Vietnamese officials write it
+    lan = User.objects.get(username="lan")
+    assert lan.full_name == "Hoàng Thị Lan"
+    assert lan.get_full_name() == "Hoàng Thị Lan"
+    assert lan.get_short_name() == "Lan"

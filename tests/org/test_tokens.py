@@ -37,8 +37,8 @@ def lan(ioc):
     user = User.objects.create_user(
         username="lan",
         password=PASSWORD,
-        first_name="Lan",
-        last_name="Nguyễn Thị",
+        full_name="Nguyễn Thị Lan",
+        short_name="Lan",
         role=Role.OPERATOR,
         unit=ioc,
     )
@@ -71,7 +71,8 @@ def test_a_staff_member_signs_in_and_the_token_says_who_she_is(client, lan, ioc)
     assert me.status_code == 200
     assert me.json() == {
         "username": "lan",
-        "name": "Lan Nguyễn Thị",
+        # Family name first, as Vietnamese officials write it
+        "name": "Nguyễn Thị Lan",
         "role": "operator",
         "role_label": me.json()["role_label"],
         "unit": {"id": ioc.pk, "name": ioc.name},

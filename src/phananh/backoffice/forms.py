@@ -108,7 +108,7 @@ def _handlers(report, actor) -> list[tuple[str, str]]:
     people = (
         User.objects.filter(is_active=True, role__in=HANDLING, unit__path__startswith=report.lead_unit.path)
         .select_related("unit")
-        .order_by("unit__path", "last_name", "first_name", "username")
+        .order_by("unit__path", "full_name", "username")
     )
     return [
         (str(p.pk), f"{p.get_full_name() or p.username} — {p.get_role_display()}, {p.unit.name}")

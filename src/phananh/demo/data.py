@@ -50,14 +50,14 @@ COMPANIES = [
 ]
 # (username, first name, last name, role, unit code, superuser)
 ACCOUNTS = [
-    ("dieuphoi", "Lan", "Hoàng Thị", Role.OPERATOR, "ioc", False),
-    ("tongdai", "Minh", "Nông Văn", Role.CALL_AGENT, "ioc", False),
-    ("daumoi.xaydung", "Hùng", "Lương Văn", Role.FOCAL_POINT, "so-xay-dung", False),
-    ("xuly.xaydung", "Tuấn", "Vi Văn", Role.HANDLER, "so-xay-dung-ha-tang", False),
-    ("lanhdao.xaydung", "Bình", "Hoàng Văn", Role.LEADER, "so-xay-dung", False),
-    ("daumoi.luongvantri", "Mai", "Lý Thị", Role.FOCAL_POINT, "phuong-luong-van-tri", False),
-    ("bcd", "Quang", "Đinh Văn", Role.STEERING, "ioc", False),
-    ("quantri", "An", "Trần Văn", Role.ADMIN, "ioc", True),
+    ("dieuphoi", "Hoàng Thị Lan", "Lan", Role.OPERATOR, "ioc", False),
+    ("tongdai", "Nông Văn Minh", "Minh", Role.CALL_AGENT, "ioc", False),
+    ("daumoi.xaydung", "Lương Văn Hùng", "Hùng", Role.FOCAL_POINT, "so-xay-dung", False),
+    ("xuly.xaydung", "Vi Văn Tuấn", "Tuấn", Role.HANDLER, "so-xay-dung-ha-tang", False),
+    ("lanhdao.xaydung", "Hoàng Văn Bình", "Bình", Role.LEADER, "so-xay-dung", False),
+    ("daumoi.luongvantri", "Lý Thị Mai", "Mai", Role.FOCAL_POINT, "phuong-luong-van-tri", False),
+    ("bcd", "Đinh Văn Quang", "Quang", Role.STEERING, "ioc", False),
+    ("quantri", "Trần Văn An", "An", Role.ADMIN, "ioc", True),
 ]
 REPORTS = [
     {
@@ -160,13 +160,13 @@ def seed_demo() -> dict:
         Unit.objects.filter(pk=ward.pk).update(code="phuong-luong-van-tri")
 
     accounts = 0
-    for username, first, last, role, unit_code, superuser in ACCOUNTS:
+    for username, full_name, short_name, role, unit_code, superuser in ACCOUNTS:
         if User.objects.filter(username=username).exists():
             continue
         user = User(
             username=username,
-            first_name=first,
-            last_name=last,
+            full_name=full_name,
+            short_name=short_name,
             role=role,
             unit=Unit.objects.get(code=unit_code),
             is_staff=superuser,

@@ -25,13 +25,25 @@ class UnitAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class StaffAdmin(UserAdmin):
-    list_display = ["username", "first_name", "last_name", "unit", "role", "is_active"]
+    list_display = ["username", "full_name", "unit", "role", "is_active"]
     list_filter = ["role", "is_active", "unit__kind"]
+    search_fields = ["username", "full_name", "short_name", "email"]
+    ordering = ["full_name", "username"]
     autocomplete_fields = ["unit"]
     filter_horizontal = ["fields", "groups", "user_permissions"]
+    # One name field as Vietnamese officials write it, instead of Django's first and last name.
     fieldsets = [
-        *UserAdmin.fieldsets,
-        (_("Unit and role"), {"fields": ["unit", "role", "phone", "fields"]}),
+        (None, {"fields": ["username", "password"]}),
+        (_("Person"), {"fields": ["full_name", "short_name", "email", "phone"]}),
+        (_("Unit and role"), {"fields": ["unit", "role", "fields"]}),
+        (
+            _("Permissions"),
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
+        (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["username", "full_name", "password1", "password2"]}),
     ]
 
 

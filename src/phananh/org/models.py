@@ -51,6 +51,14 @@ class Unit(models.Model):
     jurisdiction = models.JSONField(
         _("jurisdiction area"), null=True, blank=True, help_text=_("A GeoJSON Polygon or MultiPolygon.")
     )
+    # Where a commune's people meet its offices: without an area, the nearest centre tells which
+    # commune a place is in.
+    latitude = models.DecimalField(
+        _("centre latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("centre longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -87,6 +95,14 @@ class User(AbstractUser):
     unit = models.ForeignKey(
         Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
     )
+    # Vietnamese names are written family name first ("Hoàng Thị Lan") and do not split into a
+    # first and a last name the way Django's own two fields assume: one field, as written.
+    full_name = models.CharField(
+        _("full name"), max_length=150, blank=True, help_text=_("Family name first, e.g. Hoàng Thị Lan.")
+    )
+    short_name = models.CharField(
+        _("short name"), max_length=60, blank=True, help_text=_("What colleagues call them, e.g. Lan.")
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     fields = models.ManyToManyField(
@@ -100,6 +116,13 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("staff account")
         verbose_name_plural = _("staff accounts")
+
+    def get_full_name(self) -> str:
+        """The name as Vietnamese officials write it, family name first; the user name if none."""
+        return self.full_name.strip() or self.username
+
+    def get_short_name(self) -> str:
+        return self.short_name.strip() or self.get_full_name()
 
 
 class ContactReveal(models.Model):

@@ -389,6 +389,16 @@ def _action_openapi() -> tuple[dict, dict]:
 
 
 ACTION_OPENAPI, OPENAPI_SCHEMAS = _action_openapi()
+# What an action answers: the report in its new state, or why not.
+ACTION_RESPONSES = {
+    200: ReportDetailOut,
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ConflictOut,
+    422: ErrorOut,
+}
 
 
 # --- endpoints -------------------------------------------------------------------------------
@@ -460,16 +470,7 @@ def report_detail(request, tracking_code: str):
 
 @router.post(
     "/reports/{tracking_code}/actions",
-    response={
-        200: ReportDetailOut,
-        400: ErrorOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ConflictOut,
-        413: ErrorOut,
-        422: ErrorOut,
-    },
+    response={**ACTION_RESPONSES, 413: ErrorOut},
     summary="Take a workflow action",
     openapi_extra=ACTION_OPENAPI,
 )
@@ -499,15 +500,7 @@ def take_action(request, tracking_code: str):
 
 @router.post(
     "/reports/{tracking_code}/reveal",
-    response={
-        200: ReportDetailOut,
-        400: ErrorOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ConflictOut,
-        422: ErrorOut,
-    },
+    response=ACTION_RESPONSES,
     summary="Reveal the reporter's contact to a unit",
     openapi_extra={
         "requestBody": {
