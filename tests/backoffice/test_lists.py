@@ -119,11 +119,11 @@ def test_the_overdue_tab_shows_a_report_whose_step_deadline_passed(people, login
         response = login(people[name]).get("/can-bo/?tab=overdue")
         # Then only the late report is there, marked overdue
         assert listed_codes(response) == [late.tracking_code], name
-        assert 'class="overdue-mark"' in page_text(response)
+        assert 'class="deadline-mark overdue-mark"' in page_text(response)
     # And the report also carries the mark in the other lists
     inbox = login(people["hung"]).get("/can-bo/?tab=to_assign")
     assert listed_codes(inbox) == [late.tracking_code, on_time.tracking_code]
-    assert page_text(inbox).count('class="overdue-mark"') == 1
+    assert page_text(inbox).count('class="deadline-mark overdue-mark"') == 1
     # And charlie, who does not see the report, does not see it late either
     assert listed_codes(login(people["charlie"]).get("/can-bo/?tab=overdue")) == []
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.conf import settings
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from phananh.org.access import PROVINCE_ROLES, visible_reports
 from phananh.org.models import Role, Unit
-from phananh.reports.models import Category, Report
+from phananh.reports.models import Attachment, AttachmentKind, Category, Report
+from phananh.reports.search import search
 from phananh.reports.statuses import OPEN_STATUSES, Status, Urgency
 from phananh.workflow.models import Step, StepKind
 
@@ -77,12 +79,41 @@ def _open_steps(**conditions) -> QuerySet[Step]:
 
 
 def with_deadline(qs: QuerySet[Report], now: datetime) -> QuerySet[Report]:
-    """Each report's nearest open deadline, whether a clock is paused, and whether one has passed."""
+    """Each report's nearest open deadline and when its step began, whether a clock is paused,
+    whether one has passed, and the first photo sent with it (the list's thumbnail)."""
+    nearest = _open_steps().order_by("deadline", "id")
     return qs.annotate(
-        next_deadline=Subquery(_open_steps().order_by("deadline").values("deadline")[:1]),
+        next_deadline=Subquery(nearest.values("deadline")[:1]),
+        next_started=Subquery(nearest.values("started_at")[:1]),
+        thumb_id=Subquery(
+            Attachment.objects.filter(report=OuterRef("pk"), kind=AttachmentKind.PHOTO)
+            .order_by("id")
+            .values("id")[:1]
+        ),
         clock_paused=Exists(_open_steps(paused_at__isnull=False)),
         is_overdue=Exists(_open_steps(paused_at__isnull=True, deadline__lt=now)),
     )
+
+
+def deadline_state(report, now: datetime) -> str:
+    """How the report's nearest deadline stands: overdue, soon, on_time, paused, or "" for none.
+
+    "soon" once the reminder share of the step's time has gone (a quarter left by default):
+    the list turns amber exactly when the reminders go out.
+    """
+    if getattr(report, "is_overdue", False):
+        return "overdue"
+    if report.next_deadline is None:
+        return ""
+    if report.clock_paused:
+        return "paused"
+    duration = report.next_deadline - report.next_started
+    if (
+        duration.total_seconds() <= 0
+        or (now - report.next_started) / duration >= settings.PHANANH_REMINDER_SHARE
+    ):
+        return "soon"
+    return "on_time"
 
 
 def _urgent_first():
@@ -139,6 +170,20 @@ def filter_units(user) -> QuerySet[Unit]:
     return units.filter(path__startswith=user.unit.path)
 
 
+# The orders a person may choose; without one, each tab keeps its own (best match first when
+# searching).
+SORTS = {
+    "deadline": lambda qs: qs.order_by(F("next_deadline").asc(nulls_last=True), "-created_at", "-id"),
+    "newest": lambda qs: qs.order_by("-created_at", "-id"),
+    "oldest": lambda qs: qs.order_by("created_at", "id"),
+}
+SORT_CHOICES = (
+    ("deadline", _("Nearest deadline first")),
+    ("newest", _("Newest received first")),
+    ("oldest", _("Oldest received first")),
+)
+
+
 @dataclass
 class Filters:
     """The list's filters as read from the querystring; unknown values are ignored."""
@@ -148,18 +193,21 @@ class Filters:
     unit: int | None = None
     urgency: str = ""
     q: str = ""
+    sort: str = ""
 
     @classmethod
     def from_query(cls, params) -> Filters:
         status = params.get("status", "")
         urgency = params.get("urgency", "")
         unit = params.get("unit", "")
+        sort = params.get("sort", "")
         return cls(
             status=status if status in Status.values else "",
             field=params.get("field", "")[:60],
             unit=int(unit) if unit.isdigit() else None,
             urgency=urgency if urgency in Urgency.values else "",
             q=" ".join(params.get("q", "").split())[:100],
+            sort=sort if sort in SORTS else "",
         )
 
     @property
@@ -177,14 +225,9 @@ class Filters:
         if self.urgency:
             qs = qs.filter(urgency=self.urgency)
         if self.q:
-            code = "".join(self.q.split()).upper()
-            qs = qs.filter(
-                Q(tracking_code__contains=code)
-                | Q(title__icontains=self.q)
-                | Q(description__icontains=self.q)
-                | Q(address__icontains=self.q)
-            )
-        return qs
+            # The public search's own function: "o ga" finds "ổ gà", best matches first.
+            qs = search(qs, self.q)
+        return SORTS[self.sort](qs) if self.sort else qs
 
 
 def filter_categories() -> QuerySet[Category]:

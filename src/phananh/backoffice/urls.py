@@ -12,6 +12,8 @@ urlpatterns = [
     path("dang-nhap/", views.StaffLoginView.as_view(), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(next_page="backoffice:login"), name="logout"),
     path("ban-do.json", views.map_json, name="map_json"),
+    path("dem.html", views.tab_counts, name="tab_counts"),
+    path("xu-ly-hang-loat/", views.bulk_action, name="bulk"),
     path("thong-bao/", views.notification_list, name="notifications"),
     path("cai-dat/thong-bao/", views.email_settings, name="email_settings"),
     path("gui-tin/", views.delivery_list, name="deliveries"),

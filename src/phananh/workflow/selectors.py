@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from phananh.org.access import visible_reports
 from phananh.org.models import Unit
 from phananh.reports.codes import normalise_tracking_code
 from phananh.reports.models import Attachment, Rating, Report
+from phananh.reports.search import search
 from phananh.reports.statuses import Status
 
 from .models import Dispatch, Event, EventKind, ExtensionRequest, RejectionReason, Step
@@ -67,12 +68,8 @@ def staff_reports(
     if overdue is not None:
         reports = reports.filter(overdue=overdue)
     if text:
-        reports = reports.filter(
-            Q(description__icontains=text)
-            | Q(title__icontains=text)
-            | Q(address__icontains=text)
-            | Q(tracking_code__icontains=text)
-        )
+        # The public search's own function: accents and case ignored, every word must match.
+        reports = search(reports, text)
     return reports.select_related("category", "lead_unit", "assignee").order_by("-created_at", "-id")
 
 

@@ -1,9 +1,10 @@
 """The back office's views: lists and map, the report page and its actions, files, the bell."""
 
 from .auth import StaffLoginView
+from .bulk import bulk_action
 from .deliveries import delivery_list
 from .files import attachment_file, attachment_thumbnail
-from .lists import map_json, report_list
+from .lists import map_json, report_list, tab_counts
 from .notifications import notification_list
 from .report import contact_reveal, report_action, report_detail, review_dismiss
 from .settings import email_settings
@@ -12,6 +13,7 @@ __all__ = [
     "StaffLoginView",
     "attachment_file",
     "attachment_thumbnail",
+    "bulk_action",
     "contact_reveal",
     "delivery_list",
     "email_settings",
@@ -21,4 +23,5 @@ __all__ = [
     "report_detail",
     "report_list",
     "review_dismiss",
+    "tab_counts",
 ]

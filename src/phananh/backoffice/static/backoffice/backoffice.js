@@ -58,7 +58,35 @@
     L.circleMarker(here, { radius: 9, color: "#fff", weight: 2, fillColor: "#b91c1c", fillOpacity: 0.9 }).addTo(map);
   }
 
+  // The bulk form says how many reports are ticked, and is sent only with one at least.
+  function bulkForm(form) {
+    if (form.dataset.ready) return;
+    form.dataset.ready = "1";
+    var count = document.getElementById("bulk-count");
+    function picks() { return document.querySelectorAll("input.pick[form=bulk-form]:checked").length; }
+    function show() {
+      var n = picks();
+      count.textContent = n ? count.dataset.some + " " + n : count.dataset.none;
+      form.classList.toggle("has-picks", n > 0);
+    }
+    document.addEventListener("change", function (e) {
+      if (e.target.matches && e.target.matches("input.pick")) show();
+    });
+    form.addEventListener("submit", function (e) {
+      if (!picks()) { e.preventDefault(); show(); count.scrollIntoView({ block: "nearest" }); }
+    });
+    show();
+  }
+
   function init(root) {
+    root.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+      select.addEventListener("change", function () { select.form.requestSubmit(); });
+    });
+    root.querySelectorAll("#bulk-form").forEach(bulkForm);
+    root.querySelectorAll("[data-print]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () { window.print(); });
+    });
     if (!window.L) return;
     root.querySelectorAll("#reports-map").forEach(reportsMap);
     root.querySelectorAll("#place-map").forEach(placeMap);
