@@ -11,7 +11,7 @@ from phananh.org.models import Role
 # committee's dashboard and the call centre's call page come with their own issues, under these
 # names; until then the statistics page and the inbox stand in.
 LANDINGS = {
-    Role.STEERING: ("stats:dashboard", "portal:public_stats"),
+    Role.STEERING: ("backoffice:dashboard", "portal:public_stats"),
     Role.CALL_AGENT: ("backoffice:calls", "backoffice:home"),
 }
 
