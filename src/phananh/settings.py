@@ -170,6 +170,9 @@ PHANANH_EVENT_TASKS = ["phananh.notify.tasks.notify_event"]
 PHANANH_PERIODIC_SECONDS = envint("PHANANH_PERIODIC_SECONDS", 60)
 # A step's staff are reminded once this share of its time has gone (0.75: with a quarter left).
 PHANANH_REMINDER_SHARE = float(os.getenv("PHANANH_REMINDER_SHARE") or 0.75)
+# A resolved report whose result was sent to the reporter closes by itself after this many days
+# (calendar days) without a rating; the reporter may still rate it afterwards.
+PHANANH_AUTO_CLOSE_DAYS = envint("PHANANH_AUTO_CLOSE_DAYS", 7)
 
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -9,17 +9,24 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.test import Client
+from django.utils import timezone
+from freezegun import freeze_time
 
 from phananh.notify.admin import MessageTemplateForm
 from phananh.notify.models import Delivery, DeliveryStatus, MessageTemplate
+from phananh.reports.codes import PRIVATE_LINK_MAX_AGE, private_link_token
 from phananh.reports.intake import validate_submission
 from phananh.reports.models import Report
 from phananh.workflow.services import transition
 from phananh.workflow.submission import report_submit
 from tests.portal.test_pages import SUBMIT_URL, Page, report_form
+from tests.reporter import answer
 from tests.reports.test_api_intake import URL as API_URL
 from tests.reports.test_api_intake import lan_report, post_json
 
@@ -317,3 +324,104 @@ def test_the_intake_page_shows_a_channel_without_its_address_next_to_the_select(
     assert page.status == 422
     assert page.find("contact_channel-errors") is not None
     assert not Report.objects.exists()
+
+
+# --- The private link in the messages that ask something of the reporter --------------------
+
+PRIVATE_LINK = re.compile(r"http://127\.0\.0\.1:8000(/tra-cuu/PA-\d\d-\w{6}/\?token=\S+)")
+
+
+def private_path_in(body: str) -> str:
+    found = PRIVATE_LINK.search(body)
+    assert found, f"no private link in {body!r}"
+    return found[1]
+
+
+def to_result(report, people, so_xd, committed):
+    committed(do, report, people["lan"], "accept", category="ha-tang-do-thi", lead_unit=so_xd.pk)
+    committed(do, report, people["hung"], "assign", handler=people["tuan"].pk)
+    committed(do, report, people["tuan"], "submit_result", result="Đã vá ổ gà.")
+    committed(do, report, people["binh"], "approve_result")
+    committed(do, report, people["lan"], "verify")
+
+
+def test_a_question_and_a_result_carry_the_private_link_the_other_messages_do_not(
+    people, so_xd, send_report, committed
+):
+    report = send_report(committed)
+    committed(do, report, people["lan"], "request_info", question="Ổ gà ở trước số nhà nào?")
+    committed(answer, report=Report.objects.get(pk=report.pk), text="Trước số 12")
+    to_result(report, people, so_xd, committed)
+    committed(do, report, people["lan"], "publish", public=True)
+
+    texts = {d.purpose: d.body for d in reporter_deliveries(report)}
+    assert set(texts) == {"report_received", "info_requested", "report_dispatched", "result_published"}
+    for asking in ("info_requested", "result_published"):
+        assert private_path_in(texts[asking]).startswith(f"/tra-cuu/{report.tracking_code}/?token=")
+    for telling in ("report_received", "report_dispatched"):
+        assert "token=" not in texts[telling]
+        assert f"Theo dõi phản ánh: {link_of(report)}" in texts[telling]
+
+
+def test_a_result_kept_private_is_sent_once_with_the_private_link(people, so_xd, send_report, committed):
+    report = send_report(committed)
+    to_result(report, people, so_xd, committed)
+
+    committed(do, report, people["lan"], "publish", public=False)
+    # Changing the decision afterwards sends nothing more
+    committed(do, report, people["lan"], "publish", public=True)
+
+    results = [d for d in reporter_deliveries(report) if d.purpose == "result_published"]
+    assert len(results) == 1
+    assert (
+        f"Phản ánh {report.tracking_code} đã được xử lý. Mời bạn xem kết quả và đánh giá." in results[0].body
+    )
+    assert "token=" in results[0].body
+
+
+def test_the_link_in_the_result_message_lets_the_reporter_rate(people, so_xd, send_report, committed):
+    report = send_report(committed)
+    to_result(report, people, so_xd, committed)
+    committed(do, report, people["lan"], "publish", public=True)
+    [message] = [d for d in reporter_deliveries(report) if d.purpose == "result_published"]
+    hoa = Client()
+
+    # When Hoa opens the link of the message
+    response = hoa.get(private_path_in(message.body))
+
+    # Then she is sent to the clean address of her report, where she can rate the result
+    assert response.status_code == 302
+    assert response["Location"] == f"/tra-cuu/{report.tracking_code}/"
+    page = Page(hoa.get(response["Location"]))
+    assert page.find("reporter-mode") is not None
+    assert page.find("rating-form") is not None
+    assert "token=" not in page.html
+    response = hoa.post(f"/tra-cuu/{report.tracking_code}/danh-gia/", {"value": "satisfied"})
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.status == "closed"
+    assert report.ratings.get().value == "satisfied"
+    # And the same link opened again later still proves her: it is her own link
+    assert Client().get(private_path_in(message.body)).status_code == 302
+
+
+def test_a_forged_expired_or_other_reports_token_is_refused_like_a_wrong_secret(
+    people, send_report, committed, settings
+):
+    report = send_report(committed)
+    other = send_report(committed, description="Đèn đường hỏng trước số 5")
+    committed(do, report, people["lan"], "request_info", question="Ổ gà ở đâu?")
+    [_, asked] = reporter_deliveries(report)
+    token = private_path_in(asked.body).split("token=", 1)[1]
+    url = f"/tra-cuu/{report.tracking_code}/"
+
+    forged = token[:-3] + ("aaa" if not token.endswith("aaa") else "bbb")
+    for refused in (forged, private_link_token(other), "", "không-phải-mã"):
+        page = Page(Client().get(url, {"token": refused}))
+        assert page.status == 403, refused
+        assert page.get("track-message").text.startswith("Đường dẫn riêng không hợp lệ.")
+        assert page.find("answer-form") is None
+    # Past its age, the token no longer proves anything
+    with freeze_time(timezone.now() + PRIVATE_LINK_MAX_AGE + timedelta(days=1)):
+        assert Client().get(url, {"token": token}).status_code == 403
+    assert Client().get(url, {"token": token}).status_code == 302

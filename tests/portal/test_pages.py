@@ -249,12 +249,15 @@ def test_a_valid_report_with_a_photo_is_stored_once_and_its_tracking_code_is_sho
     assert report.attachments.filter(kind="photo").count() == 1
     assert len(media_files()) == 2  # the cleaned photo and its thumbnail
 
-    # And the success page shows the tracking code and a link to follow the report
+    # And the success page shows the tracking code, and the private link in full as text and
+    # behind the button to follow the report
     page = Page(client.get(response["Location"]))
     assert page.status == 200
     assert page.all("h1")[0].text == "Cảm ơn bạn, phản ánh đã được gửi thành công"
     assert page.get("tracking-code").text == code
-    assert page.get("track-link").attrs["href"] == f"http://testserver/tra-cuu/{code}/"
+    private_url = page.get("private-link").text.strip()
+    assert private_url.startswith(f"http://testserver/tra-cuu/{code}/?secret=")
+    assert page.get("track-link").attrs["href"] == private_url
     assert page.get("track-link").text == "Theo dõi phản ánh"
 
 
@@ -468,12 +471,16 @@ def test_looking_up_an_unknown_code_explains_it_on_the_home_page(client):
     # When a citizen looks up a code that does not exist
     response = client.get("/tra-cuu/", {"ma": "PA-26-ZZZZZZ"}, follow=True)
 
-    # Then they are back on the home page, told in Vietnamese that no report has this code
-    assert response.redirect_chain == [("/", 302)]
+    # Then they are back on the home page, told in Vietnamese that no report has this code,
+    # next to the box that still holds what they typed
+    assert response.redirect_chain == [("/?ma=PA-26-ZZZZZZ#tra-cuu", 302)]
     page = Page(response)
     assert page.status == 200
     alert = next(p for p in page.all("p") if p.attrs.get("role") == "alert")
     assert alert.text == "Không có phản ánh nào có mã tra cứu “PA-26-ZZZZZZ”."
+    assert page.get("ma").attrs["aria-describedby"] == "ma-errors"
+    assert page.get("ma-errors").text == alert.text
+    assert page.get("ma").attrs["value"] == "PA-26-ZZZZZZ"
     # And the message is shown once only
     assert "Không có phản ánh nào" not in client.get("/").content.decode()
 

@@ -7,10 +7,12 @@ Strings are compared with their Vietnamese translation (`vi`), as the page shows
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from phananh.notify.models import Notification
@@ -302,7 +304,7 @@ def test_the_proof_is_for_one_report_only(sent, reporter, people, submit):
     assert reporter.post(f"{url}bo-sung/", {"text": "Ở đây"}).status_code == 403
 
 
-def test_the_reporter_cannot_rate_before_the_report_is_closed(sent, reporter):
+def test_the_reporter_cannot_rate_before_the_result_is_sent(sent, reporter):
     page = Page(reporter.post(f"{track_url(sent)}danh-gia/", {"value": "satisfied"}))
 
     assert page.status == 409
@@ -330,3 +332,101 @@ def test_the_tracking_api_shows_the_public_notes(sent, people):
         ("submitted", ""),
         ("info_requested", "Cống ở đâu?"),
     ]
+
+
+# --- Rating as soon as the result is sent --------------------------------------------------
+
+
+def test_the_reporter_rates_a_published_result_and_that_closes_the_report(people, so_xd, sent, reporter):
+    report = report_of(sent)
+    handle(report, people, so_xd)
+
+    # While the IOC has not decided to publish or keep the result private, no rating is asked
+    assert Page(reporter.get(track_url(sent))).find("rating-form") is None
+
+    # When Lan publishes it (the reporter is told, and no one closes it)
+    do(report, people["lan"], "publish", public=True)
+
+    # Then the reporter is asked to rate, and told when the report closes without a rating
+    page = Page(reporter.get(track_url(sent)))
+    assert page.find("rating-form") is not None
+    closes_on = (timezone.localdate() + timedelta(days=7)).strftime("%d/%m/%Y")
+    assert closes_on in page.get("rating-deadline").text
+    assert Page(Client().get(track_url(sent))).find("rating-form") is None
+
+    # When the reporter rates it, the report is closed
+    response = reporter.post(f"{track_url(sent)}danh-gia/", {"value": "acceptable"})
+    assert response.status_code == 302
+    page = Page(reporter.get(track_url(sent)))
+    assert page.get("rating-given").text == label(RatingValue.ACCEPTABLE)
+    [status] = [span for span in page.all("span") if span.attrs.get("class") == "status"]
+    assert status.text == label(Status.CLOSED)
+    report.refresh_from_db()
+    assert report.status == Status.CLOSED
+
+
+# --- The reporter's own report -------------------------------------------------------------
+
+
+@pytest.fixture
+def sent_with_place(people, ward):
+    """A report with an address, a ward, a place and a photo, sent through the API as multipart."""
+    response = Client().post(
+        "/api/v1/reports",
+        {
+            "description": "Cống bị tắc gần chợ Đông Kinh, nước tràn ra đường",
+            "address": "Số 8 đường Bà Triệu",
+            "commune": ward.pk,
+            "latitude": "21.853712",
+            "longitude": "106.761534",
+            "reporter_phone": "0912345678",
+            "consent": "true",
+            "photos": [photo("cong-tac.jpg")],
+        },
+    )
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def test_the_reporter_sees_what_they_sent_and_nobody_else_does(sent_with_place, ward):
+    sent = sent_with_place
+    reporter = Client()
+    reporter.get(track_url(sent), {"secret": sent["secret"]})
+    own_photo = Attachment.objects.get(report=report_of(sent), event__kind=EventKind.SUBMITTED)
+
+    page = Page(reporter.get(track_url(sent)))
+
+    # Then the reporter's page shows their description, address, ward, place and photo
+    assert page.get("own-description").text == "Cống bị tắc gần chợ Đông Kinh, nước tràn ra đường"
+    assert page.get("own-address").text == "Số 8 đường Bà Triệu"
+    assert page.get("own-commune").text == ward.name
+    assert page.get("own-place").text == "21.85371, 106.76153"
+    thumb = f"{track_url(sent)}anh/{own_photo.pk}/nho/"
+    assert [i.attrs["src"] for i in page.get("own-photos").iter() if i.tag == "img"] == [thumb]
+    assert reporter.get(thumb)["Content-Type"] == "image/jpeg"
+    # And a passer-by with the code sees none of it, nor the photo
+    public = Page(Client().get(track_url(sent)))
+    assert public.find("own-report") is None
+    for private in ("Cống bị tắc", "Số 8 đường Bà Triệu", "21.85371"):
+        assert private not in public.html
+    assert Client().get(thumb).status_code == 404
+
+
+# --- Looking a code up as people type it ----------------------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["{lower}", "{bare}", "{bare_upper}", "{dashed}", " {spaced} "])
+def test_a_code_typed_without_dashes_or_in_lower_case_is_found(sent, typed):
+    code = sent["tracking_code"]  # PA-26-XXXXXX
+    forms = {
+        "lower": code.lower(),
+        "bare": code.replace("-", "").lower(),
+        "bare_upper": code.replace("-", ""),
+        "dashed": code.lower().replace("-", " - "),
+        "spaced": code.replace("-", " "),
+    }
+
+    response = Client().get("/tra-cuu/", {"ma": typed.format(**forms)})
+
+    assert response.status_code == 302
+    assert response["Location"] == track_url(sent)

@@ -1,4 +1,5 @@
-"""Đánh giá: the reporter rates a closed report once per closure; the IOC reviews an unsatisfied rating.
+"""Đánh giá: the reporter rates the result once it is sent to them, which closes the report, or a
+closed report once per closure; the IOC reviews an unsatisfied rating.
 
 Lan operates the IOC, lien is on duty with her; hung, binh and tuan handle the report at Sở
 Xây dựng; quang sits on the steering committee and reviews nothing.
@@ -118,15 +119,62 @@ def test_a_satisfied_or_acceptable_rating_asks_nothing_of_anyone(
     assert current_rating(report).value == value
 
 
-def test_a_report_that_is_not_closed_cannot_be_rated(people, so_xd, submit):
+def test_a_report_whose_result_was_not_sent_cannot_be_rated(people, so_xd, submit):
     report = submit()
 
     with pytest.raises(Conflict) as refused:
         rate(report=report, value="satisfied")
 
-    assert refused.value.code == "not_closed"
+    assert refused.value.code == "result_not_sent"
     assert refused.value.extra == {"status": Status.SUBMITTED}
     assert not Rating.objects.exists()
+
+
+def resolve_and_publish(report, people, so_xd):
+    """Handled, verified, and the result published: sent to the reporter, not closed."""
+    do(report, people["lan"], "accept", category="ha-tang-do-thi", lead_unit=so_xd.pk)
+    do(report, people["hung"], "assign", handler=people["tuan"].pk)
+    do(report, people["tuan"], "submit_result", result="Đã vá ổ gà.")
+    do(report, people["binh"], "approve_result")
+    do(report, people["lan"], "verify")
+    do(report, people["lan"], "publish", public=True)
+    report.refresh_from_db()
+    return report
+
+
+def test_rating_a_published_result_closes_the_report(people, so_xd, submit):
+    report = resolve_and_publish(submit(), people, so_xd)
+
+    rating = rate(report=report, value="satisfied")
+
+    # Then the report is closed by the reporter, and the rating belongs to that first closure
+    report.refresh_from_db()
+    assert report.status == Status.CLOSED and report.closed_at is not None
+    assert (rating.closure, closure_number(report)) == (1, 1)
+    assert current_rating(report) == rating
+    rated, closed = Event.objects.filter(report=report).order_by("-id")[:2][::-1]
+    assert (rated.kind, rated.status_before, rated.status_after) == ("rated", "resolved", "resolved")
+    assert (closed.kind, closed.status_before, closed.status_after) == ("closed", "resolved", "closed")
+    assert (closed.actor, closed.actor_label, closed.data) == (None, "reporter", {"closed_by": "rating"})
+    # And the IOC has nothing left to close
+    with pytest.raises(Conflict):
+        do(report, people["lan"], "close")
+
+
+def test_after_a_reopening_the_next_result_is_rated_as_the_second_closure(people, so_xd, submit):
+    report = resolve_and_publish(submit(), people, so_xd)
+    rate(report=report, value="unsatisfied")
+    do(report, people["lan"], "reopen", reason="Ổ gà vẫn còn.")
+    do(report, people["tuan"], "submit_result", result="Đã vá lại ổ gà.")
+    do(report, people["binh"], "approve_result")
+    do(report, people["lan"], "verify")
+    do(report, people["lan"], "publish", public=False)
+    report.refresh_from_db()
+
+    rating = rate(report=report, value="satisfied")
+
+    assert rating.closure == 2
+    assert list(report.ratings.values_list("closure", "value")) == [(1, "unsatisfied"), (2, "satisfied")]
 
 
 def test_one_rating_per_closure_and_a_new_one_after_a_reopening(people, so_xd, submit):
@@ -267,10 +315,10 @@ def test_the_reporter_rates_through_the_api(people, so_xd, sent):
 def test_the_rating_api_refuses_what_it_must(people, so_xd, sent):
     report, secret = sent
 
-    # Not closed yet: 409 with the current status
+    # The result not sent yet: 409 with the current status
     response = post_rating(report, secret=secret, value="satisfied")
     assert response.status_code == 409
-    assert response.json()["code"] == "not_closed"
+    assert response.json()["code"] == "result_not_sent"
     assert response.json()["status"] == Status.SUBMITTED
 
     close(report, people, so_xd)

@@ -1,7 +1,10 @@
 """Tin cho người phản ánh: the reporter hears of each public step of their report.
 
 Received (with the tracking code and the link to follow it), rejected (with the reason),
-dispatched by the IOC, information requested (the question), result published, reopened.
+dispatched by the IOC, information requested (the question), result sent (published or kept
+private by the IOC: the reporter may rate it from then on), reopened. The messages that ask
+something of the reporter (an answer, a rating) carry their private link, which proves them
+on the tracking page without the secret; the others carry the plain tracking link.
 One message per step, through one channel: the one the reporter chose if it can be used,
 else Zalo for a report sent through Zalo, else email, else SMS. Anonymous reports and
 reporters who asked for no messages get nothing. The texts are `MessageTemplate` rows that
@@ -17,6 +20,7 @@ from django.template import Context, Template, TemplateSyntaxError
 from django.urls import reverse
 from django.utils import translation
 
+from phananh.reports.codes import private_link_token
 from phananh.reports.models import Channel, Report
 from phananh.reports.statuses import Status
 from phananh.workflow.models import Event, EventKind
@@ -33,8 +37,14 @@ PURPOSES = {
     EventKind.DISPATCHED: "report_dispatched",
     EventKind.INFO_REQUESTED: "info_requested",
     EventKind.PUBLISHED: "result_published",
+    # Kept private is an internal step, but the result still goes to the reporter, with the
+    # same words: it was handled, see it and rate it.
+    EventKind.KEPT_PRIVATE: "result_published",
     EventKind.REOPENED: "report_reopened",
 }
+# Messages that ask the reporter to act (answer a question, rate the result): their private link.
+ASKING_PURPOSES = frozenset({"info_requested", "result_published"})
+RESULT_KINDS = (EventKind.PUBLISHED, EventKind.KEPT_PRIVATE)
 
 
 def _addresses(report: Report) -> dict[str, str]:
@@ -75,8 +85,29 @@ def _first_dispatch_by_ioc(event: Event) -> bool:
     return not earlier.exists()
 
 
+def _first_result_decision(event: Event) -> bool:
+    """The IOC's first decision (publish or keep private) on this result: the one that sends it.
+    Changing the decision later tells the reporter nothing new."""
+    if event.kind not in RESULT_KINDS:
+        return True
+    verified = (
+        Event.objects.filter(report_id=event.report_id, kind=EventKind.VERIFIED, pk__lt=event.pk)
+        .order_by("-pk")
+        .first()
+    )
+    earlier = Event.objects.filter(report_id=event.report_id, kind__in=RESULT_KINDS, pk__lt=event.pk)
+    if verified is not None:
+        earlier = earlier.filter(pk__gt=verified.pk)
+    return not earlier.exists()
+
+
 def tracking_link(report: Report) -> str:
     return settings.SITE_ROOT.rstrip("/") + reverse("portal:track", args=[report.tracking_code])
+
+
+def private_link(report: Report) -> str:
+    """The tracking link that also proves the reporter (a signed token, not the secret)."""
+    return f"{tracking_link(report)}?token={private_link_token(report)}"
 
 
 def render(template: MessageTemplate, context: dict) -> tuple[str, str]:
@@ -89,9 +120,11 @@ def render(template: MessageTemplate, context: dict) -> tuple[str, str]:
 def queue_reporter_messages(event: Event) -> list[Delivery]:
     """Queue the message telling the reporter of this event, if it is one they hear of."""
     purpose = PURPOSES.get(event.kind)
-    if purpose is None or not event.is_public:
+    if purpose is None or not (event.is_public or event.kind == EventKind.KEPT_PRIVATE):
         return []
     if event.kind == EventKind.DISPATCHED and not _first_dispatch_by_ioc(event):
+        return []
+    if not _first_result_decision(event):
         return []
     report = event.report
     target = reporter_channel(report)
@@ -108,7 +141,8 @@ def queue_reporter_messages(event: Event) -> list[Delivery]:
     context = {
         "code": report.tracking_code,
         "status": status_label,
-        "link": tracking_link(report),
+        "link": private_link(report) if purpose in ASKING_PURPOSES else tracking_link(report),
+        "public_link": tracking_link(report),
         "note": (event.data or {}).get("public_note", ""),
         "title": report.title,
     }

@@ -6,6 +6,7 @@
   or has had dispatched to it (a unit keeps seeing what it returned).
 - A handler sees what is assigned to them, and what their unit's subtree leads in their fields.
 - The reporter (a `Reporter`, proved by the report's secret) sees their own report only.
+- The system itself (`System`: the periodic tasks) sees every report; it has no account.
 - The reporter's contact details are seen by the IOC, and by a unit only when the IOC revealed
   them for that report; each read is logged.
 """
@@ -25,6 +26,8 @@ CONTACT_ROLES = frozenset({Role.OPERATOR, Role.CALL_AGENT})
 UNIT_ROLES = frozenset({Role.FOCAL_POINT, Role.LEADER, Role.HANDLER})
 # The role of a `Reporter`: not a staff role, so no account can ever hold it.
 REPORTER = "reporter"
+# The role of `System`: not a staff role either.
+SYSTEM = "system"
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,23 @@ class Reporter:
     report_id: int
     role: str = REPORTER
     label: str = "reporter"
+    pk = None
+    unit = None
+    unit_id = None
+    is_active = True
+    is_authenticated = False
+
+
+@dataclass(frozen=True)
+class System:
+    """Hệ thống: the system acting by itself (a periodic task), never a staff account.
+
+    What it may do is what the workflow's actions grant the role `SYSTEM` (closing a resolved
+    report nobody rated in time). The events it writes carry the label "system" and no user.
+    """
+
+    role: str = SYSTEM
+    label: str = "system"
     pk = None
     unit = None
     unit_id = None
@@ -66,6 +86,8 @@ def visible_reports(user, qs: QuerySet) -> QuerySet:
     """The reports of `qs` (a queryset of reports) that `user` may see."""
     if isinstance(user, Reporter):
         return qs.filter(pk=user.report_id)
+    if isinstance(user, System):
+        return qs
     if not is_staff_member(user):
         return qs.none()
     if user.role in PROVINCE_ROLES:

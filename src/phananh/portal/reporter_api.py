@@ -257,7 +257,7 @@ def provide_info(request, tracking_code: str):
 
 
 class RatingIn(Schema):
-    """The reporter's rating of the result of a closed report."""
+    """The reporter's rating of the result sent to them (or of a closed report not rated yet)."""
 
     secret: str = Field(..., description="The secret given when the report was submitted.")
     value: str = Field(
@@ -279,14 +279,17 @@ class RatingOut(Schema):
 @router.post(
     "/reports/{tracking_code}/rating",
     response={201: RatingOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
-    summary="Rate the result of a closed report (reporter)",
+    summary="Rate the result (reporter)",
 )
 def rate_report(request, tracking_code: str, payload: RatingIn):
     """Đánh giá: once for each closure, with the report's secret.
 
-    409 `not_closed` while the report is not closed (with its `status`); 409 `already_rated`
-    when this closure was rated; 422 `invalid_rating` for an unknown value; 403
-    `invalid_secret`. An unsatisfied rating asks the IOC to review the report.
+    Possible once the verified result is sent to the reporter (the IOC published it or kept it
+    private): the rating closes the report. A closed report without a rating for its closure
+    (closed by the IOC, or by itself after `PHANANH_AUTO_CLOSE_DAYS`) may be rated too.
+    409 `result_not_sent` before that (with the report's `status`); 409 `already_rated` when
+    this closure was rated; 422 `invalid_rating` for an unknown value; 403 `invalid_secret`.
+    An unsatisfied rating asks the IOC to review the report.
     """
     report, reporter = _as_reporter(tracking_code, payload.secret)
     transition(

@@ -2,10 +2,11 @@
 
 Anyone with the code sees the status and the public timeline, and the unit's result once it
 is verified and published. The reporter proves who they are once with the private link
-(`?secret=...`): the code is then remembered in their session and they are sent to the clean
-address, so that the secret does not stay in the address bar, the history or a screenshot.
-They then also see the result before publication, answer a request for information and rate
-the result. Opening the private link again proves it again when the session is gone.
+(`?secret=...`, or `?token=...` from the link in a message): the code is then remembered in
+their session and they are sent to the clean address, so that the proof does not stay in the
+address bar, the history or a screenshot. They then also see their own description, place and
+photos, the result before publication, answer a request for information and rate the result
+once it is sent to them. Opening the private link again proves it again when the session is gone.
 
 Followers by email (`/theo-doi/...`) ask, confirm and unsubscribe here too; what that means
 lives in `notify.followers`.
@@ -18,8 +19,10 @@ from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
@@ -27,11 +30,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from phananh.core.errors import ApplicationError, PayloadTooLarge, ValidationFailed
 from phananh.notify import followers as follow
 from phananh.org.access import Reporter
-from phananh.reports.codes import secret_matches
+from phananh.reports.codes import prove_reporter
 from phananh.reports.files import attachment_response
 from phananh.reports.models import AttachmentKind, RatingValue, Report
 from phananh.reports.selectors import report_by_tracking_code
 from phananh.reports.statuses import Status, colour
+from phananh.workflow.closing import auto_close_deadline, result_sent_at
 from phananh.workflow.models import EventKind
 from phananh.workflow.public import REPORTER_EVENT_KINDS, public_timeline
 from phananh.workflow.selectors import current_rating
@@ -44,14 +48,21 @@ _SESSION_LIMIT = 50
 VERIFIED_STATUSES = (Status.RESOLVED, Status.CLOSED)
 
 
+# The tag of the "not found" message that the home page shows next to its look-up box.
+LOOKUP_TAG = "lookup"
+
+
 def lookup(request):
-    code = (request.GET.get("ma") or "").strip()
+    """Tra cứu: a code as people type it (`pa26pkum4x`) leads to its page; an unknown one back
+    to the box, with what was typed and the message beside it."""
+    code = (request.GET.get("ma") or "").strip()[:40]
     if not code:
         return redirect("portal:home")
     report = report_by_tracking_code(code)
     if report is None:
-        messages.error(request, _("No report has the tracking code “%(code)s”.") % {"code": code[:40]})
-        return redirect("portal:home")
+        message = _("No report has the tracking code “%(code)s”.") % {"code": code}
+        messages.error(request, message, extra_tags=LOOKUP_TAG)
+        return redirect(f"{reverse('portal:home')}?{urlencode({'ma': code})}#tra-cuu")
     return redirect("portal:track", tracking_code=report.tracking_code)
 
 
@@ -102,6 +113,31 @@ def _question(report: Report) -> str:
     return (asked.data or {}).get("public_note") or asked.note
 
 
+def _own_report(report: Report) -> dict:
+    """What the reporter sent, for the reporter only: words, place and photos."""
+    sent = report.events.filter(kind=EventKind.SUBMITTED).prefetch_related("attachments").first()
+    return {
+        "description": report.description,
+        "address": report.address,
+        "commune": report.commune.name if report.commune_id else "",
+        "latitude": report.latitude,
+        "longitude": report.longitude,
+        "photos": _photos(sent) if sent else [],
+    }
+
+
+def _rating_context(report: Report) -> dict:
+    """Whether the reporter may rate now, the rating given, and when the report closes unrated."""
+    sent_at = result_sent_at(report)
+    rating = current_rating(report)
+    return {
+        "rating": rating,
+        "can_rate": rating is None and (report.status == Status.CLOSED or sent_at is not None),
+        "auto_close_at": auto_close_deadline(sent_at) if sent_at else None,
+        "rating_choices": RatingValue.choices,
+    }
+
+
 def _render(request, report: Report, *, status: int = 200, **extra):
     reporter = _is_reporter(request, report) and not extra.get("wrong_secret")
     result = _result_event(report, reporter)
@@ -120,8 +156,8 @@ def _render(request, report: Report, *, status: int = 200, **extra):
     }
     if reporter:
         context["question"] = _question(report) if report.status == Status.INFO_REQUESTED else ""
-        context["rating"] = current_rating(report)
-        context["rating_choices"] = RatingValue.choices
+        context["own"] = _own_report(report)
+        context.update(_rating_context(report))
         context["max_photos"] = settings.PHANANH_MAX_PHOTOS
     response = render(request, "portal/track.html", context, status=status)
     if reporter or extra.get("wrong_secret"):
@@ -137,8 +173,10 @@ def _render(request, report: Report, *, status: int = 200, **extra):
 def track(request, tracking_code: str):
     """Tra cứu: status and public timeline; more for the reporter. No personal data is shown."""
     report = _report(tracking_code)
-    if "secret" in request.GET:
-        if secret_matches(request.GET["secret"], report.secret_hash):
+    if "secret" in request.GET or "token" in request.GET:
+        # The secret (the link of the success page) or a token (the link of a message): either
+        # proves the reporter; a forged, expired or mistyped one gets the same answer as a wrong secret.
+        if prove_reporter(report, request.GET.get("secret"), token=request.GET.get("token")):
             _remember_reporter(request, report)
             return redirect("portal:track", tracking_code=report.tracking_code)
         return _render(
@@ -201,7 +239,7 @@ def answer(request, tracking_code: str):
 
 @require_POST
 def rate_result(request, tracking_code: str):
-    """Đánh giá: the reporter rates the result of the closed report."""
+    """Đánh giá: the reporter rates the result sent to them, which closes the report."""
     report = _report(tracking_code)
     if not _is_reporter(request, report):
         return _reporter_only(request, report)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from phananh.core.errors import Conflict, ValidationFailed
-from phananh.org.access import REPORTER, Reporter, acts_for, can_see, ioc_root, is_ioc
+from phananh.org.access import REPORTER, SYSTEM, Reporter, System, acts_for, can_see, ioc_root, is_ioc
 from phananh.org.models import ContactReveal, Role, Unit, User
 from phananh.reports.models import Category, Follower, Rating, RatingValue, Report
 from phananh.reports.selectors import report_by_tracking_code
@@ -103,6 +103,10 @@ def _ioc(user, report) -> bool:
 
 def _own_report(user, report) -> bool:
     return isinstance(user, Reporter) and user.report_id == report.pk
+
+
+def _ioc_or_system(user, report) -> bool:
+    return isinstance(user, System) or is_ioc(user)
 
 
 def _lead_unit_staff(user, report) -> bool:
@@ -472,7 +476,11 @@ def _apply_publish(ctx: Context) -> str:
 
 def _apply_close(ctx: Context) -> str:
     ctx.set(closed_at=ctx.now)
-    ctx.record(EventKind.CLOSED, ctx.payload.note)
+    if isinstance(ctx.actor, System):
+        # Nobody rated the result in time (PHANANH_AUTO_CLOSE_DAYS); a late rating is still taken.
+        ctx.record(EventKind.CLOSED, ctx.payload.note, closed_by="no_rating")
+    else:
+        ctx.record(EventKind.CLOSED, ctx.payload.note)
     return S.CLOSED
 
 
@@ -511,14 +519,29 @@ def _apply_provide_info(ctx: Context) -> str:
 
 
 def _apply_rate(ctx: Context) -> str:
-    p, closure = ctx.payload, closure_number(ctx.report)
-    Rating.objects.create(report=ctx.report, closure=closure, value=p.value, comment=p.comment)
+    """Đánh giá: rating a result sent to the reporter closes the report; a closed report that has
+    no rating for its closure may be rated too (late, or after the IOC closed it)."""
+    report, p = ctx.report, ctx.payload
+    closes = report.status == S.RESOLVED
+    # Sent: the IOC published the verified result or kept it private (rework and reopening
+    # clear that decision, so a resolved report has it only for its latest verification).
+    if closes and report.is_public is None:
+        code, message = RESULT_NOT_SENT
+        raise Conflict(code, str(message) % {"status": report.status_label}, extra={"status": report.status})
+    # The closure this rating belongs to: the one it makes now, or the latest one.
+    closure = closure_number(report) + (1 if closes else 0)
+    Rating.objects.create(report=report, closure=closure, value=p.value, comment=p.comment)
     if p.value == RatingValue.UNSATISFIED:
         # The report waits in the IOC's review tab until it is reopened or kept closed.
         ctx.set(review_requested_at=ctx.now)
     # The comment is for the IOC: it stays on the rating, never on the (public) event.
-    ctx.record(EventKind.RATED, value=str(p.value), closure=closure)
-    return ctx.report.status
+    rated = ctx.record(EventKind.RATED, value=str(p.value), closure=closure)
+    if not closes:
+        return report.status
+    rated.status_after = S.RESOLVED
+    ctx.set(closed_at=ctx.now)
+    ctx.record(EventKind.CLOSED, closed_by="rating")
+    return S.CLOSED
 
 
 def _apply_dismiss_review(ctx: Context) -> str:
@@ -557,6 +580,10 @@ NOT_RATED = (
     lambda report: current_rating(report) is None,
     "already_rated",
     gettext_lazy("You have already rated this result."),
+)
+RESULT_NOT_SENT = (
+    "result_not_sent",
+    gettext_lazy("The result can be rated once it is sent to you; the report is now “%(status)s”."),
 )
 REVIEW_REQUESTED = (
     lambda report: report.review_requested_at is not None,
@@ -674,7 +701,14 @@ ACTIONS: dict[str, Action] = {
             _ioc,
             _apply_publish,
         ),
-        _action("close", gettext_lazy("Close"), [S.RESOLVED], [Role.OPERATOR], _ioc, _apply_close),
+        _action(
+            "close",
+            gettext_lazy("Close"),
+            [S.RESOLVED],
+            [Role.OPERATOR, SYSTEM],
+            _ioc_or_system,
+            _apply_close,
+        ),
         _action(
             "reopen",
             gettext_lazy("Reopen"),
@@ -716,15 +750,13 @@ ACTIONS: dict[str, Action] = {
         _action(
             "rate",
             gettext_lazy("Rate the result"),
-            [S.CLOSED],
+            # From resolved once the result was sent (checked by the action), which closes it.
+            [S.RESOLVED, S.CLOSED],
             [REPORTER],
             _own_report,
             _apply_rate,
             needs=NOT_RATED,
-            wrong_status=(
-                "not_closed",
-                gettext_lazy("The result can be rated once the report is closed; it is now “%(status)s”."),
-            ),
+            wrong_status=RESULT_NOT_SENT,
         ),
     )
 }
