@@ -26,7 +26,7 @@ import pytest
 from django.db import transaction
 
 from phananh.core.errors import ApplicationError, Conflict, Forbidden, NotFound, ValidationFailed
-from phananh.org.access import Reporter
+from phananh.org.access import Reporter, System
 from phananh.org.models import Role, UnitKind, User
 from phananh.org.services import unit_create
 from phananh.reports.codes import hash_secret
@@ -37,38 +37,40 @@ from phananh.workflow.services import allowed_actions, check_action, transition
 
 pytestmark = pytest.mark.django_db
 
-PEOPLE = ["lan", "minh", "quang", "an", "hung", "binh", "tuan", "charlie", "reporter", "stranger"]
+PEOPLE = ["lan", "minh", "quang", "an", "hung", "binh", "tuan", "charlie", "reporter", "stranger", "system"]
 
 EXPECTED = """
-scenario                              lan      minh     quang    an       hung     binh     tuan     charlie  reporter stranger
-accept@submitted                      ok/ok    403/403  403/403  403/403  404/404  404/404  404/404  404/404  403/403  404/404
-reject@returned                       ok/ok    403/403  403/403  403/403  403/404  403/404  404/404  404/403  403/403  404/404
-merge@returned                        ok/ok    403/403  403/403  403/403  403/404  403/404  404/404  404/403  403/403  404/404
-request_info@submitted                ok/ok    403/403  403/403  403/403  404/404  404/404  404/404  404/404  403/403  404/404
-request_info@in_progress              403/403  403/403  403/403  403/403  ok/404   ok/404   ok/404   404/ok   403/403  404/404
-dispatch@accepted                     ok/ok    403/403  403/403  403/403  404/404  404/404  404/404  404/404  403/403  404/404
-dispatch@dispatched                   403/403  403/403  403/403  403/403  ok/404   ok/404   404/404  404/ok   403/403  404/404
-return@dispatched                     403/403  403/403  403/403  403/403  ok/404   ok/404   404/404  404/ok   403/403  404/404
-assign@dispatched                     403/403  403/403  403/403  403/403  ok/404   ok/404   404/404  404/ok   403/403  404/404
-request_extension@in_progress         403/403  403/403  403/403  403/403  ok/404   ok/404   ok/404   404/ok   403/403  404/404
-decide_extension@in_progress:by_ioc   ok/ok    403/403  403/403  403/403  403/404  403/404  403/404  404/403  403/403  404/404
-decide_extension@in_progress:by_unit  403/403  403/403  403/403  403/403  ok/404   ok/404   403/404  404/ok   403/403  404/404
-submit_result@in_progress             403/403  403/403  403/403  403/403  ok/404   ok/404   ok/404   404/ok   403/403  404/404
-approve_result@result_submitted       403/403  403/403  403/403  403/403  403/404  ok/404   403/404  404/403  403/403  404/404
-verify@result_approved                ok/ok    403/403  403/403  403/403  403/404  403/404  403/404  404/403  403/403  404/404
-rework@result_approved                ok/ok    403/403  403/403  403/403  403/404  403/404  403/404  404/403  403/403  404/404
-publish@resolved                      ok/ok    403/403  403/403  403/403  403/404  403/404  403/404  404/403  403/403  404/404
-close@resolved                        ok/ok    403/403  403/403  403/403  403/404  403/404  403/404  404/403  403/403  404/404
-reopen@closed                         ok/ok    403/403  403/403  403/403  403/404  403/404  403/404  404/403  403/403  404/404
-reveal_contact@dispatched             ok/ok    403/403  403/403  403/403  403/404  403/404  404/404  404/403  403/403  404/404
-dismiss_review@closed:unsatisfied     ok/ok    403/403  403/403  403/403  403/404  403/404  403/404  404/403  403/403  404/404
-provide_info@info_requested           403/403  403/403  403/403  403/403  403/404  403/404  403/404  404/403  ok/ok    404/404
-rate@closed                           403/403  403/403  403/403  403/403  403/404  403/404  403/404  404/403  ok/ok    404/404
+scenario                              lan      minh     quang    an       hung     binh     tuan     charlie  reporter stranger system
+accept@submitted                      ok/ok    403/403  403/403  403/403  404/404  404/404  404/404  404/404  403/403  404/404  403/403
+reject@returned                       ok/ok    403/403  403/403  403/403  403/404  403/404  404/404  404/403  403/403  404/404  403/403
+merge@returned                        ok/ok    403/403  403/403  403/403  403/404  403/404  404/404  404/403  403/403  404/404  403/403
+request_info@submitted                ok/ok    403/403  403/403  403/403  404/404  404/404  404/404  404/404  403/403  404/404  403/403
+request_info@in_progress              403/403  403/403  403/403  403/403  ok/404   ok/404   ok/404   404/ok   403/403  404/404  403/403
+dispatch@accepted                     ok/ok    403/403  403/403  403/403  404/404  404/404  404/404  404/404  403/403  404/404  403/403
+dispatch@dispatched                   403/403  403/403  403/403  403/403  ok/404   ok/404   404/404  404/ok   403/403  404/404  403/403
+return@dispatched                     403/403  403/403  403/403  403/403  ok/404   ok/404   404/404  404/ok   403/403  404/404  403/403
+assign@dispatched                     403/403  403/403  403/403  403/403  ok/404   ok/404   404/404  404/ok   403/403  404/404  403/403
+request_extension@in_progress         403/403  403/403  403/403  403/403  ok/404   ok/404   ok/404   404/ok   403/403  404/404  403/403
+decide_extension@in_progress:by_ioc   ok/ok    403/403  403/403  403/403  403/404  403/404  403/404  404/403  403/403  404/404  403/403
+decide_extension@in_progress:by_unit  403/403  403/403  403/403  403/403  ok/404   ok/404   403/404  404/ok   403/403  404/404  403/403
+submit_result@in_progress             403/403  403/403  403/403  403/403  ok/404   ok/404   ok/404   404/ok   403/403  404/404  403/403
+approve_result@result_submitted       403/403  403/403  403/403  403/403  403/404  ok/404   403/404  404/403  403/403  404/404  403/403
+verify@result_approved                ok/ok    403/403  403/403  403/403  403/404  403/404  403/404  404/403  403/403  404/404  403/403
+rework@result_approved                ok/ok    403/403  403/403  403/403  403/404  403/404  403/404  404/403  403/403  404/404  403/403
+publish@resolved                      ok/ok    403/403  403/403  403/403  403/404  403/404  403/404  404/403  403/403  404/404  403/403
+close@resolved                        ok/ok    403/403  403/403  403/403  403/404  403/404  403/404  404/403  403/403  404/404  ok/ok
+reopen@closed                         ok/ok    403/403  403/403  403/403  403/404  403/404  403/404  404/403  403/403  404/404  403/403
+reveal_contact@dispatched             ok/ok    403/403  403/403  403/403  403/404  403/404  404/404  404/403  403/403  404/404  403/403
+dismiss_review@closed:unsatisfied     ok/ok    403/403  403/403  403/403  403/404  403/404  403/404  404/403  403/403  404/404  403/403
+provide_info@info_requested           403/403  403/403  403/403  403/403  403/404  403/404  403/404  404/403  ok/ok    404/404  403/403
+rate@closed                           403/403  403/403  403/403  403/403  403/404  403/404  403/404  404/403  ok/ok    404/404  403/403
+rate@resolved:sent                    403/403  403/403  403/403  403/403  403/404  403/404  403/404  404/403  ok/ok    404/404  403/403
 """
 # The last two columns are not accounts: "reporter" is the report's own reporter, proved by its
 # secret (the tracking page and the API build that actor only after checking the secret; a wrong
 # or missing secret never reaches the service, see test_the_reporter_door_needs_the_secret);
-# "stranger" is the reporter of another report, who sees nothing of this one.
+# "stranger" is the reporter of another report, who sees nothing of this one; "system" is the
+# periodic task that closes a result nobody rated in time, and may do nothing else.
 # Reading a few rows: the IOC asks the reporter before dispatch, the unit after
 # (request_info); an extension is decided by whoever dispatched to the unit that holds the
 # report, the IOC (by_ioc) or Sở Xây dựng when it passed the report down to its division
@@ -172,6 +174,11 @@ SCENARIOS = {
         "provide_info",
         lambda u: {"text": "Trước số nhà 12"},
     ),
+    "rate@resolved:sent": (
+        ["accept", "dispatch", "assign", "result", "approve", "verify", "publish"],
+        "rate",
+        lambda u: {"value": "acceptable"},
+    ),
     "rate@closed": (
         ["accept", "dispatch", "assign", "result", "approve", "verify", "close"],
         "rate",
@@ -192,6 +199,8 @@ def _actor(staff, person, report):
         return Reporter(report_id=report.pk)
     if person == "stranger":
         return Reporter(report_id=staff["elsewhere"].pk)
+    if person == "system":
+        return System()
     return staff[person]
 
 
@@ -228,6 +237,7 @@ def _prepare(report, steps, u, lan, act, submit):
         "approve": lambda: act(report, u["leader"], "approve_result"),
         "verify": lambda: act(report, lan, "verify"),
         "close": lambda: act(report, lan, "close"),
+        "publish": lambda: act(report, lan, "publish", public=True),
         "ask": lambda: act(report, u["desk"], "request_info", question="Ở số nhà nào?"),
         "unsatisfied": lambda: act(report, Reporter(report_id=report.pk), "rate", value="unsatisfied"),
         "original": lambda: u.update(original=submit("Ổ gà đường Bà Triệu, đã báo trước")),
