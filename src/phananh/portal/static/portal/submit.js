@@ -94,7 +94,7 @@
     var start = lat.value && lon.value ? [parseFloat(lat.value), parseFloat(lon.value)]
       : [parseFloat(mapEl.dataset.lat), parseFloat(mapEl.dataset.lon)];
     map = L.map(mapEl).setView(start, 13);
-    L.tileLayer(mapEl.dataset.tiles, { maxZoom: 19, attribution: "&copy; OpenStreetMap" }).addTo(map);
+    PhanAnhMaps.tiles(map, mapEl.dataset.tiles, { maxZoom: 19, attribution: "&copy; OpenStreetMap" });
     if (lat.value && lon.value) setPlace(start[0], start[1]);
     map.on("click", function (e) { setPlace(e.latlng.lat, e.latlng.lng); });
   }
