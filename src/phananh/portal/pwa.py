@@ -161,4 +161,5 @@ urlpatterns = [
     # Belongs with the intake page's routes (portal/urls.py); kept here with the other
     # root-level routes of the citizens' app.
     path("gui-phan-anh/gan-day.json", views.nearby, name="nearby"),
+    path("gui-phan-anh/xa-phuong.json", views.commune_of_place, name="commune"),
 ]

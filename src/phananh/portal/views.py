@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from phananh.core.errors import ApplicationError, Conflict
 from phananh.core.geo import in_vietnam
-from phananh.org.selectors import communes
+from phananh.org.selectors import commune_at, communes
 from phananh.reports.files import read_uploads
 from phananh.reports.intake import validate_submission
 from phananh.reports.models import Category, Channel, ReportKind
@@ -43,6 +43,7 @@ def form_context(values: dict, errors: dict, message: str = "") -> dict:
         "max_description": settings.PHANANH_MAX_DESCRIPTION_CHARS,
         "hotline": settings.PHANANH_HOTLINE,
         "nearby_url": reverse("pwa:nearby"),
+        "commune_url": reverse("pwa:commune"),
         # Reports kept on the phone while offline are sent later through the API, as the app.
         "outbox_endpoint": reverse("api-v1:submit_report"),
     }
@@ -127,8 +128,8 @@ def submitted(request, tracking_code: str):
     )
 
 
-def _nearby_query(params) -> tuple[float, float, Category]:
-    problems: dict[str, list[str]] = {}
+def _place(params, problems: dict[str, list[str]]) -> dict[str, float]:
+    """The place of a query (`lat`, `lon`); what is wrong with it goes into `problems`."""
     place: dict[str, float] = {}
     for name, bound in (("lat", 90), ("lon", 180)):
         text = (params.get(name) or "").strip()
@@ -148,6 +149,17 @@ def _nearby_query(params) -> tuple[float, float, Category]:
         place[name] = value
     if len(place) == 2 and not in_vietnam(place["lat"], place["lon"]):
         problems["lat"] = [_("This place is outside Vietnam.")]
+    return place
+
+
+def _invalid(problems: dict[str, list[str]]) -> ApplicationError:
+    message = _("Some information is missing or not valid.")
+    return ApplicationError("invalid_parameters", message, fields=problems)
+
+
+def _nearby_query(params) -> tuple[float, float, Category]:
+    problems: dict[str, list[str]] = {}
+    place = _place(params, problems)
     code = (params.get("category") or "").strip()
     category = active_categories().filter(code=code[:60]).first() if code else None
     if not code:
@@ -155,9 +167,7 @@ def _nearby_query(params) -> tuple[float, float, Category]:
     elif category is None:
         problems["category"] = [_("Not valid.")]
     if problems:
-        raise ApplicationError(
-            "invalid_parameters", _("Some information is missing or not valid."), fields=problems
-        )
+        raise _invalid(problems)
     return place["lat"], place["lon"], category
 
 
@@ -200,3 +210,21 @@ def nearby(request):
     # The answer changes with every new report; neither the browser nor the app keeps it.
     response["Cache-Control"] = "no-store"
     return response
+
+
+@require_GET
+def commune_of_place(request):
+    """The commune or ward of a place tapped on the intake map or found by the phone's GPS."""
+    problems: dict[str, list[str]] = {}
+    place = _place(request.GET, problems)
+    if problems:
+        error = _invalid(problems)
+        return JsonResponse(error.as_dict(), status=error.status)
+    unit = commune_at(
+        latitude=place["lat"],
+        longitude=place["lon"],
+        max_centre_distance_m=settings.PHANANH_COMMUNE_CENTRE_MAX_M,
+    )
+    # The same words as the intake form's list of communes.
+    found = {"id": unit.pk, "name": unit.area_name or unit.name} if unit else None
+    return JsonResponse({"commune": found}, json_dumps_params={"ensure_ascii": False})

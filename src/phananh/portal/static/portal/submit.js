@@ -90,13 +90,47 @@
   lon.addEventListener("input", askNearby);
   askNearby();
 
+  // The commune of a tapped or located place, from the communes' areas or centres. It fills
+  // the list only while the reporter has not chosen a commune of their own.
+  var commune = document.getElementById("commune");
+  var communeFound = document.getElementById("commune-found");
+  var communeAsked = 0;
+
+  function findCommune(la, lo) {
+    if (!commune || !commune.dataset.url) return;
+    var asked = ++communeAsked;
+    var query = new URLSearchParams({ lat: la.toFixed(6), lon: lo.toFixed(6) }).toString();
+    fetch(commune.dataset.url + "?" + query, { headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (answer) {
+        if (!answer || asked !== communeAsked) return;
+        var chosenByHand = commune.value && commune.value !== commune.dataset.auto;
+        if (chosenByHand) return;
+        var id = answer.commune ? String(answer.commune.id) : "";
+        var known = Array.prototype.some.call(commune.options, function (o) { return o.value === id; });
+        commune.value = known ? id : "";
+        commune.dataset.auto = commune.value;
+        communeFound.hidden = !commune.value;
+      })
+      .catch(function () {}); // offline: the reporter chooses in the list
+  }
+  if (commune) {
+    commune.addEventListener("change", function () {
+      delete commune.dataset.auto;
+      communeFound.hidden = true;
+    });
+  }
+
   if (window.L && mapEl) {
     var start = lat.value && lon.value ? [parseFloat(lat.value), parseFloat(lon.value)]
       : [parseFloat(mapEl.dataset.lat), parseFloat(mapEl.dataset.lon)];
     map = L.map(mapEl).setView(start, 13);
     PhanAnhMaps.tiles(map, mapEl.dataset.tiles, { maxZoom: 19, attribution: "&copy; OpenStreetMap" });
     if (lat.value && lon.value) setPlace(start[0], start[1]);
-    map.on("click", function (e) { setPlace(e.latlng.lat, e.latlng.lng); });
+    map.on("click", function (e) {
+      setPlace(e.latlng.lat, e.latlng.lng);
+      findCommune(e.latlng.lat, e.latlng.lng);
+    });
   }
 
   var locate = document.getElementById("locate");
@@ -107,6 +141,7 @@
       navigator.geolocation.getCurrentPosition(function (pos) {
         locate.disabled = false;
         setPlace(pos.coords.latitude, pos.coords.longitude, 17);
+        findCommune(pos.coords.latitude, pos.coords.longitude);
       }, function () {
         locate.disabled = false;
         alert(locate.dataset.denied);
