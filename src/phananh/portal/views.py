@@ -12,6 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.dateformat import format as date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from phananh.core.errors import ApplicationError, Conflict
@@ -26,6 +27,29 @@ from phananh.reports.statuses import colour
 from phananh.workflow.submission import Idempotency, report_submit
 
 _SESSION_SECRETS = "submitted_secrets"
+
+# The intake form's fields in the order of the page, with the words of their labels: the
+# message above a form sent back names the fields to correct, and links to each.
+FIELD_LABELS = {
+    "kind": pgettext_lazy("intake field", "Kind of report"),
+    "description": gettext_lazy("Description"),
+    "title": pgettext_lazy("intake field", "Title"),
+    "category": gettext_lazy("Field"),
+    "photos": gettext_lazy("Photos"),
+    "documents": pgettext_lazy("intake field", "Documents"),
+    "latitude": gettext_lazy("Latitude"),
+    "longitude": gettext_lazy("Longitude"),
+    "address": gettext_lazy("Address or landmark"),
+    "commune": gettext_lazy("Commune or ward"),
+    "anonymous": pgettext_lazy("intake field", "Anonymous"),
+    "reporter_name": gettext_lazy("Full name"),
+    "reporter_phone": gettext_lazy("Phone"),
+    "reporter_email": gettext_lazy("Email"),
+    "contact_channel": gettext_lazy("Get messages by"),
+    "notifications_opt_out": gettext_lazy("Do not send me messages"),
+    "public": gettext_lazy("Publication"),
+    "consent": pgettext_lazy("intake field", "Consent"),
+}
 
 
 def form_context(values: dict, errors: dict, message: str = "") -> dict:
@@ -101,6 +125,11 @@ def submit(request):
         result = _submit_once(values.get("idempotency_key") or "", submission, photos, documents)
     except ApplicationError as exc:
         context = form_context(values, exc.fields, exc.message)
+        flagged = [(name, label) for name, label in FIELD_LABELS.items() if name in exc.fields]
+        context["error_fields"] = flagged
+        # Focus goes to it: `autofocus` on the page, or the intake script after a fetch.
+        context["first_error"] = flagged[0][0] if flagged else ""
+        # A page posted without JavaScript loses the chosen files; the script keeps them.
         context["photos_dropped"] = bool(request.FILES)
         return render(request, "portal/submit.html", context, status=exc.status)
     secret = result.secret or (result.response or {}).get("secret", "")

@@ -174,10 +174,98 @@
   function toggleContact() { contact.hidden = anonymous.checked; }
   if (anonymous && contact) { anonymous.addEventListener("change", toggleContact); toggleContact(); }
 
-  // One click sends once: a second tap while the upload runs does nothing.
+  // Sending: with fetch, so that a form that comes back with errors is corrected in place and
+  // the chosen photos stay chosen (a page load would empty the file inputs). The server still
+  // decides what is wrong: its answer is the same page as without JavaScript, whose messages
+  // are moved into this one. A success follows the redirect to the confirmation page.
+  var problems = document.getElementById("form-problems");
+  var send = document.getElementById("send");
+  var sending = false;
+
+  // The element of this page that stands where `node` stands in the answer's form: found by
+  // the id on it or inside it, then as many levels up.
+  function counterpart(node) {
+    var target = node.id ? node : node.querySelector("[id]");
+    var same = target && document.getElementById(target.id);
+    for (var n = target; same && n !== node; n = n.parentElement) same = same.parentElement;
+    return same;
+  }
+
+  function focusField(name) {
+    var field = name && document.getElementById(name);
+    if (field && field.offsetParent !== null) field.focus();
+    else if (problems.firstElementChild) problems.firstElementChild.focus();
+  }
+
+  function showProblems(answer) {
+    form.querySelectorAll("ul.errors").forEach(function (list) { list.remove(); });
+    answer.querySelectorAll("#report-form ul.errors").forEach(function (list) {
+      var before = list.previousElementSibling;
+      var here = before && (before.matches("ul.errors") ? document.getElementById(before.id) : counterpart(before));
+      if (here) here.after(document.importNode(list, true));
+    });
+    problems.replaceWith(document.importNode(answer.getElementById("form-problems"), true));
+    problems = document.getElementById("form-problems");
+    // The photos are still chosen: the words for a page that lost them do not apply.
+    problems.querySelectorAll("[data-photos-dropped]").forEach(function (line) { line.remove(); });
+    var summary = problems.firstElementChild;
+    if (summary) summary.tabIndex = -1;
+    focusField(summary && summary.dataset.first);
+  }
+
+  function showFailure() {
+    problems.textContent = "";
+    var line = document.createElement("p");
+    line.className = "flash error";
+    line.setAttribute("role", "alert");
+    line.tabIndex = -1;
+    line.textContent = form.dataset.failed;
+    problems.appendChild(line);
+    line.focus();
+  }
+
+  // The connection failed on the way: the report waits on the phone (offline.js), or, without
+  // storage there, goes as a plain post (which the service worker keeps if it fails again).
+  function networkFailed() {
+    function post() { form.submit(); return "gone"; }
+    var offline = window.PhanAnhOffline;
+    return offline ? offline.keep({ sendNow: true }).catch(post) : post();
+  }
+
+  function answered(response) {
+    if (response.ok && response.redirected) {
+      window.location.assign(response.url);
+      return "gone"; // the button stays disabled while the confirmation page opens
+    }
+    return response.text().then(function (html) {
+      var answer = new DOMParser().parseFromString(html, "text/html");
+      var isForm = response.status >= 400 && response.status < 500 && answer.getElementById("form-problems");
+      if (isForm) showProblems(answer); else showFailure();
+    });
+  }
+
   form.addEventListener("submit", function (event) {
     if (event.defaultPrevented) return; // kept on the phone instead (offline.js)
-    var send = document.getElementById("send");
-    setTimeout(function () { send.disabled = true; }, 0);
+    event.preventDefault();
+    if (sending) return; // one tap sends once
+    sending = true;
+    send.disabled = true;
+    var body = new FormData(form);
+    var options = { method: "POST", body: body, credentials: "same-origin", headers: { Accept: "text/html" } };
+    fetch(form.action, options)
+      .then(answered, networkFailed)
+      .catch(showFailure)
+      .then(function (outcome) {
+        if (outcome === "gone") return;
+        sending = false;
+        send.disabled = false;
+      });
+  });
+
+  problems.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[href^='#']");
+    if (!link) return;
+    event.preventDefault();
+    focusField(link.getAttribute("href").slice(1));
   });
 })();
