@@ -20,13 +20,18 @@ from phananh.core.geo import in_vietnam
 from phananh.org.selectors import commune_at, communes
 from phananh.reports.files import read_uploads
 from phananh.reports.intake import validate_submission
-from phananh.reports.models import Category, Channel, ReportKind
+from phananh.reports.models import Attachment, Category, Channel, ReportKind
 from phananh.reports.nearby import NearbyReport, open_reports_near
 from phananh.reports.selectors import active_categories, report_by_tracking_code
 from phananh.reports.statuses import colour
+from phananh.workflow.models import EventKind
 from phananh.workflow.submission import Idempotency, report_submit
 
+from .selectors import excerpt, public_photos
+
 _SESSION_SECRETS = "submitted_secrets"
+# Two lines on a phone: enough to recognise the same problem.
+NEARBY_EXCERPT_CHARS = 110
 
 # The intake form's fields in the order of the page, with the words of their labels: the
 # message above a form sent back names the fields to correct, and links to each.
@@ -208,12 +213,25 @@ def _follow_url(tracking_code: str) -> str | None:
         return None
 
 
-def _nearby_item(item: NearbyReport) -> dict:
-    # No description, title, address or coordinates: they are not published (yet), and the
-    # text may name people. The distance is rounded: "about 40 m" is what a person needs.
+def _first_photos(reports) -> dict[int, Attachment]:
+    """The first photo sent with each published report: what the problem looked like."""
+    first: dict[int, Attachment] = {}
+    published_ids = [report.pk for report in reports if report.is_public]
+    for photo in public_photos().filter(report_id__in=published_ids, event__kind=EventKind.SUBMITTED):
+        first.setdefault(photo.report_id, photo)
+    return first
+
+
+def _nearby_item(item: NearbyReport, photo: Attachment | None) -> dict:
+    # Of a report the IOC has not published, no text, address or coordinates: they may name
+    # people and nobody has read them for that yet. A published one (reopened after its
+    # publication) shows its published text, redacted by the IOC, and its first public photo.
+    # The distance is rounded: "about 40 m" is what a person needs.
     report = item.report
+    published = bool(report.is_public)
+    code = report.tracking_code
     return {
-        "tracking_code": report.tracking_code,
+        "tracking_code": code,
         "category": report.category.name,
         "status": report.status,
         "status_label": report.status_label,
@@ -221,8 +239,11 @@ def _nearby_item(item: NearbyReport) -> dict:
         "distance_m": max(10, round(item.distance_m / 10) * 10),
         "created_at": report.created_at.isoformat(),
         "created_on": date_format(localtime(report.created_at), "d/m/Y"),
-        "tracking_url": reverse("portal:track", args=[report.tracking_code]),
-        "follow_url": _follow_url(report.tracking_code),
+        "tracking_url": reverse("portal:public_report" if published else "portal:track", args=[code]),
+        "follow_url": _follow_url(code),
+        "published": published,
+        "excerpt": excerpt(report, NEARBY_EXCERPT_CHARS) if published else "",
+        "photo_url": reverse("portal:public_thumb", args=[code, photo.pk]) if photo else None,
     }
 
 
@@ -235,7 +256,9 @@ def nearby(request):
         return JsonResponse(exc.as_dict(), status=exc.status)
     radius = settings.PHANANH_NEARBY_RADIUS_M
     found = open_reports_near(latitude=latitude, longitude=longitude, category=category, radius_m=radius)
-    response = JsonResponse({"radius_m": radius, "reports": [_nearby_item(item) for item in found]})
+    photos = _first_photos(item.report for item in found)
+    items = [_nearby_item(item, photos.get(item.report.pk)) for item in found]
+    response = JsonResponse({"radius_m": radius, "reports": items})
     # The answer changes with every new report; neither the browser nor the app keeps it.
     response["Cache-Control"] = "no-store"
     return response

@@ -51,6 +51,15 @@
       part(node, "date").textContent = report.created_on;
       part(node, "date").dateTime = report.created_at;
       part(node, "track").href = report.tracking_url;
+      // Text and photo only of what the IOC published; the server sends none for the others.
+      if (report.excerpt) {
+        part(node, "excerpt").textContent = report.excerpt;
+        part(node, "excerpt").hidden = false;
+      }
+      if (report.photo_url) {
+        part(node, "photo").src = report.photo_url;
+        part(node, "photo").hidden = false;
+      }
       // Its follow form stands outside the report's form (forms cannot nest); its fields
       // join it through their form attribute.
       var follow = part(node, "follow");
