@@ -62,10 +62,17 @@ def main() -> None:
         "maskable-512.png": icon(512, maskable=True),
         # iOS rounds the corners itself and shows transparency as black.
         "apple-touch-icon.png": icon(180, rounded=False),
+        # The browser tab's icon, linked from base.html.
+        "favicon-32.png": icon(32),
     }
     for name, image in files.items():
         image.save(OUT / name, optimize=True)
         print(f"{OUT / name}: {(OUT / name).stat().st_size} bytes")
+    # /favicon.ico, which browsers ask for by themselves on pages that link no icon (the API
+    # docs, a JSON answer); ICO wants RGBA, one picture per size.
+    ico = OUT / "favicon.ico"
+    icon(48).convert("RGBA").save(ico, sizes=[(16, 16), (32, 32), (48, 48)])
+    print(f"{ico}: {ico.stat().st_size} bytes")
 
 
 if __name__ == "__main__":

@@ -79,6 +79,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "phananh.core.context_processors.deployment",
             ],
         },
     },
@@ -206,6 +207,28 @@ PHANANH_MAP_CENTER = (
     float(os.getenv("PHANANH_MAP_LON", "106.7615")),
 )
 PHANANH_HOTLINE = os.getenv("PHANANH_HOTLINE", "1022")
+# Shown in every page's header and footer (the portal is the province's own).
+PHANANH_PROVINCE_NAME = os.getenv("PHANANH_PROVINCE_NAME", "Lạng Sơn")
+
+
+def envnumbers(name: str, default: tuple) -> tuple:
+    """Phone numbers with what they are for: "113=Công an,114=Cứu hỏa" (the labels as written)."""
+    raw = os.getenv(name, "").strip()
+    if not raw:
+        return default
+    pairs = (item.partition("=") for item in raw.split(",") if item.strip())
+    return tuple((number.strip(), label.strip()) for number, _sep, label in pairs)
+
+
+# The national emergency numbers, shown near the top of the home page and on every page's
+# footer: an urgent matter is a call, not a report.
+PHANANH_EMERGENCY_NUMBERS = envnumbers(
+    "PHANANH_EMERGENCY_NUMBERS",
+    (("113", _("Police")), ("114", _("Fire and rescue")), ("115", _("Ambulance"))),
+)
+# How far from a commune's centre a place may be for the intake page to suggest that commune,
+# when the communes' areas are not loaded (a commune of the mountains spans about 20 km).
+PHANANH_COMMUNE_CENTRE_MAX_M = envint("PHANANH_COMMUNE_CENTRE_MAX_M", 12_000)
 
 LOGGING = {
     "version": 1,

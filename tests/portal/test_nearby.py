@@ -1,7 +1,8 @@
 """Possible duplicates: while writing, a citizen sees the open reports of the same field nearby.
 
 The answer is public (no login): it names the field, the status, the distance and the date of
-each report and links to its tracking page, never its text, its place or its reporter.
+each report and links to its tracking page, never its place or its reporter. Only a report the
+IOC published (and reopened since) also shows its published text and its first photo.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from phananh.portal.tracking import track
 from phananh.reports.codes import new_tracking_code
 from phananh.reports.models import Category, Channel, Report
 from phananh.reports.statuses import Status
+from tests.portal.test_public_support import at, send
 
 pytestmark = pytest.mark.django_db
 
@@ -149,12 +151,58 @@ def test_no_text_place_or_personal_data_is_in_the_answer(client):
         "created_on",
         "tracking_url",
         "follow_url",
+        "published",
+        "excerpt",
+        "photo_url",
     }
+    assert (item["published"], item["excerpt"], item["photo_url"]) == (False, "", None)
     raw = json.dumps(body, ensure_ascii=False)
     for secret in ("Ổ gà", "Nguyễn", "0912345678", "a@example.vn", "Lê Lợi"):
         assert secret not in raw
     assert f"{float(report.latitude):.4f}" not in raw
     assert f"{float(report.longitude):.4f}" not in raw
+
+
+def reopened_after_publication(description: str, where, photos: int) -> Report:
+    """A report that was resolved and published, then reopened: open again, and public."""
+    report = send(description, photos=photos, category="ha-tang-do-thi", **at(*map(str, where)))
+    Report.objects.filter(pk=report.pk).update(status=Status.IN_PROGRESS, is_public=True)
+    return report
+
+
+def test_a_published_report_shows_its_published_text_and_first_photo_the_others_do_not(client, media_files):
+    # Given a published report (reopened) with two photos 20 m away, and an unpublished one
+    # with a photo 30 m away
+    published = reopened_after_publication("Ổ gà lớn đường Bà Triệu, đã vá nhưng lại vỡ", place(20), 2)
+    private = send(
+        "Ổ gà trước nhà bà Lê Thị Hoa", photos=1, category="ha-tang-do-thi", **at(*map(str, place(30)))
+    )
+
+    # When the citizen's page asks what is nearby
+    first, second = ask(client).json()["reports"]
+
+    # Then the published one shows its text and its first photo, and links to its public page
+    photo = published.attachments.filter(kind="photo").order_by("id").first()
+    assert first["tracking_code"] == published.tracking_code
+    assert first["published"] is True
+    assert first["excerpt"] == "Ổ gà lớn đường Bà Triệu, đã vá nhưng lại vỡ"
+    assert first["photo_url"] == f"/phan-anh/{published.tracking_code}/anh/{photo.pk}/nho/"
+    assert first["tracking_url"] == f"/phan-anh/{published.tracking_code}/"
+    thumb = client.get(first["photo_url"])
+    assert thumb.status_code == 200 and thumb["Content-Type"] == "image/jpeg"
+    # And the unpublished one shows neither, though it has a photo
+    assert second["tracking_code"] == private.tracking_code
+    assert (second["published"], second["excerpt"], second["photo_url"]) == (False, "", None)
+    assert "Hoa" not in json.dumps(second, ensure_ascii=False)
+
+
+def test_a_long_published_text_is_cut_to_two_lines(client):
+    reopened_after_publication("Đường " + "rất " * 80 + "hỏng", place(20), 0)
+
+    item = ask(client).json()["reports"][0]
+
+    assert len(item["excerpt"]) <= 110 and item["excerpt"].endswith("…")
+    assert item["photo_url"] is None
 
 
 def test_at_most_ten_are_given(client):
@@ -274,7 +322,7 @@ def test_the_citizen_sees_the_same_problem_already_reported_nearby_and_follows_i
     phone.get_by_label("Vĩ độ").fill(str(HERE[0]))
     phone.get_by_label("Kinh độ").fill(str(HERE[1]))
 
-    # Then the page shows that report as a possible duplicate, without its text
+    # Then the page shows that report as a possible duplicate, without its text or photo
     items = phone.locator("#nearby li")
     expect(items).to_have_count(1)
     item = items.first
@@ -288,6 +336,7 @@ def test_the_citizen_sees_the_same_problem_already_reported_nearby_and_follows_i
         "href", f"/tra-cuu/{existing.tracking_code}/"
     )
     expect(phone.locator("#nearby")).not_to_contain_text("Ổ gà")
+    expect(item.locator("img")).to_be_hidden()
 
     # And the citizen can follow it by email instead of sending the same report
     email = item.locator("input[name=email]")
@@ -295,6 +344,9 @@ def test_the_citizen_sees_the_same_problem_already_reported_nearby_and_follows_i
     expect(form).to_have_attribute("action", f"/theo-doi/{existing.tracking_code}/")
     # a form of its own, outside the report's form (forms cannot nest)
     assert phone.locator("#report-form form").count() == 0
+    # (one action, "Theo dõi phản ánh này", opens the email box)
+    expect(email).to_be_hidden()
+    item.get_by_text("Theo dõi phản ánh này").tap()
     email.fill("ban-doc@example.vn")
     with phone.expect_navigation() as navigation:
         item.get_by_role("button").tap()
@@ -309,3 +361,37 @@ def test_the_citizen_sees_the_same_problem_already_reported_nearby_and_follows_i
     phone.get_by_label("Lĩnh vực (không bắt buộc)").select_option(index=0)
     expect(phone.locator("#nearby")).to_be_hidden()
     assert script_errors == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_ten_reports_nearby_stay_compact_and_the_published_one_shows_its_photo(phone, media_files):
+    # Given nine open reports of the field around the place, and a published one with a photo
+    for i in range(9):
+        given_report(place(30 + 10 * i))
+    published = reopened_after_publication("Ổ gà lớn trên đường Bà Triệu, đã vá nhưng lại vỡ", place(10), 1)
+
+    # When the citizen picks the field and types the place
+    phone.goto("/gui-phan-anh/")
+    phone.get_by_label("Lĩnh vực (không bắt buộc)").select_option(label="Hạ tầng đô thị")
+    phone.get_by_label("Vĩ độ").fill(str(HERE[0]))
+    phone.get_by_label("Kinh độ").fill(str(HERE[1]))
+
+    # Then the published one comes first with its text and its photo
+    items = phone.locator("#nearby li")
+    expect(items).to_have_count(10)
+    expect(items.first.locator("[data-field=excerpt]")).to_have_text(
+        "Ổ gà lớn trên đường Bà Triệu, đã vá nhưng lại vỡ"
+    )
+    photo = items.first.locator("img")
+    expect(photo).to_be_visible()
+    assert photo.evaluate("img => img.complete && img.naturalWidth > 0")
+    expect(items.first.locator("[data-field=track]")).to_have_attribute(
+        "href", f"/phan-anh/{published.tracking_code}/"
+    )
+    # And the ten take less than a third of the phone's screen: with the list at the top of
+    # the screen, the next part of the form is on the screen too
+    height = phone.locator("#nearby [data-list]").bounding_box()["height"]
+    assert height < 844 / 3
+    phone.locator("#nearby").evaluate("section => section.scrollIntoView({block: 'start'})")
+    expect(phone.locator("legend", has_text="Thông tin liên hệ")).to_be_in_viewport()

@@ -1,4 +1,10 @@
-"""Load a province's communes and wards from `vietnam-provinces` into the units tree."""
+"""The communes and wards: loaded from `vietnam-provinces` into the units tree, and their areas.
+
+An area (`Unit.jurisdiction`) is GeoJSON, so its points are (longitude, latitude). Whether a
+place lies in it is a ray-casting test in plain Python: a few thousand points per commune
+take well under a millisecond, and a GIS library (GEOS, shapely) would be a native dependency
+for one question. See docs/decisions.md.
+"""
 
 from __future__ import annotations
 
@@ -80,3 +86,35 @@ def load_communes(*, province_code: int, parent: Unit) -> LoadResult:
         .update(is_active=False)
     )
     return LoadResult(province.name, created, updated, unchanged, retired)
+
+
+def _ring_contains(ring: list, x: float, y: float) -> bool:
+    """Ray casting: a ray from the point crosses the ring's edges an odd number of times."""
+    inside = False
+    for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True):
+        if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
+            inside = not inside
+    return inside
+
+
+def _polygons(geometry: dict) -> list:
+    """The polygons of a GeoJSON Polygon or MultiPolygon (or a Feature holding one)."""
+    if geometry.get("type") == "Feature":
+        geometry = geometry.get("geometry") or {}
+    coordinates = geometry.get("coordinates") or []
+    if geometry.get("type") == "Polygon":
+        return [coordinates]
+    if geometry.get("type") == "MultiPolygon":
+        return coordinates
+    return []
+
+
+def area_contains(geometry: dict | None, *, latitude: float, longitude: float) -> bool:
+    """Whether the place lies in the area: inside a polygon's outline and in none of its holes."""
+    for polygon in _polygons(geometry or {}):
+        rings = [[(float(p[0]), float(p[1])) for p in ring] for ring in polygon if len(ring) >= 3]
+        if not rings or not _ring_contains(rings[0], longitude, latitude):
+            continue
+        if not any(_ring_contains(hole, longitude, latitude) for hole in rings[1:]):
+            return True
+    return False

@@ -145,11 +145,21 @@ def service_worker(request):
     return response
 
 
+@require_GET
+def favicon(request):
+    """/favicon.ico, which browsers ask for by themselves where a page links no icon."""
+    response = HttpResponse(_static_bytes("portal/icons/favicon.ico"), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 app_name = "pwa"
 urlpatterns = [
     path("manifest.webmanifest", manifest, name="manifest"),
     path("sw.js", service_worker, name="service_worker"),
+    path("favicon.ico", favicon, name="favicon"),
     # Belongs with the intake page's routes (portal/urls.py); kept here with the other
     # root-level routes of the citizens' app.
     path("gui-phan-anh/gan-day.json", views.nearby, name="nearby"),
+    path("gui-phan-anh/xa-phuong.json", views.commune_of_place, name="commune"),
 ]

@@ -12,20 +12,49 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.dateformat import format as date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from phananh.core.errors import ApplicationError, Conflict
 from phananh.core.geo import in_vietnam
-from phananh.org.selectors import communes
+from phananh.org.selectors import commune_at, communes
 from phananh.reports.files import read_uploads
 from phananh.reports.intake import validate_submission
-from phananh.reports.models import Category, Channel, ReportKind
+from phananh.reports.models import Attachment, Category, Channel, ReportKind
 from phananh.reports.nearby import NearbyReport, open_reports_near
 from phananh.reports.selectors import active_categories, report_by_tracking_code
 from phananh.reports.statuses import colour
+from phananh.workflow.models import EventKind
 from phananh.workflow.submission import Idempotency, report_submit
 
+from .selectors import excerpt, public_photos
+
 _SESSION_SECRETS = "submitted_secrets"
+# Two lines on a phone: enough to recognise the same problem.
+NEARBY_EXCERPT_CHARS = 110
+
+# The intake form's fields in the order of the page, with the words of their labels: the
+# message above a form sent back names the fields to correct, and links to each.
+FIELD_LABELS = {
+    "kind": pgettext_lazy("intake field", "Kind of report"),
+    "description": gettext_lazy("Description"),
+    "title": pgettext_lazy("intake field", "Title"),
+    "category": gettext_lazy("Field"),
+    "photos": gettext_lazy("Photos"),
+    "documents": pgettext_lazy("intake field", "Documents"),
+    "latitude": gettext_lazy("Latitude"),
+    "longitude": gettext_lazy("Longitude"),
+    "address": gettext_lazy("Address or landmark"),
+    "commune": gettext_lazy("Commune or ward"),
+    "anonymous": pgettext_lazy("intake field", "Anonymous"),
+    "reporter_name": gettext_lazy("Full name"),
+    "reporter_phone": gettext_lazy("Phone"),
+    "reporter_email": gettext_lazy("Email"),
+    "contact_channel": gettext_lazy("Get messages by"),
+    "notifications_opt_out": gettext_lazy("Do not send me messages"),
+    "public": gettext_lazy("Publication"),
+    "consent": pgettext_lazy("intake field", "Consent"),
+}
 
 
 def form_context(values: dict, errors: dict, message: str = "") -> dict:
@@ -43,6 +72,7 @@ def form_context(values: dict, errors: dict, message: str = "") -> dict:
         "max_description": settings.PHANANH_MAX_DESCRIPTION_CHARS,
         "hotline": settings.PHANANH_HOTLINE,
         "nearby_url": reverse("pwa:nearby"),
+        "commune_url": reverse("pwa:commune"),
         # Reports kept on the phone while offline are sent later through the API, as the app.
         "outbox_endpoint": reverse("api-v1:submit_report"),
     }
@@ -100,6 +130,11 @@ def submit(request):
         result = _submit_once(values.get("idempotency_key") or "", submission, photos, documents)
     except ApplicationError as exc:
         context = form_context(values, exc.fields, exc.message)
+        flagged = [(name, label) for name, label in FIELD_LABELS.items() if name in exc.fields]
+        context["error_fields"] = flagged
+        # Focus goes to it: `autofocus` on the page, or the intake script after a fetch.
+        context["first_error"] = flagged[0][0] if flagged else ""
+        # A page posted without JavaScript loses the chosen files; the script keeps them.
         context["photos_dropped"] = bool(request.FILES)
         return render(request, "portal/submit.html", context, status=exc.status)
     secret = result.secret or (result.response or {}).get("secret", "")
@@ -127,8 +162,8 @@ def submitted(request, tracking_code: str):
     )
 
 
-def _nearby_query(params) -> tuple[float, float, Category]:
-    problems: dict[str, list[str]] = {}
+def _place(params, problems: dict[str, list[str]]) -> dict[str, float]:
+    """The place of a query (`lat`, `lon`); what is wrong with it goes into `problems`."""
     place: dict[str, float] = {}
     for name, bound in (("lat", 90), ("lon", 180)):
         text = (params.get(name) or "").strip()
@@ -148,6 +183,17 @@ def _nearby_query(params) -> tuple[float, float, Category]:
         place[name] = value
     if len(place) == 2 and not in_vietnam(place["lat"], place["lon"]):
         problems["lat"] = [_("This place is outside Vietnam.")]
+    return place
+
+
+def _invalid(problems: dict[str, list[str]]) -> ApplicationError:
+    message = _("Some information is missing or not valid.")
+    return ApplicationError("invalid_parameters", message, fields=problems)
+
+
+def _nearby_query(params) -> tuple[float, float, Category]:
+    problems: dict[str, list[str]] = {}
+    place = _place(params, problems)
     code = (params.get("category") or "").strip()
     category = active_categories().filter(code=code[:60]).first() if code else None
     if not code:
@@ -155,9 +201,7 @@ def _nearby_query(params) -> tuple[float, float, Category]:
     elif category is None:
         problems["category"] = [_("Not valid.")]
     if problems:
-        raise ApplicationError(
-            "invalid_parameters", _("Some information is missing or not valid."), fields=problems
-        )
+        raise _invalid(problems)
     return place["lat"], place["lon"], category
 
 
@@ -169,12 +213,25 @@ def _follow_url(tracking_code: str) -> str | None:
         return None
 
 
-def _nearby_item(item: NearbyReport) -> dict:
-    # No description, title, address or coordinates: they are not published (yet), and the
-    # text may name people. The distance is rounded: "about 40 m" is what a person needs.
+def _first_photos(reports) -> dict[int, Attachment]:
+    """The first photo sent with each published report: what the problem looked like."""
+    first: dict[int, Attachment] = {}
+    published_ids = [report.pk for report in reports if report.is_public]
+    for photo in public_photos().filter(report_id__in=published_ids, event__kind=EventKind.SUBMITTED):
+        first.setdefault(photo.report_id, photo)
+    return first
+
+
+def _nearby_item(item: NearbyReport, photo: Attachment | None) -> dict:
+    # Of a report the IOC has not published, no text, address or coordinates: they may name
+    # people and nobody has read them for that yet. A published one (reopened after its
+    # publication) shows its published text, redacted by the IOC, and its first public photo.
+    # The distance is rounded: "about 40 m" is what a person needs.
     report = item.report
+    published = bool(report.is_public)
+    code = report.tracking_code
     return {
-        "tracking_code": report.tracking_code,
+        "tracking_code": code,
         "category": report.category.name,
         "status": report.status,
         "status_label": report.status_label,
@@ -182,8 +239,11 @@ def _nearby_item(item: NearbyReport) -> dict:
         "distance_m": max(10, round(item.distance_m / 10) * 10),
         "created_at": report.created_at.isoformat(),
         "created_on": date_format(localtime(report.created_at), "d/m/Y"),
-        "tracking_url": reverse("portal:track", args=[report.tracking_code]),
-        "follow_url": _follow_url(report.tracking_code),
+        "tracking_url": reverse("portal:public_report" if published else "portal:track", args=[code]),
+        "follow_url": _follow_url(code),
+        "published": published,
+        "excerpt": excerpt(report, NEARBY_EXCERPT_CHARS) if published else "",
+        "photo_url": reverse("portal:public_thumb", args=[code, photo.pk]) if photo else None,
     }
 
 
@@ -196,7 +256,27 @@ def nearby(request):
         return JsonResponse(exc.as_dict(), status=exc.status)
     radius = settings.PHANANH_NEARBY_RADIUS_M
     found = open_reports_near(latitude=latitude, longitude=longitude, category=category, radius_m=radius)
-    response = JsonResponse({"radius_m": radius, "reports": [_nearby_item(item) for item in found]})
+    photos = _first_photos(item.report for item in found)
+    items = [_nearby_item(item, photos.get(item.report.pk)) for item in found]
+    response = JsonResponse({"radius_m": radius, "reports": items})
     # The answer changes with every new report; neither the browser nor the app keeps it.
     response["Cache-Control"] = "no-store"
     return response
+
+
+@require_GET
+def commune_of_place(request):
+    """The commune or ward of a place tapped on the intake map or found by the phone's GPS."""
+    problems: dict[str, list[str]] = {}
+    place = _place(request.GET, problems)
+    if problems:
+        error = _invalid(problems)
+        return JsonResponse(error.as_dict(), status=error.status)
+    unit = commune_at(
+        latitude=place["lat"],
+        longitude=place["lon"],
+        max_centre_distance_m=settings.PHANANH_COMMUNE_CENTRE_MAX_M,
+    )
+    # The same words as the intake form's list of communes.
+    found = {"id": unit.pk, "name": unit.area_name or unit.name} if unit else None
+    return JsonResponse({"commune": found}, json_dumps_params={"ensure_ascii": False})

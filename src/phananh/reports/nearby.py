@@ -48,7 +48,16 @@ def open_reports_near(
         )
         .exclude(is_public=False)
         .select_related("category")
-        .only("tracking_code", "status", "created_at", "latitude", "longitude", "category__name")
+        .only(
+            "tracking_code",
+            "status",
+            "created_at",
+            "latitude",
+            "longitude",
+            "is_public",
+            "description",
+            "category__name",
+        )
     )
     found = []
     for report in candidates:

@@ -1,6 +1,6 @@
 // Intake page without a connection: the report is kept on the phone (outbox.js) and sent
 // when the connection returns; the page then shows its tracking code. With a connection the
-// form posts as it always did. Every text shown comes from the page's <template> elements.
+// form is sent by submit.js, which hands the report here when the send fails on the way. Every text shown comes from the page's <template> elements.
 (function () {
   "use strict";
   var form = document.getElementById("report-form");
@@ -95,12 +95,11 @@
     }).catch(function () {});
   }
 
-  form.addEventListener("submit", function (event) {
-    if (navigator.onLine) return; // the normal post; the service worker keeps it if the network fails
-    event.preventDefault();
-    if (!form.checkValidity()) { form.reportValidity(); return; }
+  // Keep the form's report on the phone and empty the form for the next one. `sendNow`: the
+  // phone seems online (a send just failed on the way), so try at once and then less often.
+  function keep(how) {
     var item = Outbox.fromFormData(new FormData(form), options);
-    Outbox.put(item).then(function () {
+    return Outbox.put(item).then(function () {
       form.reset();
       form.querySelectorAll("input[type=file], input[type=checkbox]").forEach(function (input) {
         input.dispatchEvent(new Event("change", { bubbles: true }));
@@ -109,8 +108,17 @@
       return render();
     }).then(function () {
       panel.scrollIntoView();
+      if (how && how.sendNow) flush();
     });
+  }
+
+  form.addEventListener("submit", function (event) {
+    if (navigator.onLine) return; // sent by submit.js; kept here if it fails on the way
+    event.preventDefault();
+    if (!form.checkValidity()) { form.reportValidity(); return; }
+    keep();
   });
+  window.PhanAnhOffline = { keep: keep };
 
   window.addEventListener("online", flush);
   if ("serviceWorker" in navigator) {

@@ -9,7 +9,7 @@
   var statusLine = document.getElementById("map-status-line");
 
   var map = L.map(box).setView([parseFloat(d.lat), parseFloat(d.lon)], 11);
-  L.tileLayer(d.tiles, { maxZoom: 19, attribution: "&copy; OpenStreetMap" }).addTo(map);
+  PhanAnhMaps.tiles(map, d.tiles, { maxZoom: 19, attribution: "&copy; OpenStreetMap" });
   var layer = L.layerGroup().addTo(map);
   var pending = null;
 
