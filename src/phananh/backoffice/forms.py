@@ -27,6 +27,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from phananh.org.access import REPORTER, is_ioc
+from phananh.org.grouping import grouped
 from phananh.reports.statuses import Status
 from phananh.workflow import choices
 from phananh.workflow.actions import ACTIONS, pending_extension
@@ -74,7 +75,7 @@ Option = tuple[str, str] | tuple[str, str, str]  # (value, label) or (value, lab
 
 def _unit_options(units) -> list[Option]:
     # Children are indented under their parent: the tree reads in a plain select too.
-    return [(str(o.unit.pk), "— " * o.depth + o.unit.name, o.group_label) for o in choices.grouped(units)]
+    return [(str(o.unit.pk), "— " * o.depth + o.unit.name, o.group_label) for o in grouped(units)]
 
 
 def _handling_units(report, actor) -> list[Option]:
