@@ -17,7 +17,11 @@ from phananh.org.services import unit_create
 from phananh.workflow.models import RoutingRule
 from phananh.workflow.services import transition
 
-from .test_api import STAFF, act_json, api_as, environment, province, url  # noqa: F401
+from . import test_api
+from .test_api import STAFF, act_json, url
+
+# The staff API's fixtures: signed-in clients by name, and six reports across the workflow.
+api_as, province, environment = test_api.api_as, test_api.province, test_api.environment
 
 pytestmark = pytest.mark.django_db
 

@@ -323,7 +323,8 @@ def _bind(action: str, name: str, info: FieldInfo, *, report, actor, values, err
         "help": _help(look, report),
         "blank": str(look.blank),
         "options": options,
-        "filter": len(options) > FILTER_FROM,
+        # Units are looked for by name; other long lists too.
+        "filter": any(o["group"] for o in options) or len(options) > FILTER_FROM,
         "chosen_count": sum(o["selected"] for o in options),
         "suggestion": suggestion,
         "value": chosen[-1] if chosen else "",

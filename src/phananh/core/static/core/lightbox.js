@@ -51,6 +51,7 @@
         arrowNextTitle: words.next,
         errorMsg: words.error,
         indexIndicatorSep: " / ",
+        bgOpacity: 0.92,
       }).init();
     }, function () {
       // The library could not load (a dropped connection): open the photo itself.
