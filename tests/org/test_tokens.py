@@ -70,6 +70,7 @@ def test_a_staff_member_signs_in_and_the_token_says_who_she_is(client, lan, ioc)
     me = bearer(body["token"]).get(ME_URL)
     assert me.status_code == 200
     assert me.json() == {
+        "id": lan.pk,
         "username": "lan",
         # Family name first, as Vietnamese officials write it
         "name": "Nguyễn Thị Lan",

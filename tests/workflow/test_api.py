@@ -358,7 +358,7 @@ def test_what_a_caller_may_do_depends_on_who_they_are(api_as, province):
 
 
 def test_the_ioc_sees_the_reporters_contact_and_the_read_is_logged(api_as, people, province):
-    detail = api_as("lan").get(url(province["new"])).json()
+    detail = api_as("lan").get(url(province["new"], "?include=reporter")).json()
 
     assert detail["reporter"] == {"name": "", "phone": PHONE, "email": ""}
     log = PersonalDataAccess.objects.get()
@@ -370,7 +370,7 @@ def test_a_unit_sees_the_contact_only_after_the_ioc_reveals_it(api_as, people, p
     hung = api_as("hung")
 
     # Given Sở Xây dựng does not see the reporter's contact
-    assert hung.get(url(report)).json()["reporter"] is None
+    assert hung.get(url(report, "?include=reporter")).json()["reporter"] is None
     assert not PersonalDataAccess.objects.filter(user=people["hung"]).exists()
 
     # When lan reveals it to Sở Xây dựng, with a reason
@@ -383,8 +383,8 @@ def test_a_unit_sees_the_contact_only_after_the_ioc_reveals_it(api_as, people, p
     assert response.json()["timeline"][-1]["kind"] == "contact_revealed"
 
     # Then hung and binh see it, and each read is logged
-    assert hung.get(url(report)).json()["reporter"]["phone"] == PHONE
-    assert api_as("binh").get(url(report)).json()["reporter"]["phone"] == PHONE
+    assert hung.get(url(report, "?include=reporter")).json()["reporter"]["phone"] == PHONE
+    assert api_as("binh").get(url(report, "?include=reporter")).json()["reporter"]["phone"] == PHONE
     assert PersonalDataAccess.objects.filter(user=people["hung"], report=report, via="api").count() == 1
     assert PersonalDataAccess.objects.filter(user=people["binh"], report=report).count() == 1
     # And the timeline says who revealed it, to whom
@@ -396,7 +396,7 @@ def test_a_unit_sees_the_contact_only_after_the_ioc_reveals_it(api_as, people, p
 def test_an_anonymous_reporter_has_no_contact_to_show(api_as, submit):
     report = submit("Có người đổ phế thải ra đường", anonymous=True, reporter_phone="")
 
-    assert api_as("lan").get(url(report)).json()["reporter"] is None
+    assert api_as("lan").get(url(report, "?include=reporter")).json()["reporter"] is None
     assert not PersonalDataAccess.objects.exists()
 
 
@@ -409,7 +409,7 @@ def test_only_the_ioc_can_reveal_a_contact(api_as, province, so_xd):
 
     assert response.status_code == 403
     assert response.json()["code"] == "forbidden"
-    assert api_as("hung").get(url(province["at_so_xd"])).json()["reporter"] is None
+    assert api_as("hung").get(url(province["at_so_xd"], "?include=reporter")).json()["reporter"] is None
 
 
 def test_a_reveal_names_an_existing_unit(api_as, province):
@@ -428,7 +428,7 @@ def test_a_reveal_needs_a_reason(api_as, province, so_xd):
 
     assert response.status_code == 422
     assert response.json()["code"] == "reason_required"
-    assert api_as("hung").get(url(province["at_so_xd"])).json()["reporter"] is None
+    assert api_as("hung").get(url(province["at_so_xd"], "?include=reporter")).json()["reporter"] is None
 
 
 # --- outsiders -----------------------------------------------------------------------------

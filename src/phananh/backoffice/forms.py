@@ -27,11 +27,11 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from phananh.org.access import REPORTER, is_ioc
-from phananh.org.models import Unit, User
-from phananh.reports.models import Category
+from phananh.org.grouping import grouped
 from phananh.reports.statuses import Status
-from phananh.workflow.actions import ACTIONS, HANDLING, pending_extension
-from phananh.workflow.models import RejectionReason, Step, StepKind
+from phananh.workflow import choices
+from phananh.workflow.actions import ACTIONS, pending_extension
+from phananh.workflow.models import Step, StepKind
 from phananh.workflow.schemas import ACTION_SCHEMAS
 
 # The actions a staff member may ever take: each has its form on the report page.
@@ -39,7 +39,9 @@ STAFF_ACTIONS = [name for name, spec in ACTIONS.items() if spec.roles - {REPORTE
 # A text longer than this may hold (the schema's max_length) gets a textarea.
 LONG_TEXT = 200
 
-Choices = Callable[..., list[tuple[str, str]]]  # (report, actor) -> [(value, label)]
+Choices = Callable[..., list]  # (report, actor) -> [(value, label)] or [(value, label, group)]
+# A select or checklist with more options than this gets a filter box (with JavaScript).
+FILTER_FROM = 8
 
 
 @dataclass(frozen=True)
@@ -66,53 +68,36 @@ class ActionForm:
     errors: list[str] = field(default_factory=list)
 
 
-# --- where choices come from ---------------------------------------------------------------------
+# --- where choices come from (the same as the API's, from `workflow.choices`) -----------------
+
+Option = tuple[str, str] | tuple[str, str, str]  # (value, label) or (value, label, group)
 
 
-def _unit_label(unit: Unit) -> str:
-    # Children are indented under their parent: the tree reads in a plain select.
-    return "— " * max(unit.depth - 1, 0) + unit.name
+def _unit_options(units) -> list[Option]:
+    # Children are indented under their parent: the tree reads in a plain select too.
+    return [(str(o.unit.pk), "— " * o.depth + o.unit.name, o.group_label) for o in grouped(units)]
 
 
-def _unit_choices(qs) -> list[tuple[str, str]]:
-    return [(str(u.pk), _unit_label(u)) for u in qs.order_by("path")]
+def _handling_units(report, actor) -> list[Option]:
+    return _unit_options(choices.handling_units())
 
 
-def handling_units():
-    """Every active unit but the IOC itself: where the IOC can dispatch, return or suggest."""
-    return Unit.objects.filter(is_active=True).exclude(parent=None)
+def _dispatch_targets(report, actor) -> list[Option]:
+    return _unit_options(choices.dispatch_targets(report, actor))
 
 
-def _handling_units(report, actor) -> list[tuple[str, str]]:
-    return _unit_choices(handling_units())
+def _categories(report, actor) -> list[Option]:
+    return [(c.code, c.name) for c in choices.categories()]
 
 
-def _dispatch_targets(report, actor) -> list[tuple[str, str]]:
-    if is_ioc(actor) or report.lead_unit is None:
-        return _unit_choices(handling_units())
-    lead = report.lead_unit
-    return _unit_choices(Unit.objects.filter(is_active=True, path__startswith=lead.path).exclude(pk=lead.pk))
+def _reasons(report, actor) -> list[Option]:
+    return [(r.code, r.name) for r in choices.rejection_reasons()]
 
 
-def _categories(report, actor) -> list[tuple[str, str]]:
-    return [(c.code, c.name) for c in Category.objects.filter(is_active=True)]
-
-
-def _reasons(report, actor) -> list[tuple[str, str]]:
-    return [(r.code, r.name) for r in RejectionReason.objects.filter(is_active=True)]
-
-
-def _handlers(report, actor) -> list[tuple[str, str]]:
-    if report.lead_unit is None:
-        return []
-    people = (
-        User.objects.filter(is_active=True, role__in=HANDLING, unit__path__startswith=report.lead_unit.path)
-        .select_related("unit")
-        .order_by("unit__path", "full_name", "username")
-    )
+def _handlers(report, actor) -> list[Option]:
     return [
-        (str(p.pk), f"{p.get_full_name() or p.username} — {p.get_role_display()}, {p.unit.name}")
-        for p in people
+        (str(p.pk), f"{p.get_full_name()} — {p.get_role_display()}, {p.unit.name}")
+        for p in choices.handlers(report, actor)
     ]
 
 
@@ -246,7 +231,7 @@ def _max_length(info: FieldInfo) -> int:
 
 
 def input_kind(info: FieldInfo, look: Look) -> str:
-    """The widget of a field, from its type: yesno, datetime, radio, multiselect, select, text(area)."""
+    """The widget of a field, from its type: yesno, datetime, radio, checklist, select, text(area)."""
     kind = _bare(info.annotation)
     if kind is bool:
         return "yesno"
@@ -255,7 +240,8 @@ def input_kind(info: FieldInfo, look: Look) -> str:
     if isinstance(kind, type) and issubclass(kind, enum.Enum):
         return "radio"
     if get_origin(kind) is list:
-        return "multiselect"
+        # Checkboxes, not a multiple select: ticking several needs no Ctrl-click.
+        return "checklist"
     if look.choices is not None:
         return "select"
     if kind is int:
@@ -263,7 +249,7 @@ def input_kind(info: FieldInfo, look: Look) -> str:
     return "textarea" if _max_length(info) > LONG_TEXT else "text"
 
 
-def _choices(info: FieldInfo, look: Look, kind: str, report, actor) -> list[tuple[str, str]]:
+def _choices(info: FieldInfo, look: Look, kind: str, report, actor) -> list[Option]:
     if look.choices is not None:
         return look.choices(report, actor)
     if kind == "yesno":
@@ -297,13 +283,36 @@ def _help(look: Look, report) -> str:
     return str(look.help(report) if callable(look.help) else look.help)
 
 
+def _suggestion(action: str, name: str, report, options: list[Option]) -> dict:
+    """The unit the routing rules suggest, for the report's field and for each field the form offers.
+
+    `by_field` lets the page move the suggestion when the operator picks another field.
+    """
+    if (action, name) not in choices.SUGGESTED_FIELDS:
+        return {}
+    offered = {o[0] for o in options}
+    table = {
+        code: {"id": str(u.pk), "name": u.name}
+        for code, u in choices.suggestions(report.commune).items()
+        if str(u.pk) in offered
+    }
+    current = table.get(report.category.code) if report.category else None
+    follows = f"{action}-category" if "category" in schema_fields(action) else ""
+    return {"current": current, "by_field": table if follows else {}, "follows": follows}
+
+
 def _bind(action: str, name: str, info: FieldInfo, *, report, actor, values, errors: dict) -> dict:
     look = _look(action, name)
     kind = input_kind(info, look)
+    choices_ = _choices(info, look, kind, report, actor)
+    suggestion = _suggestion(action, name, report, choices_)
     chosen = values.getlist(name) if values is not None else _initial(info, look, report)
+    if values is None and not chosen and suggestion.get("current"):
+        # Preselected, never applied: the operator still sends the form.
+        chosen = [suggestion["current"]["id"]]
     options = [
-        {"value": value, "label": label, "selected": value in chosen}
-        for value, label in _choices(info, look, kind, report, actor)
+        {"value": o[0], "label": o[1], "group": o[2] if len(o) > 2 else "", "selected": o[0] in chosen}
+        for o in choices_
     ]
     return {
         "name": name,
@@ -314,6 +323,10 @@ def _bind(action: str, name: str, info: FieldInfo, *, report, actor, values, err
         "help": _help(look, report),
         "blank": str(look.blank),
         "options": options,
+        # Units are looked for by name; other long lists too.
+        "filter": any(o["group"] for o in options) or len(options) > FILTER_FROM,
+        "chosen_count": sum(o["selected"] for o in options),
+        "suggestion": suggestion,
         "value": chosen[-1] if chosen else "",
         "errors": errors.get(name, []),
     }

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from phananh.org.access import can_see, is_ioc, reporter_contact
 from phananh.org.models import ContactReveal, Unit, User
-from phananh.reports.models import Category, Channel, Report
+from phananh.reports.models import AttachmentKind, Category, Channel, Report
 from phananh.reports.selectors import report_by_tracking_code
 from phananh.reports.statuses import Urgency, colour
 from phananh.workflow.actions import pending_extension
@@ -197,6 +197,13 @@ def steps(report: Report) -> list[StepRow]:
     return rows
 
 
+def _before_after(report: Report, submitted_files) -> tuple[list, list]:
+    """The reporter's photos, and the photos of the latest result submitted."""
+    result = report.events.filter(kind=EventKind.RESULT_SUBMITTED).order_by("-created_at", "-id").first()
+    after = list(result.attachments.filter(kind=AttachmentKind.PHOTO)) if result else []
+    return list(submitted_files.filter(kind=AttachmentKind.PHOTO).order_by("id")), after
+
+
 # Actions whose form sits in its own card of the panel rather than under "What you can do".
 PLACED_ELSEWHERE = ("reveal_contact", "dismiss_review")
 
@@ -215,6 +222,7 @@ def panel_context(
     # The reporter's own files; those of later events (the result's photos) sit on the timeline.
     submitted_files = report.attachments.filter(Q(event__kind=EventKind.SUBMITTED) | Q(event__isnull=True))
     forms = action_forms(report, user, allowed, failed=failed, values=values, errors=errors)
+    before, after = _before_after(report, submitted_files) if "verify" in allowed else ([], [])
     cooperating = Unit.objects.filter(
         dispatches_received__report=report,
         dispatches_received__active=True,
@@ -227,6 +235,9 @@ def panel_context(
         "attachments": submitted_files.order_by("id"),
         "contact": contact,
         "cooperating_units": cooperating,
+        # Verifying compares the photos sent with the report to those of the result.
+        "before_photos": before,
+        "after_photos": after,
         "timeline": timeline(report),
         "steps": steps(report),
         "pending_extension": pending_extension(report),

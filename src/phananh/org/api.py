@@ -36,6 +36,7 @@ class FieldRef(Schema):
 
 
 class MeOut(Schema):
+    id: int = Field(..., description="The account's id, as `handler` and `actor.id` name it.")
     username: str
     name: str
     role: str
@@ -86,6 +87,7 @@ def me(request):
     """Who the token belongs to: role, unit and fields decide what the API shows and allows."""
     user = request.auth
     return {
+        "id": user.pk,
         "username": user.username,
         "name": display_name(user),
         "role": user.role,

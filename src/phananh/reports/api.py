@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from django.http import HttpResponse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from phananh.core.errors import ValidationFailed
-from phananh.org.models import UnitKind
+from phananh.core.text import fold
+from phananh.org.grouping import grouped
+from phananh.org.models import Unit, UnitKind
 from phananh.org.selectors import active_units
 
 from .selectors import active_categories
@@ -29,6 +33,7 @@ class UnitOut(Schema):
     parent_id: int | None
     admin_code: int | None
     area_name: str
+    group: str = Field(..., description="ioc, department, district, local (communes, wards) or company.")
 
 
 class CategoryRef(Schema):
@@ -41,10 +46,10 @@ def list_categories(request):
     return list(active_categories())
 
 
-@router.get("/units", response=list[UnitOut], summary="Active units, for intake and dispatch")
-def list_units(request, kind: str | None = None):
-    """`kind=local` gives the communes and wards a report's place can be in."""
-    units = active_units()
+UNITS_PAGE_SIZE = 500
+
+
+def _unit_filter(units, *, kind: str | None, within: int | None):
     if kind == "local":
         units = units.filter(kind__in=(UnitKind.COMMUNE, UnitKind.WARD, UnitKind.SPECIAL_ZONE))
     elif kind:
@@ -53,4 +58,47 @@ def list_units(request, kind: str | None = None):
                 "invalid_kind", _("Unknown unit kind."), fields={"kind": [_("Not valid.")]}
             )
         units = units.filter(kind=kind)
-    return list(units)
+    if within is not None:
+        top = Unit.objects.filter(pk=within).first()
+        if top is None:
+            raise ValidationFailed(
+                "unknown_unit", _("There is no such unit."), fields={"within": [_("Not valid.")]}
+            )
+        units = units.filter(path__startswith=top.path).exclude(pk=top.pk)
+    return units
+
+
+class UnitFilters(Schema):
+    kind: str | None = Field(None, description="A unit kind, or `local` for communes and wards.")
+    within: int | None = Field(None, description="A unit's id: only the units below it.")
+    q: str | None = Field(None, max_length=100, description="Words of the name; accents are not needed.")
+    page: int = Field(1, ge=1)
+    page_size: int = Field(UNITS_PAGE_SIZE, ge=1, le=UNITS_PAGE_SIZE)
+
+
+@router.get("/units", response=list[UnitOut], summary="Active units, for intake and dispatch")
+def list_units(request, response: HttpResponse, filters: Query[UnitFilters]):
+    """`kind=local` gives the communes and wards a report's place can be in.
+
+    Sorted as the back office's picker: by group, then as a tree, siblings by name. Paged: the
+    total is in `X-Total-Count`, the next page in a `Link: <...>; rel="next"` header.
+    """
+    page, page_size = filters.page, filters.page_size
+    units = grouped(_unit_filter(active_units(), kind=filters.kind, within=filters.within))
+    words = fold(filters.q or "").split()
+    if words:
+        units = [
+            o
+            for o in units
+            if all(w in fold(f"{o.unit.name} {o.unit.short_name} {o.unit.area_name}") for w in words)
+        ]
+    start = (page - 1) * page_size
+    response["X-Total-Count"] = str(len(units))
+    if start + page_size < len(units):
+        query = {k: v for k, v in request.GET.items() if k != "page"}
+        response["Link"] = f'<{request.path}?{urlencode({**query, "page": page + 1})}>; rel="next"'
+    return [{**_unit_out(o.unit), "group": o.group} for o in units[start : start + page_size]]
+
+
+def _unit_out(unit: Unit) -> dict:
+    return {name: getattr(unit, name) for name in UnitOut.model_fields if name != "group"}

@@ -1,6 +1,8 @@
 from django.contrib import admin
 
-from .models import CalendarDay, DeadlineRule, Event, RejectionReason
+from phananh.org.models import LOCAL_KINDS, Unit
+
+from .models import CalendarDay, DeadlineRule, Event, RejectionReason, RoutingRule
 
 
 @admin.register(RejectionReason)
@@ -21,6 +23,23 @@ class DeadlineRuleAdmin(admin.ModelAdmin):
 
     list_display = ["step", "urgency", "category", "amount", "unit"]
     list_filter = ["step", "urgency"]
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    """Who usually handles a field in a commune: the lead unit the back office suggests."""
+
+    list_display = ["category", "commune", "unit"]
+    list_filter = ["category"]
+    search_fields = ["commune__name", "commune__area_name", "unit__name"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # A rule's place is a commune or ward; its unit is any active unit but the IOC itself.
+        if db_field.name == "commune":
+            kwargs["queryset"] = Unit.objects.filter(is_active=True, kind__in=LOCAL_KINDS).order_by("name")
+        elif db_field.name == "unit":
+            kwargs["queryset"] = Unit.objects.filter(is_active=True).exclude(parent=None)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(CalendarDay)

@@ -19,7 +19,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.openapi.schema import REF_TEMPLATE
 from ninja.schema import NinjaGenerateJsonSchema
 
-from phananh.core.errors import NotFound, ValidationFailed
+from phananh.core.errors import Forbidden, NotFound, ValidationFailed
 from phananh.core.requests import read_body
 from phananh.core.schemas import ErrorOut
 from phananh.org.access import reporter_contact
@@ -31,7 +31,9 @@ from phananh.reports.files import attachment_response
 from phananh.reports.models import Report
 from phananh.reports.statuses import Status, Urgency, colour
 
+from . import choices
 from .actions import ACTIONS
+from .api_choices import ActionRef, StaffChoice, action_refs, staff_choice
 from .schemas import ACTION_SCHEMAS, action_adapter
 from .selectors import (
     active_dispatches,
@@ -58,6 +60,7 @@ LIST_FIELDS = frozenset(
     if get_origin(info.annotation) is list
 )
 EXCERPT_CHARS = 200
+LABELS = {name: spec.label for name, spec in ACTIONS.items()}
 
 
 # --- answers ---------------------------------------------------------------------------------
@@ -150,11 +153,6 @@ class DispatchOut(Schema):
     at: datetime
 
 
-class ActionRef(Schema):
-    name: str
-    label: str
-
-
 class ReasonOut(Schema):
     code: str
     name: str
@@ -182,8 +180,8 @@ class ReportDetailOut(ReportItemOut):
     rejection_reasons: list[ReasonOut] = Field(..., description="Filled when the caller may reject.")
     reporter: ReporterOut | None = Field(
         ...,
-        description="The reporter's contact, when the caller may see it (each read is logged); "
-        "null for an anonymous report.",
+        description="The reporter's contact, only on GET with `include=reporter` and when the "
+        "caller may see it (each read is logged); null otherwise, and in every action's answer.",
     )
 
 
@@ -199,6 +197,11 @@ class ReportFilters(Schema):
     )
     q: str | None = Field(
         None, max_length=200, description="Text in the description, title, address or code."
+    )
+    review: Literal["unsatisfied"] | None = Field(
+        None,
+        description="`unsatisfied`: closed reports whose reporter was not satisfied, waiting for "
+        "the IOC to reopen them (`reopen`) or keep them closed (`dismiss_review`).",
     )
     page: int = Field(1, ge=1, description="1 is the first page.")
     page_size: int = Field(20, ge=1, le=100)
@@ -295,8 +298,12 @@ def _step(step) -> dict:
     }
 
 
-def _detail(request, report: Report) -> dict:
-    """The detail answer, shared by GET and by every action (which answers the new state)."""
+def _detail(request, report: Report, *, with_reporter: bool = False) -> dict:
+    """The detail answer, shared by GET and by every action (which answers the new state).
+
+    The reporter's contact only when asked for: each read of it is logged, so an action's
+    answer, which nobody asked to read it, never carries it.
+    """
     user, now = request.auth, timezone.now()
     steps = list(report_steps(report))
     running = [s for s in steps if s.finished_at is None]
@@ -328,9 +335,9 @@ def _detail(request, report: Report) -> dict:
             {"from_unit": d.from_unit, "to_unit": d.to_unit, "role": d.role, "at": d.created_at}
             for d in active_dispatches(report)
         ],
-        "allowed_actions": [{"name": name, "label": str(ACTIONS[name].label)} for name in allowed],
+        "allowed_actions": action_refs(report, user, allowed, LABELS),
         "rejection_reasons": list(active_rejection_reasons()) if "reject" in allowed else [],
-        "reporter": reporter_contact(user, report, via="api"),
+        "reporter": reporter_contact(user, report, via="api") if with_reporter else None,
     }
 
 
@@ -442,6 +449,8 @@ def list_reports(request, filters: Query[ReportFilters]):
         overdue=filters.overdue,
         text=(filters.q or "").strip(),
     )
+    if filters.review == "unsatisfied":
+        reports = reports.filter(status=Status.CLOSED, review_requested_at__isnull=False)
     page, page_size = filters.page, filters.page_size
     start = (page - 1) * page_size
     return {
@@ -459,13 +468,17 @@ def list_reports(request, filters: Query[ReportFilters]):
     response={200: ReportDetailOut, 401: ErrorOut, 404: ErrorOut},
     summary="A report with its whole timeline",
 )
-def report_detail(request, tracking_code: str):
+def report_detail(request, tracking_code: str, include: Literal["reporter"] | None = None):
     """Chi tiết phản ánh: every event, step and active dispatch, and what the caller may do now.
 
-    `reporter` is filled only for the IOC, or for a unit the IOC revealed it to; each answer
-    that contains it is logged as a read of personal data. 404 outside the caller's scope.
+    Each of `allowed_actions` carries the choices its fields need (units, staff, fields,
+    reasons, or a link to them) and the unit the routing rules suggest.
+    `include=reporter` asks for the reporter's contact: filled only for the IOC, or for a unit
+    the IOC revealed it to, and each answer that contains it is logged as a read of personal
+    data. 404 outside the caller's scope.
     """
-    return _detail(request, _report_or_404(request.auth, tracking_code))
+    report = _report_or_404(request.auth, tracking_code)
+    return _detail(request, report, with_reporter=include == "reporter")
 
 
 @router.post(
@@ -520,6 +533,27 @@ def reveal_contact(request, tracking_code: str):
     # The same action as `{"action": "reveal_contact", ...}` on /actions, validated there.
     transition(report=report, actor=user, action="reveal_contact", data=raw)
     return _fresh_detail(request, report)
+
+
+@router.get(
+    "/users",
+    response={200: list[StaffChoice], 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    summary="Staff an assignment can name",
+)
+def list_staff(request, unit: int | None = None):
+    """Cán bộ: the active handlers, focal points and leaders of a unit and of its own units.
+
+    `unit` defaults to the caller's unit. The IOC may look at any unit; a unit only at its own
+    subtree (403 otherwise). Names are written family name first.
+    """
+    user = request.auth
+    target = user.unit if unit is None else Unit.objects.filter(pk=unit).first()
+    if target is None:
+        message = _("There is no such unit.")
+        raise ValidationFailed("unknown_unit", message, fields={"unit": [message]})
+    if not choices.may_name_staff_of(user, target):
+        raise Forbidden("forbidden", _("You do not act for this unit."))
+    return [staff_choice(person) for person in choices.assignable_staff(target)]
 
 
 @router.get(

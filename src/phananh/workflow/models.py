@@ -269,3 +269,40 @@ class DeadlineRule(models.Model):
 
     def __str__(self):
         return f"{self.step} {self.urgency or '*'} {self.category or '*'}: {self.amount} {self.unit}"
+
+
+class RoutingRule(models.Model):
+    """Who usually handles a field in a commune (đơn vị thường xử lý), managed by administrators.
+
+    The rule for (field, commune) is suggested first, then the field's default (no commune).
+    It is only a suggestion: the operator still chooses the lead unit.
+    """
+
+    category = models.ForeignKey(
+        "reports.Category", verbose_name=_("field"), on_delete=models.CASCADE, related_name="+"
+    )
+    commune = models.ForeignKey(
+        "org.Unit",
+        verbose_name=_("commune or ward"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("Leave empty for the field's default in every commune."),
+    )
+    unit = models.ForeignKey("org.Unit", verbose_name=_("unit"), on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        ordering = ["category", "commune"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "commune"], name="routing_rule_per_commune"),
+            # NULLs are distinct in a unique constraint: one default per field needs its own.
+            models.UniqueConstraint(
+                fields=["category"], condition=models.Q(commune=None), name="routing_rule_default"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.category} · {self.commune or '*'} → {self.unit}"
