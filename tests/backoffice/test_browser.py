@@ -49,6 +49,10 @@ def test_an_operator_accepts_and_dispatches_on_a_phone_and_the_unit_finds_it(
     expect(row).to_be_visible()
     expect(row.locator(".status")).to_have_text("Mới gửi")
     expect(phone.locator("#reports-map .leaflet-interactive")).to_have_count(1)
+    # The map says in a line that its background cannot be reached, and keeps the report's dot
+    expect(phone.locator("#reports-map .map-note")).to_have_text(
+        "Không tải được nền bản đồ từ mạng này: các vị trí vẫn được hiển thị."
+    )
 
     # And she opens it
     row.locator("a").tap()

@@ -430,3 +430,12 @@ def test_a_code_typed_without_dashes_or_in_lower_case_is_found(sent, typed):
 
     assert response.status_code == 302
     assert response["Location"] == track_url(sent)
+
+
+def test_a_tracking_address_typed_in_lower_case_goes_to_the_report_s_own_address(sent):
+    code = sent["tracking_code"]
+
+    response = Client().get(f"/tra-cuu/{code.replace('-', '').lower()}/")
+
+    assert response.status_code == 302
+    assert response["Location"] == track_url(sent)

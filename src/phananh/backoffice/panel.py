@@ -60,6 +60,8 @@ def _actor(event) -> str:
         return person(event.actor)
     if event.actor_label == "reporter":
         return _("The reporter")
+    if event.actor_label == "system":
+        return _("The system")
     if event.actor_label in Channel.values:
         return str(Channel(event.actor_label).label)
     return event.actor_label

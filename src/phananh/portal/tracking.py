@@ -189,6 +189,9 @@ def track(request, tracking_code: str):
                 "and check that it was copied in full."
             ),
         )
+    if tracking_code != report.tracking_code:
+        # Typed as people type it (pa26pkum4x): the page's own address, to keep and share.
+        return redirect("portal:track", tracking_code=report.tracking_code)
     return _render(request, report)
 
 

@@ -196,7 +196,9 @@ class ReportFilters(Schema):
         None, description="true: a running step is past its deadline; false: none is."
     )
     q: str | None = Field(
-        None, max_length=200, description="Text in the description, title, address or code."
+        None,
+        max_length=200,
+        description="Words in the description, title, address or code; accents and case are ignored.",
     )
     review: Literal["unsatisfied"] | None = Field(
         None,

@@ -11,7 +11,8 @@
   }
 
   function tiles(map, el) {
-    L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: "&copy; OpenStreetMap" }).addTo(map);
+    // The shared helper says in a line when no tile server answers (a closed network).
+    PhanAnhMaps.tiles(map, el.dataset.tiles, { maxZoom: 19, attribution: "&copy; OpenStreetMap" });
   }
 
   // The map of open reports on the lists: one coloured dot per report, a link in its popup.
