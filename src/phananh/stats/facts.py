@@ -13,13 +13,13 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from phananh.reports.models import Rating, Report
 from phananh.reports.statuses import Status
 from phananh.workflow.models import Event, EventKind, Step
 
+from . import rollup
 from .models import STEP_KINDS, FiguresSweep, ReportFigures, Stage
 
 S = Status
@@ -138,10 +138,17 @@ def refresh(ids: Iterable[int]) -> int:
     ids = list(dict.fromkeys(ids))
     done = 0
     for start in range(0, len(ids), BATCH):
-        rows = figures_for(ids[start : start + BATCH])
+        batch = ids[start : start + BATCH]
+        old = ReportFigures.objects.filter(pk__in=batch).values_list("received_at", "resolved_at", "rated_at")
+        rows = figures_for(batch)
         with transaction.atomic():
             ReportFigures.objects.bulk_create(
                 rows, update_conflicts=True, unique_fields=["report"], update_fields=_UPDATED
+            )
+            # The months the report counted in before and counts in now must be summed again.
+            rollup.mark(
+                [m for dates in old for m in dates]
+                + [m for r in rows for m in (r.received_at, r.resolved_at, r.rated_at)]
             )
         done += len(rows)
     return done
@@ -167,10 +174,3 @@ def catch_up() -> int:
     done = refresh(ids.values_list("report_id", flat=True).distinct())
     FiguresSweep.objects.filter(pk=1).update(swept_at=began)
     return done
-
-
-def freshness():
-    """Until when the figures are known to be complete: the last catch-up, or the newest refresh."""
-    swept = FiguresSweep.objects.filter(pk=1).values_list("swept_at", flat=True).first()
-    newest = ReportFigures.objects.aggregate(at=Max("refreshed_at"))["at"]
-    return max(filter(None, (swept, newest)), default=None)

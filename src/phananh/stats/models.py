@@ -43,7 +43,7 @@ class ReportFigures(models.Model):
     # Some finished step ran past its deadline (extensions granted included).
     late = models.BooleanField(default=False)
     # The earliest deadline of a running (not paused) step: overdue once it has passed.
-    open_deadline = models.DateTimeField(null=True, blank=True)
+    open_deadline = models.DateTimeField(null=True, blank=True, db_index=True)
     category = models.ForeignKey(
         "reports.Category", null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
@@ -93,3 +93,67 @@ class FiguresSweep(models.Model):
 
     def __str__(self):
         return f"swept at {self.swept_at}"
+
+
+class MonthFigures(models.Model):
+    """The sums of one month for one field × lead unit × rejection reason (a rollup).
+
+    Built by `stats.rollup.rebuild` from `ReportFigures`, each sum in the month of its own date
+    (see `stats.tallies`). A month some report's figures changed in is marked `DirtyMonth` and
+    read from `ReportFigures` until the periodic job rebuilds it, so no answer is ever stale.
+    """
+
+    month = models.DateField()
+    category = models.ForeignKey(
+        "reports.Category", null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    lead_unit = models.ForeignKey(
+        "org.Unit", null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    rejection_reason = models.CharField(max_length=60, blank=True)
+    received = models.IntegerField(default=0)
+    waiting = models.IntegerField(default=0)
+    in_progress = models.IntegerField(default=0)
+    resolved_received = models.IntegerField(default=0)
+    rejected = models.IntegerField(default=0)
+    merged = models.IntegerField(default=0)
+    dispatched = models.IntegerField(default=0)
+    resolved = models.IntegerField(default=0)
+    resolved_late = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    acceptable = models.IntegerField(default=0)
+    unsatisfied = models.IntegerField(default=0)
+    reception_steps = models.IntegerField(default=0)
+    reception_late = models.IntegerField(default=0)
+    reception_hours = models.FloatField(default=0)
+    handling_steps = models.IntegerField(default=0)
+    handling_late = models.IntegerField(default=0)
+    handling_hours = models.FloatField(default=0)
+    approval_steps = models.IntegerField(default=0)
+    approval_late = models.IntegerField(default=0)
+    approval_hours = models.FloatField(default=0)
+    verification_steps = models.IntegerField(default=0)
+    verification_late = models.IntegerField(default=0)
+    verification_hours = models.FloatField(default=0)
+
+    class Meta:
+        verbose_name = _("monthly figures")
+        verbose_name_plural = _("monthly figures")
+        indexes = [models.Index(fields=["month"], name="month_figures_month")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.category_id}/{self.lead_unit_id}"
+
+
+class DirtyMonth(models.Model):
+    """A month whose rollup no longer matches the per-report figures (marked at `marked_at`)."""
+
+    month = models.DateField(unique=True)
+    marked_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("month to rebuild")
+        verbose_name_plural = _("months to rebuild")
+
+    def __str__(self):
+        return f"{self.month:%Y-%m}"

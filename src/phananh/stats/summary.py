@@ -20,10 +20,10 @@ given. The sums are read from `ReportFigures`, one narrow row per report kept by
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import QuerySet
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,50 +33,13 @@ from phananh.org.access import NoStatistics, acts_for, ioc_root, statistics_unit
 from phananh.org.models import Unit
 from phananh.reports.models import Category, RatingValue
 
-from .models import STEP_KINDS, ReportFigures, Stage
+from . import rollup
+from .models import STEP_KINDS, MonthFigures, ReportFigures
 from .selectors import Period
+from .tallies import DATED_BY, Tally, measures, tally, within
 
 TOP_FIELDS = 5
 INTERVALS = {"week": TruncWeek, "month": TruncMonth}
-
-
-@dataclass
-class Tally:
-    """The sums behind every figure; tallies add up (cells into units, units into the province)."""
-
-    received: int = 0
-    waiting: int = 0
-    in_progress: int = 0
-    resolved_received: int = 0  # received in the period and resolved now
-    rejected: int = 0
-    merged: int = 0
-    dispatched: int = 0
-    overdue_open: int = 0
-    resolved: int = 0
-    resolved_late: int = 0
-    satisfied: int = 0
-    acceptable: int = 0
-    unsatisfied: int = 0
-    reception_steps: int = 0
-    reception_late: int = 0
-    reception_hours: float = 0.0
-    handling_steps: int = 0
-    handling_late: int = 0
-    handling_hours: float = 0.0
-    approval_steps: int = 0
-    approval_late: int = 0
-    approval_hours: float = 0.0
-    verification_steps: int = 0
-    verification_late: int = 0
-    verification_hours: float = 0.0
-
-    def add(self, other: Tally) -> Tally:
-        for name in TALLY_NAMES:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        return self
-
-
-TALLY_NAMES = tuple(f.name for f in fields(Tally))
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -215,13 +178,18 @@ def _scope(scope_user, unit: Unit | None) -> Unit | None:
     return unit
 
 
-def _reports(*, scope_user=None, unit=None, field=None, channel=None, commune=None) -> QuerySet:
-    qs = ReportFigures.objects.order_by()
-    within = _scope(scope_user, unit)
-    if within is not None:
-        qs = qs.filter(lead_unit__path__startswith=within.path)
+def _within(qs: QuerySet, unit: Unit | None, field) -> QuerySet:
+    if unit is not None:
+        qs = (
+            qs.filter(lead_unit__path__startswith=unit.path) if unit.parent_id else qs.exclude(lead_unit=None)
+        )
     if field is not None:
         qs = qs.filter(category=field)
+    return qs
+
+
+def _reports(*, scope_user=None, unit=None, field=None, channel=None, commune=None) -> QuerySet:
+    qs = _within(ReportFigures.objects.order_by(), _scope(scope_user, unit), field)
     if channel:
         qs = qs.filter(channel=channel)
     if commune is not None:
@@ -229,52 +197,13 @@ def _reports(*, scope_user=None, unit=None, field=None, channel=None, commune=No
     return qs
 
 
-def _dated(period: Period) -> tuple[Q, Q, Q]:
-    start, end = period.bounds()
-    return (
-        Q(received_at__gte=start, received_at__lt=end),
-        Q(resolved_at__gte=start, resolved_at__lt=end),
-        Q(rated_at__gte=start, rated_at__lt=end),
-    )
-
-
-def _measures(received: Q, resolved: Q, rated: Q) -> dict:
-    now = timezone.now()
-    n = {
-        "received": Count("pk", filter=received),
-        "waiting": Count("pk", filter=received & Q(stage=Stage.WAITING)),
-        "in_progress": Count("pk", filter=received & Q(stage=Stage.IN_PROGRESS)),
-        "resolved_received": Count("pk", filter=received & Q(stage=Stage.RESOLVED)),
-        "rejected": Count("pk", filter=received & Q(stage=Stage.REJECTED)),
-        "merged": Count("pk", filter=received & Q(stage=Stage.MERGED)),
-        "dispatched": Count(
-            "pk", filter=received & Q(dispatched=True, stage__in=(Stage.IN_PROGRESS, Stage.RESOLVED))
-        ),
-        "overdue_open": Count("pk", filter=received & Q(open_deadline__lt=now)),
-        "resolved": Count("pk", filter=resolved),
-        "resolved_late": Count("pk", filter=resolved & Q(late=True)),
-    }
-    for value in RatingValue.values:
-        n[value] = Count("pk", filter=rated & Q(rating=value))
-    for kind in STEP_KINDS:
-        for part in ("steps", "late", "hours"):
-            n[f"{kind}_{part}"] = Sum(f"{kind}_{part}", filter=resolved)
-    return n
-
-
-def _tally(row: dict) -> Tally:
-    return Tally(**{name: row.get(name) or 0 for name in TALLY_NAMES})
-
-
-def _cells(period: Period, qs: QuerySet) -> list[tuple[int | None, int | None, str, Tally]]:
-    """(field, lead unit, rejection reason, tally): one GROUP BY, from which every table is summed."""
-    received, resolved, rated = _dated(period)
-    rows = (
-        qs.filter(received | resolved | rated)
-        .values("category_id", "lead_unit_id", "rejection_reason")
-        .annotate(**_measures(received, resolved, rated))
-    )
-    return [(r["category_id"], r["lead_unit_id"], r["rejection_reason"], _tally(r)) for r in rows]
+def _cells(period: Period, *, scope_user=None, unit=None, field=None, channel=None, commune=None):
+    facts = _reports(scope_user=scope_user, unit=unit, field=field, channel=channel, commune=commune)
+    months = None
+    if not channel and commune is None:
+        # The rollup has the field and the lead unit among its dimensions, not the place or channel.
+        months = _within(MonthFigures.objects.order_by(), _scope(scope_user, unit), field)
+    return rollup.cells(period, facts, months)
 
 
 def _summarise(cells) -> Summary:
@@ -309,8 +238,8 @@ def _top_fields(by_field: dict[int | None, int]) -> list[FieldCount]:
 
 def summary(*, period: Period, scope_user=None, unit=None, field=None, channel=None, commune=None) -> Summary:
     """The figures of the reports in scope, for `period` (see the module's docstring)."""
-    qs = _reports(scope_user=scope_user, unit=unit, field=field, channel=channel, commune=commune)
-    return _summarise(_cells(period, qs))
+    cells = _cells(period, scope_user=scope_user, unit=unit, field=field, channel=channel, commune=commune)
+    return _summarise(cells)
 
 
 # --- by unit ------------------------------------------------------------------------------------
@@ -338,10 +267,7 @@ def unit_rows(
     parent = _scope(scope_user, parent) or ioc_root()
     if parent is None:
         return []
-    qs = _reports(channel=channel, field=field, commune=commune).filter(
-        lead_unit__path__startswith=parent.path
-    )
-    cells = _cells(period, qs)
+    cells = _cells(period, unit=parent, field=field, channel=channel, commune=commune)
     paths = dict(Unit.objects.filter(pk__in={c[1] for c in cells}).values_list("pk", "path"))
     grouped: dict[int, list] = {}
     depth = parent.path.count("/") - 1
@@ -370,47 +296,28 @@ class Point:
 def series(
     *, period: Period, interval: str, scope_user=None, unit=None, field=None, channel=None, commune=None
 ) -> list[Point]:
-    """The figures week by week or month by month; each figure on its own date, as in `summary`."""
+    """The figures week by week or month by month; each figure on its own date, as in `summary`.
+
+    Read from the per-report rows (a week is not a rollup's unit); `overdue_open` is a figure
+    of now, not of a week, and stays 0 here.
+    """
     qs = _reports(scope_user=scope_user, unit=unit, field=field, channel=channel, commune=commune)
-    received, resolved, rated = _dated(period)
-    measures = _measures(received, resolved, rated)
+    dated = {name: within(name, [period]) for name in DATED_BY}
+    every = measures(*dated.values())
     trunc = INTERVALS[interval]
     zone = timezone.get_current_timezone()
     tallies: dict[date, Tally] = {}
-    # Each figure is grouped by its own date: three passes, each over the rows dated in the period.
-    for when, dated in (("received_at", received), ("resolved_at", resolved), ("rated_at", rated)):
-        names = _names_dated_by(when)
+    # Each sum is grouped by its own date: three passes, each over the rows dated in the period.
+    for when, names in DATED_BY.items():
         rows = (
-            qs.filter(dated)
+            qs.filter(dated[when])
             .annotate(bucket=trunc(when, tzinfo=zone))
             .values("bucket")
-            .annotate(**{name: measures[name] for name in names})
+            .annotate(**{name: every[name] for name in names})
         )
         for row in rows:
-            start = _day(row["bucket"])
-            tallies.setdefault(start, Tally()).add(_tally(row))
+            tallies.setdefault(_day(row["bucket"]), Tally()).add(tally(row))
     return [Point(start, _build(t)) for start, t in sorted(tallies.items())]
-
-
-def _names_dated_by(when: str) -> list[str]:
-    if when == "received_at":
-        return [
-            "received",
-            "waiting",
-            "in_progress",
-            "resolved_received",
-            "rejected",
-            "merged",
-            "dispatched",
-            "overdue_open",
-        ]
-    if when == "rated_at":
-        return list(RatingValue.values)
-    return [
-        "resolved",
-        "resolved_late",
-        *(f"{k}_{p}" for k in STEP_KINDS for p in ("steps", "late", "hours")),
-    ]
 
 
 def _day(value) -> date:

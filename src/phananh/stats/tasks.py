@@ -1,6 +1,6 @@
 from django_tasks import task
 
-from . import facts
+from . import facts, rollup
 
 
 @task()
@@ -13,3 +13,9 @@ def refresh_figures(event_id: int) -> int:
 def catch_up_figures() -> int:
     """Refresh the figures of every report with an event since the last run (periodic)."""
     return facts.catch_up()
+
+
+@task()
+def rebuild_months() -> int:
+    """Sum again the months whose figures changed (periodic, after `catch_up_figures`)."""
+    return rollup.rebuild_dirty()
