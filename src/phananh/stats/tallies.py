@@ -15,7 +15,7 @@ from django.utils import timezone
 from phananh.reports.models import RatingValue
 
 from .models import STEP_KINDS, Stage
-from .selectors import Period
+from .periods import Period
 
 DIMENSIONS = ("category_id", "lead_unit_id", "rejection_reason")
 
