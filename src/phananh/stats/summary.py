@@ -207,9 +207,8 @@ def _cells(period: Period, *, scope_user=None, unit=None, field=None, channel=No
 
 
 def _summarise(cells, categories: dict | None = None) -> Summary:
-    total, reasons, by_field, units = Tally(), {}, {}, set()
+    total, reasons, by_field, units = Tally.total([cell[3] for cell in cells]), {}, {}, set()
     for category_id, unit_id, reason, t in cells:
-        total.add(t)
         if t.rejected:
             reasons[reason] = reasons.get(reason, 0) + t.rejected
         if t.received:
