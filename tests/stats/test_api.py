@@ -95,7 +95,13 @@ def test_the_unit_table_rolls_divisions_up(four, api_as, so_xd, so_yt):
     assert [(row["code"], row["figures"]["received"]) for row in inside["units"]] == [("so-xd-ht", 1)]
 
 
-def test_the_series_counts_each_month(four, api_as):
+def test_the_answer_says_which_period_it_counts(four, api_as):
+    body = api_as("lan").get(f"{URL}/summary", {"from": "2026-01-01", "to": "2026-03-31"}).json()
+
+    assert body["period"] == {"start": "2026-01-01", "end": "2026-03-31"}
+
+
+def test_the_series_counts_each_week(four, api_as):
     body = api_as("lan").get(f"{URL}/series", {"interval": "week"}).json()
 
     assert body["interval"] == "week"

@@ -88,8 +88,8 @@ class SummaryOut(Schema):
 
 
 class PeriodOut(Schema):
-    start: date = Field(..., alias="from")
-    end: date = Field(..., alias="to")
+    start: date = Field(..., description="The first day (`from`).")
+    end: date = Field(..., description="The last day, included (`to`).")
 
 
 class SummaryAnswer(Schema):
@@ -175,7 +175,7 @@ def _filters(request, f: Filters) -> dict:
 
 
 def _out(period: Period) -> dict:
-    return {"from": period.start, "to": period.end}
+    return {"start": period.start, "end": period.end}
 
 
 @router.get("/summary", response={200: SummaryAnswer, **ERRORS}, summary="A period's figures")
