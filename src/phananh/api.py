@@ -15,6 +15,7 @@ from phananh.org.api import router as auth_router
 from phananh.portal.api import router as public_router
 from phananh.portal.reporter_api import router as reporter_router
 from phananh.reports.api import router as reports_router
+from phananh.stats.api import router as stats_router
 from phananh.workflow.api import OPENAPI_SCHEMAS as WORKFLOW_SCHEMAS
 from phananh.workflow.api import router as staff_router
 
@@ -51,6 +52,7 @@ api.add_router("/", reports_router)
 api.add_router("/", reporter_router)
 api.add_router("/auth", auth_router)
 api.add_router("/staff", staff_router)
+api.add_router("/stats", stats_router)
 api.add_router("/", public_router)
 api.extra_schemas.update(WORKFLOW_SCHEMAS)
 

@@ -166,7 +166,7 @@ else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # What the transition service hands each event it writes to, after the commit: tasks whose
 # `enqueue(event_id)` is called. The workflow imports none of the apps that listen to it.
-PHANANH_EVENT_TASKS = ["phananh.notify.tasks.notify_event"]
+PHANANH_EVENT_TASKS = ["phananh.notify.tasks.notify_event", "phananh.stats.tasks.refresh_figures"]
 # django-tasks has no scheduler: `manage.py run_periodic` enqueues the periodic tasks (the
 # deadline sweeper) every this many seconds.
 PHANANH_PERIODIC_SECONDS = envint("PHANANH_PERIODIC_SECONDS", 60)

@@ -133,3 +133,22 @@ def reporter_contact(user, report, *, via: str) -> dict | None:
 
 def ioc_root() -> Unit | None:
     return Unit.objects.filter(kind=UnitKind.IOC, parent=None).first()
+
+
+class NoStatistics(Exception):
+    """The user may not read statistics (not staff, or a role without a scope)."""
+
+
+def statistics_unit(user) -> Unit | None:
+    """Whose figures `user` may read: None for the whole province, else the unit whose subtree.
+
+    The IOC's staff, the steering committee and administrators read the province's figures;
+    a unit's staff read those of the reports their unit's subtree leads.
+    """
+    if not is_staff_member(user):
+        raise NoStatistics
+    if user.role in PROVINCE_ROLES:
+        return None
+    if user.role in UNIT_ROLES:
+        return user.unit
+    raise NoStatistics

@@ -1,0 +1,362 @@
+"""The figures of the steering committee (số liệu thống kê): one set of definitions for the API,
+the public page, the dashboard and the exports. `docs/statistics.md` defines every figure.
+
+    summary(*, period, scope_user=None, unit=None, field=None, channel=None, commune=None) -> Summary
+    unit_rows(*, period, scope_user=None, parent=None, field=None, channel=None, commune=None)
+        -> list[UnitRow]
+    series(*, period, interval, scope_user=None, unit=None, field=None, channel=None, commune=None)
+        -> list[Point]
+
+`period` is a `Period` (days, both included, in the deployment's time zone); `scope_user`, when
+given, limits the figures to what that staff member may read (`org.access.statistics_unit`) and
+raises `Forbidden` otherwise; `unit` and `commune` are `Unit`s (a unit counts its subtree),
+`field` a `Category`, `channel` a `Channel` value; `interval` is "week" or "month".
+
+Each report counts on one date per figure: received, waiting, accepted, dispatched, rejected,
+merged, in progress and overdue on its submission (as it stands now); resolved, on time, late
+and the time per step on the day the IOC verified its result; its rating on the day it was
+given. The sums are read from `ReportFigures`, one narrow row per report kept by `stats.facts`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db.models import QuerySet
+from django.db.models.functions import TruncMonth, TruncWeek
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from phananh.core.errors import Forbidden
+from phananh.org.access import NoStatistics, acts_for, ioc_root, statistics_unit
+from phananh.org.models import Unit
+from phananh.reports.models import Category, RatingValue
+
+from . import rollup
+from .models import STEP_KINDS, MonthFigures, ReportFigures
+from .periods import Period
+from .tallies import DATED_BY, Tally, measures, tally, within
+
+TOP_FIELDS = 5
+INTERVALS = {"week": TruncWeek, "month": TruncMonth}
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+@dataclass(frozen=True)
+class Share:
+    count: int
+    share: float | None
+
+
+@dataclass(frozen=True)
+class Rejected:
+    total: int
+    by_reason: dict[str, int]
+
+
+@dataclass(frozen=True)
+class StepFigures:
+    """One kind of step of the reports resolved in the period: on time or late, and how long."""
+
+    finished: int
+    on_time: int
+    late: int
+    on_time_rate: float | None
+    average_hours: float | None
+
+
+@dataclass(frozen=True)
+class Ratings:
+    satisfied: Share
+    acceptable: Share
+    unsatisfied: Share
+    total: int
+
+
+@dataclass(frozen=True)
+class Calls:
+    inbound: int = 0
+    outbound: int = 0
+
+
+@dataclass(frozen=True)
+class FieldCount:
+    code: str
+    name: str
+    received: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The figures of a period; the field names are the API's keys."""
+
+    received: int
+    waiting: int
+    accepted: int
+    dispatched: int
+    rejected: Rejected
+    merged: int
+    in_progress: int
+    overdue_open: int
+    resolved: int
+    resolved_on_time: int
+    resolved_late: int
+    on_time_rate: float | None
+    steps: dict[str, StepFigures]
+    average_hours: dict[str, float | None]
+    ratings: Ratings
+    calls: Calls = field(default_factory=Calls)
+    reporter_accounts: int = 0
+    participating_units: int = 0
+    top_fields: list[FieldCount] = field(default_factory=list)
+
+
+def _steps(t: Tally) -> dict[str, StepFigures]:
+    steps = {}
+    for kind in STEP_KINDS:
+        finished, late = getattr(t, f"{kind}_steps"), getattr(t, f"{kind}_late")
+        hours = getattr(t, f"{kind}_hours")
+        steps[kind] = StepFigures(
+            finished=finished,
+            on_time=finished - late,
+            late=late,
+            on_time_rate=_share(finished - late, finished),
+            average_hours=round(hours / finished, 2) if finished else None,
+        )
+    return steps
+
+
+def _ratings(t: Tally) -> Ratings:
+    total = t.satisfied + t.acceptable + t.unsatisfied
+    return Ratings(
+        *(Share(getattr(t, v), _share(getattr(t, v), total)) for v in RatingValue.values), total=total
+    )
+
+
+def _build(t: Tally, *, by_reason=None, units=0, top_fields=()) -> Summary:
+    steps = _steps(t)
+    return Summary(
+        received=t.received,
+        waiting=t.waiting,
+        accepted=t.in_progress + t.resolved_received,
+        dispatched=t.dispatched,
+        rejected=Rejected(t.rejected, dict(by_reason or {})),
+        merged=t.merged,
+        in_progress=t.in_progress,
+        overdue_open=t.overdue_open,
+        resolved=t.resolved,
+        resolved_on_time=t.resolved - t.resolved_late,
+        resolved_late=t.resolved_late,
+        on_time_rate=_share(t.resolved - t.resolved_late, t.resolved),
+        steps=steps,
+        average_hours={kind: s.average_hours for kind, s in steps.items()},
+        ratings=_ratings(t),
+        participating_units=units,
+        top_fields=list(top_fields),
+    )
+
+
+# --- which reports ------------------------------------------------------------------------------
+
+
+def _scope(scope_user, unit: Unit | None) -> Unit | None:
+    """The unit whose subtree the figures are about (None: the province), or Forbidden."""
+    if scope_user is None:
+        return unit
+    try:
+        own = statistics_unit(scope_user)
+    except NoStatistics:
+        raise Forbidden("forbidden", _("Your role cannot read these statistics.")) from None
+    if own is None or unit is None:
+        return unit or own
+    if not acts_for(scope_user, unit):
+        raise Forbidden("forbidden", _("You can read the statistics of your own unit only."))
+    return unit
+
+
+def _within(qs: QuerySet, unit: Unit | None, field) -> QuerySet:
+    if unit is not None:
+        qs = (
+            qs.filter(lead_unit__path__startswith=unit.path) if unit.parent_id else qs.exclude(lead_unit=None)
+        )
+    if field is not None:
+        qs = qs.filter(category=field)
+    return qs
+
+
+def _reports(*, scope_user=None, unit=None, field=None, channel=None, commune=None) -> QuerySet:
+    qs = _within(ReportFigures.objects.order_by(), _scope(scope_user, unit), field)
+    if channel:
+        qs = qs.filter(channel=channel)
+    if commune is not None:
+        qs = qs.filter(commune=commune)
+    return qs
+
+
+def _cells(period: Period, *, scope_user=None, unit=None, field=None, channel=None, commune=None):
+    facts = _reports(scope_user=scope_user, unit=unit, field=field, channel=channel, commune=commune)
+    months = None
+    if not channel and commune is None:
+        # The rollup has the field and the lead unit among its dimensions, not the place or channel.
+        months = _within(MonthFigures.objects.order_by(), _scope(scope_user, unit), field)
+    return rollup.cells(period, facts, months)
+
+
+def _summarise(cells, categories: dict | None = None) -> Summary:
+    total, reasons, by_field, units = Tally.total([cell[3] for cell in cells]), {}, {}, set()
+    for category_id, unit_id, reason, t in cells:
+        if t.rejected:
+            reasons[reason] = reasons.get(reason, 0) + t.rejected
+        if t.received:
+            by_field[category_id] = by_field.get(category_id, 0) + t.received
+            if unit_id is not None:
+                units.add(unit_id)
+    return _build(
+        total,
+        by_reason=sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])),
+        units=len(units),
+        top_fields=_top_fields(by_field, _categories() if categories is None else categories),
+    )
+
+
+def _top_fields(by_field: dict[int | None, int], categories: dict) -> list[FieldCount]:
+    ranked = sorted(((n, pk) for pk, n in by_field.items() if pk in categories), key=lambda x: (-x[0], x[1]))
+    return [FieldCount(*categories[pk], n) for n, pk in ranked[:TOP_FIELDS]]
+
+
+def _categories() -> dict[int, tuple[str, str]]:
+    """Every field's (code, name): a few dozen rows, read once per answer."""
+    return {pk: (code, name) for pk, code, name in Category.objects.values_list("pk", "code", "name")}
+
+
+def summary(*, period: Period, scope_user=None, unit=None, field=None, channel=None, commune=None) -> Summary:
+    """The figures of the reports in scope, for `period` (see the module's docstring)."""
+    cells = _cells(period, scope_user=scope_user, unit=unit, field=field, channel=channel, commune=commune)
+    return _summarise(cells)
+
+
+# --- by unit ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    """A unit and the figures of the reports its subtree leads (`direct`: the unit itself only)."""
+
+    unit_id: int
+    code: str
+    name: str
+    direct: bool
+    summary: Summary
+
+
+def unit_rows(
+    *, period: Period, scope_user=None, parent=None, field=None, channel=None, commune=None
+) -> list[UnitRow]:
+    """One row per unit right below `parent` (default: the IOC, or the viewer's own unit).
+
+    A division's reports count for the unit above it that is listed; reports `parent` leads
+    itself have a row of their own. Reports led by no unit (waiting, rejected) are in no row.
+    """
+    parent = _scope(scope_user, parent) or ioc_root()
+    if parent is None:
+        return []
+    return _rows_by_unit(_cells(period, unit=parent, field=field, channel=channel, commune=commune), parent)
+
+
+def _rows_by_unit(cells, parent: Unit) -> list[UnitRow]:
+    paths = dict(Unit.objects.filter(pk__in={c[1] for c in cells if c[1]}).values_list("pk", "path"))
+    grouped: dict[int, list] = {}
+    depth = parent.path.count("/") - 1
+    for cell in cells:
+        path = paths.get(cell[1])
+        if path is None or not path.startswith(parent.path):
+            continue
+        ids = [int(part) for part in path.strip("/").split("/")]
+        grouped.setdefault(ids[depth] if len(ids) > depth else parent.pk, []).append(cell)
+    units = Unit.objects.filter(pk__in=grouped).only("code", "name", "short_name")
+    categories = _categories()
+    rows = [
+        UnitRow(
+            u.pk, u.code, u.short_name or u.name, u.pk == parent.pk, _summarise(grouped[u.pk], categories)
+        )
+        for u in units
+    ]
+    return sorted(rows, key=lambda r: (-r.summary.received, r.name))
+
+
+@dataclass(frozen=True)
+class Breakdowns:
+    """A period's figures with their breakdowns by field and by unit, from one set of cells."""
+
+    summary: Summary
+    by_field: list[tuple[str, Summary]]  # (the field's name, or "" for reports not classified yet)
+    by_unit: list[UnitRow]
+    as_of: datetime | None
+
+
+def breakdowns(*, period: Period, scope_user=None, unit=None) -> Breakdowns:
+    """What the public page and the dashboard show: the summary, by field, by unit."""
+    cells = _cells(period, scope_user=scope_user, unit=unit)
+    root = _scope(scope_user, unit) or ioc_root()
+    by_field: dict[int | None, list] = {}
+    for cell in cells:
+        by_field.setdefault(cell[0], []).append(cell)
+    categories = _categories()
+    fields_ = [
+        (categories[pk][1] if pk in categories else "", _summarise(group, categories))
+        for pk, group in by_field.items()
+    ]
+    return Breakdowns(
+        summary=_summarise(cells, categories),
+        by_field=sorted((f for f in fields_ if f[1].received), key=lambda f: (-f[1].received, f[0])),
+        by_unit=[row for row in _rows_by_unit(cells, root) if row.summary.received] if root else [],
+        as_of=rollup.freshness(),
+    )
+
+
+# --- over time ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Point:
+    """One week or month: its first day and the figures counted on its days."""
+
+    start: date
+    summary: Summary
+
+
+def series(
+    *, period: Period, interval: str, scope_user=None, unit=None, field=None, channel=None, commune=None
+) -> list[Point]:
+    """The figures week by week or month by month; each figure on its own date, as in `summary`.
+
+    Read from the per-report rows (a week is not a rollup's unit); `overdue_open` is a figure
+    of now, not of a week, and stays 0 here.
+    """
+    qs = _reports(scope_user=scope_user, unit=unit, field=field, channel=channel, commune=commune)
+    dated = {name: within(name, [period]) for name in DATED_BY}
+    every = measures(*dated.values())
+    trunc = INTERVALS[interval]
+    zone = timezone.get_current_timezone()
+    tallies: dict[date, Tally] = {}
+    # Each sum is grouped by its own date: three passes, each over the rows dated in the period.
+    for when, names in DATED_BY.items():
+        rows = (
+            qs.filter(dated[when])
+            .annotate(bucket=trunc(when, tzinfo=zone))
+            .values("bucket")
+            .annotate(**{name: every[name] for name in names})
+        )
+        for row in rows:
+            tallies.setdefault(_day(row["bucket"]), Tally()).add(tally(row))
+    return [Point(start, _build(t)) for start, t in sorted(tallies.items())]
+
+
+def _day(value) -> date:
+    if isinstance(value, datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value

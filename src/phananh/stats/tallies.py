@@ -1,0 +1,136 @@
+"""The sums behind every figure, and how they are read off the per-report rows.
+
+A `Tally` holds the sums of one cell (field × lead unit × rejection reason); cells add up into
+units, units into the province. Each sum is dated by its own moment: the received ones by the
+submission, the resolved ones by the verification of the result, the ratings by their giving.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from phananh.reports.models import RatingValue
+
+from .models import STEP_KINDS, Stage
+from .periods import Period
+
+DIMENSIONS = ("category_id", "lead_unit_id", "rejection_reason")
+
+
+@dataclass
+class Tally:
+    received: int = 0
+    waiting: int = 0
+    in_progress: int = 0
+    resolved_received: int = 0  # received in the period and resolved now
+    rejected: int = 0
+    merged: int = 0
+    dispatched: int = 0
+    overdue_open: int = 0
+    resolved: int = 0
+    resolved_late: int = 0
+    satisfied: int = 0
+    acceptable: int = 0
+    unsatisfied: int = 0
+    reception_steps: int = 0
+    reception_late: int = 0
+    reception_hours: float = 0.0
+    handling_steps: int = 0
+    handling_late: int = 0
+    handling_hours: float = 0.0
+    approval_steps: int = 0
+    approval_late: int = 0
+    approval_hours: float = 0.0
+    verification_steps: int = 0
+    verification_late: int = 0
+    verification_hours: float = 0.0
+
+    @classmethod
+    def total(cls, tallies: list[Tally]) -> Tally:
+        """The sum of many tallies, column by column (thousands of cells per answer: kept cheap)."""
+        if not tallies:
+            return cls()
+        return cls(*(sum(column) for column in zip(*(vars(t).values() for t in tallies), strict=True)))
+
+    def add(self, other: Tally) -> Tally:
+        for name in TALLY_NAMES:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        return self
+
+
+TALLY_NAMES = tuple(f.name for f in fields(Tally))
+# Which moment dates each sum; `overdue_open` depends on the clock and is never stored.
+RECEIVED = ("received", "waiting", "in_progress", "resolved_received", "rejected", "merged", "dispatched")
+RESOLVED = (
+    "resolved",
+    "resolved_late",
+    *(f"{k}_{p}" for k in STEP_KINDS for p in ("steps", "late", "hours")),
+)
+RATED = tuple(RatingValue.values)
+STORED = (*RECEIVED, *RESOLVED, *RATED)
+DATED_BY = {"received_at": RECEIVED, "resolved_at": RESOLVED, "rated_at": RATED}
+
+Cell = tuple[int | None, int | None, str, Tally]
+
+
+def within(name: str, periods: list[Period]) -> Q:
+    q = Q(pk__in=[])
+    for period in periods:
+        start, end = period.bounds()
+        q |= Q(**{f"{name}__gte": start, f"{name}__lt": end})
+    return q
+
+
+def measures(received: Q, resolved: Q, rated: Q) -> dict:
+    """The aggregate of every stored sum over per-report rows, each under its own date."""
+    n = {
+        "received": Count("pk", filter=received),
+        "waiting": Count("pk", filter=received & Q(stage=Stage.WAITING)),
+        "in_progress": Count("pk", filter=received & Q(stage=Stage.IN_PROGRESS)),
+        "resolved_received": Count("pk", filter=received & Q(stage=Stage.RESOLVED)),
+        "rejected": Count("pk", filter=received & Q(stage=Stage.REJECTED)),
+        "merged": Count("pk", filter=received & Q(stage=Stage.MERGED)),
+        "dispatched": Count(
+            "pk", filter=received & Q(dispatched=True, stage__in=(Stage.IN_PROGRESS, Stage.RESOLVED))
+        ),
+        "resolved": Count("pk", filter=resolved),
+        "resolved_late": Count("pk", filter=resolved & Q(late=True)),
+    }
+    for value in RatingValue.values:
+        n[value] = Count("pk", filter=rated & Q(rating=value))
+    for kind in STEP_KINDS:
+        for part in ("steps", "late", "hours"):
+            n[f"{kind}_{part}"] = Sum(f"{kind}_{part}", filter=resolved)
+    return n
+
+
+def tally(row: dict) -> Tally:
+    return Tally(**{name: row.get(name) or 0 for name in TALLY_NAMES})
+
+
+def fact_cells(qs: QuerySet, periods: list[Period]) -> list[Cell]:
+    """Cells summed from the per-report rows dated in `periods` (one GROUP BY)."""
+    if not periods:
+        return []
+    received, resolved, rated = (within(name, periods) for name in DATED_BY)
+    rows = (
+        qs.filter(received | resolved | rated)
+        .values(*DIMENSIONS)
+        .annotate(**measures(received, resolved, rated))
+    )
+    return [(r["category_id"], r["lead_unit_id"], r["rejection_reason"], tally(r)) for r in rows]
+
+
+def overdue_cells(qs: QuerySet, periods: list[Period]) -> list[Cell]:
+    """Open reports received in `periods` whose running step is past its deadline now."""
+    rows = (
+        qs.filter(within("received_at", periods), open_deadline__lt=timezone.now())
+        .values(*DIMENSIONS)
+        .annotate(n=Count("pk"))
+    )
+    return [
+        (r["category_id"], r["lead_unit_id"], r["rejection_reason"], Tally(overdue_open=r["n"])) for r in rows
+    ]
