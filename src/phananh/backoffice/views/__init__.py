@@ -1,6 +1,7 @@
 """The back office's views: lists and map, the report page and its actions, files, the bell."""
 
 from .auth import StaffLoginView
+from .dashboard import dashboard, dashboard_export, dashboard_print
 from .deliveries import delivery_list
 from .files import attachment_file, attachment_thumbnail
 from .lists import map_json, report_list
@@ -13,6 +14,9 @@ __all__ = [
     "attachment_file",
     "attachment_thumbnail",
     "contact_reveal",
+    "dashboard",
+    "dashboard_export",
+    "dashboard_print",
     "delivery_list",
     "email_settings",
     "map_json",
