@@ -79,6 +79,9 @@ browser:
 bench: install
 	$(PY) bench/intake.py
 	$(PY) bench/public_map.py
+	@# Statistics on PostgreSQL, in a database of its own (filled once, then reused).
+	createdb -h $${PGHOST:-127.0.0.1} -U $${PGUSER:-postgres} $${BENCH_STATS_DB:-bench_stats} 2>/dev/null || true
+	DB=postgres DB_NAME=$${BENCH_STATS_DB:-bench_stats} $(PY) bench/stats.py
 
 clean:
 	rm -rf $(VENV) node_modules var

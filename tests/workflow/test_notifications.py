@@ -8,6 +8,7 @@ runs at once (ImmediateBackend, tests/conftest.py).
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 
 from phananh.notify.models import Notification
 from phananh.notify.services import notify_event
@@ -88,7 +89,8 @@ def test_nothing_is_sent_before_the_commit(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         act(report, people["lan"], "accept", category=road.code, lead_unit=so_xd.pk)
 
-    assert len(callbacks) == 2  # accepted, dispatched
+    # accepted, dispatched: each handed to every task of PHANANH_EVENT_TASKS (notify, statistics)
+    assert len(callbacks) == 2 * len(settings.PHANANH_EVENT_TASKS)
     assert not Notification.objects.exists()
 
 

@@ -294,16 +294,14 @@ def statistics(request):
 
 
 def _breakdown_chart(rows) -> dict:
-    """Stacked bars: each row's received reports split by where they stand (they add up to it)."""
+    """Stacked bars: each row's received reports split by where they stand now (they add up to it)."""
     parts = {
-        "on_time": [r.counts.resolved_on_time for r in rows],
-        "late": [r.counts.resolved_late for r in rows],
+        "resolved": [r.counts.accepted - r.counts.in_progress for r in rows],
         "in_progress": [r.counts.in_progress for r in rows],
-        "other": [r.counts.received - r.counts.resolved - r.counts.in_progress for r in rows],
+        "other": [r.counts.received - r.counts.accepted for r in rows],
     }
     labels = {
-        "on_time": _("Resolved on time"),
-        "late": _("Resolved late"),
+        "resolved": _("Resolved since"),
         "in_progress": _("In progress"),
         "other": _("Waiting, rejected or merged"),
     }
@@ -316,18 +314,18 @@ def _breakdown_chart(rows) -> dict:
 def _charts(figures) -> dict:
     """The numbers of the tables, for the charts drawn in the browser (public_stats.js)."""
     c = figures.counts
+    # Where the reports received in the period stand now: the parts add up to "received".
     status = [
         ("waiting", _("Waiting for reception"), c.waiting),
-        ("rejected", _("Rejected"), c.rejected),
+        ("rejected", _("Rejected"), c.rejected.total),
         ("merged", _("Merged into another report"), c.merged),
         ("in_progress", _("In progress"), c.in_progress),
-        ("on_time", _("Resolved on time"), c.resolved_on_time),
-        ("late", _("Resolved late"), c.resolved_late),
+        ("resolved", _("Resolved since"), c.accepted - c.in_progress),
     ]
     return {
         "status": [{"key": k, "label": label, "value": v} for k, label, v in status],
         "satisfaction": [
-            {"key": v, "label": label, "value": n} for v, label, n, _share in figures.satisfaction.rows()
+            {"key": v, "label": label, "value": n} for v, label, n, _share in figures.satisfaction_rows
         ],
         "fields": _breakdown_chart(figures.by_field),
         "units": _breakdown_chart(figures.by_unit),

@@ -23,7 +23,7 @@ from phananh.org.models import Unit
 from phananh.reports.models import Category, Channel
 
 from . import summary as figures
-from .selectors import Period
+from .periods import Period
 
 router = Router(tags=["statistics"], auth=staff_token)
 ERRORS = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut}

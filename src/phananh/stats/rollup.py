@@ -17,7 +17,7 @@ from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from .models import DirtyMonth, MonthFigures, ReportFigures
-from .selectors import Period
+from .periods import Period
 from .tallies import DIMENSIONS, STORED, Cell, fact_cells, overdue_cells, tally
 
 

@@ -35,7 +35,7 @@ from phananh.reports.models import Category, RatingValue
 
 from . import rollup
 from .models import STEP_KINDS, MonthFigures, ReportFigures
-from .selectors import Period
+from .periods import Period
 from .tallies import DATED_BY, Tally, measures, tally, within
 
 TOP_FIELDS = 5
@@ -206,10 +206,9 @@ def _cells(period: Period, *, scope_user=None, unit=None, field=None, channel=No
     return rollup.cells(period, facts, months)
 
 
-def _summarise(cells) -> Summary:
-    total, reasons, by_field, units = Tally(), {}, {}, set()
+def _summarise(cells, categories: dict | None = None) -> Summary:
+    total, reasons, by_field, units = Tally.total([cell[3] for cell in cells]), {}, {}, set()
     for category_id, unit_id, reason, t in cells:
-        total.add(t)
         if t.rejected:
             reasons[reason] = reasons.get(reason, 0) + t.rejected
         if t.received:
@@ -220,20 +219,18 @@ def _summarise(cells) -> Summary:
         total,
         by_reason=sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])),
         units=len(units),
-        top_fields=_top_fields(by_field),
+        top_fields=_top_fields(by_field, _categories() if categories is None else categories),
     )
 
 
-def _top_fields(by_field: dict[int | None, int]) -> list[FieldCount]:
-    ranked = sorted(((n, pk) for pk, n in by_field.items() if pk is not None), key=lambda x: (-x[0], x[1]))
-    top = ranked[:TOP_FIELDS]
-    known = {
-        pk: (code, name)
-        for pk, code, name in Category.objects.filter(pk__in=[pk for _n, pk in top]).values_list(
-            "pk", "code", "name"
-        )
-    }
-    return [FieldCount(*known[pk], n) for n, pk in top if pk in known]
+def _top_fields(by_field: dict[int | None, int], categories: dict) -> list[FieldCount]:
+    ranked = sorted(((n, pk) for pk, n in by_field.items() if pk in categories), key=lambda x: (-x[0], x[1]))
+    return [FieldCount(*categories[pk], n) for n, pk in ranked[:TOP_FIELDS]]
+
+
+def _categories() -> dict[int, tuple[str, str]]:
+    """Every field's (code, name): a few dozen rows, read once per answer."""
+    return {pk: (code, name) for pk, code, name in Category.objects.values_list("pk", "code", "name")}
 
 
 def summary(*, period: Period, scope_user=None, unit=None, field=None, channel=None, commune=None) -> Summary:
@@ -267,19 +264,58 @@ def unit_rows(
     parent = _scope(scope_user, parent) or ioc_root()
     if parent is None:
         return []
-    cells = _cells(period, unit=parent, field=field, channel=channel, commune=commune)
-    paths = dict(Unit.objects.filter(pk__in={c[1] for c in cells}).values_list("pk", "path"))
+    return _rows_by_unit(_cells(period, unit=parent, field=field, channel=channel, commune=commune), parent)
+
+
+def _rows_by_unit(cells, parent: Unit) -> list[UnitRow]:
+    paths = dict(Unit.objects.filter(pk__in={c[1] for c in cells if c[1]}).values_list("pk", "path"))
     grouped: dict[int, list] = {}
     depth = parent.path.count("/") - 1
     for cell in cells:
-        ids = [int(part) for part in paths.get(cell[1], "").strip("/").split("/") if part]
+        path = paths.get(cell[1])
+        if path is None or not path.startswith(parent.path):
+            continue
+        ids = [int(part) for part in path.strip("/").split("/")]
         grouped.setdefault(ids[depth] if len(ids) > depth else parent.pk, []).append(cell)
     units = Unit.objects.filter(pk__in=grouped).only("code", "name", "short_name")
+    categories = _categories()
     rows = [
-        UnitRow(u.pk, u.code, u.short_name or u.name, u.pk == parent.pk, _summarise(grouped[u.pk]))
+        UnitRow(
+            u.pk, u.code, u.short_name or u.name, u.pk == parent.pk, _summarise(grouped[u.pk], categories)
+        )
         for u in units
     ]
     return sorted(rows, key=lambda r: (-r.summary.received, r.name))
+
+
+@dataclass(frozen=True)
+class Breakdowns:
+    """A period's figures with their breakdowns by field and by unit, from one set of cells."""
+
+    summary: Summary
+    by_field: list[tuple[str, Summary]]  # (the field's name, or "" for reports not classified yet)
+    by_unit: list[UnitRow]
+    as_of: datetime | None
+
+
+def breakdowns(*, period: Period, scope_user=None, unit=None) -> Breakdowns:
+    """What the public page and the dashboard show: the summary, by field, by unit."""
+    cells = _cells(period, scope_user=scope_user, unit=unit)
+    root = _scope(scope_user, unit) or ioc_root()
+    by_field: dict[int | None, list] = {}
+    for cell in cells:
+        by_field.setdefault(cell[0], []).append(cell)
+    categories = _categories()
+    fields_ = [
+        (categories[pk][1] if pk in categories else "", _summarise(group, categories))
+        for pk, group in by_field.items()
+    ]
+    return Breakdowns(
+        summary=_summarise(cells, categories),
+        by_field=sorted((f for f in fields_ if f[1].received), key=lambda f: (-f[1].received, f[0])),
+        by_unit=[row for row in _rows_by_unit(cells, root) if row.summary.received] if root else [],
+        as_of=rollup.freshness(),
+    )
 
 
 # --- over time ----------------------------------------------------------------------------------

@@ -11,6 +11,7 @@
     merged: "#9ca3af",
     in_progress: "#c2410c",
     on_time: "#15803d",
+    resolved: "#15803d",
     late: "#b91c1c",
     other: "#9ca3af",
     satisfied: "#15803d",

@@ -1,4 +1,4 @@
-"""`manage.py refresh_figures [--all]`: bring the statistics' per-report figures up to date.
+"""`manage.py refresh_figures [--all]`: bring the per-report figures and the monthly rollup up to date.
 
 Run periodically (cron, or beside `run_periodic`) to catch up on any event whose task was lost,
 and with `--all` once after installing or upgrading, to fill the figures of existing reports.
@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 
 from phananh.reports.models import Report
 from phananh.stats.facts import catch_up, refresh
+from phananh.stats.rollup import rebuild_dirty
 
 
 class Command(BaseCommand):
@@ -21,4 +22,5 @@ class Command(BaseCommand):
             done = refresh(Report.objects.order_by("pk").values_list("pk", flat=True).iterator())
         else:
             done = catch_up()
-        self.stdout.write(f"{done} reports refreshed")
+        months = rebuild_dirty()
+        self.stdout.write(f"{done} reports refreshed, {months} monthly rows rebuilt")
