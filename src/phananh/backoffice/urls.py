@@ -23,4 +23,7 @@ urlpatterns = [
     path("phan-anh/<str:tracking_code>/danh-gia/", views.review_dismiss, name="review_dismiss"),
     path("tep/<int:attachment_id>/", views.attachment_file, name="file"),
     path("tep/<int:attachment_id>/thumb/", views.attachment_thumbnail, name="thumb"),
+    path("thong-ke/", views.dashboard, name="dashboard"),
+    path("thong-ke/in/", views.dashboard_print, name="dashboard_print"),
+    path("thong-ke/xuat/<slug:kind>.xlsx", views.dashboard_export, name="dashboard_export"),
 ]

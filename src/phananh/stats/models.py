@@ -157,3 +157,37 @@ class DirtyMonth(models.Model):
 
     def __str__(self):
         return f"{self.month:%Y-%m}"
+
+
+class ScoreWeights(models.Model):
+    """Trọng số chấm điểm: the weights of the unit score, from a year on (`docs/statistics.md`).
+
+    The row of the latest `from_year` not after the year evaluated applies, so that changing the
+    weights for next year's evaluation leaves the rankings of past years as they were announced.
+    """
+
+    from_year = models.PositiveSmallIntegerField(_("from year"), unique=True)
+    on_time = models.PositiveSmallIntegerField(_("on-time resolution"), default=40)
+    satisfaction = models.PositiveSmallIntegerField(_("satisfaction"), default=25)
+    returns = models.PositiveSmallIntegerField(_("reports not returned"), default=10)
+    overdue = models.PositiveSmallIntegerField(_("open reports not overdue"), default=15)
+    reception = models.PositiveSmallIntegerField(_("timely reception"), default=10)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("unit score weights")
+        verbose_name_plural = _("unit score weights")
+        ordering = ["-from_year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(on_time__gt=0)
+                | models.Q(satisfaction__gt=0)
+                | models.Q(returns__gt=0)
+                | models.Q(overdue__gt=0)
+                | models.Q(reception__gt=0),
+                name="score_weights_not_all_zero",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.from_year}"

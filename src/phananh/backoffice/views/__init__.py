@@ -2,6 +2,7 @@
 
 from .auth import StaffLoginView
 from .bulk import bulk_action
+from .dashboard import dashboard, dashboard_export, dashboard_print
 from .deliveries import delivery_list
 from .files import attachment_file, attachment_thumbnail
 from .lists import map_json, report_list, tab_counts
@@ -15,6 +16,9 @@ __all__ = [
     "attachment_thumbnail",
     "bulk_action",
     "contact_reveal",
+    "dashboard",
+    "dashboard_export",
+    "dashboard_print",
     "delivery_list",
     "email_settings",
     "map_json",

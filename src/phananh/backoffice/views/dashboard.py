@@ -1,0 +1,291 @@
+"""Bảng điều hành: the steering committee's dashboard, its printable page and its Excel exports.
+
+Every figure comes from `stats.summary` (and the unit score from `stats.scores`); this module
+only chooses the filters, lays the figures out and links each to the list of reports behind it.
+Who reads what is `org.access.statistics_unit`: the province for the IOC, the steering
+committee and administrators, a unit's subtree for its staff, nobody else (403).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.db.models.functions import Round
+from django.http import FileResponse, Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from phananh.core.errors import Forbidden
+from phananh.org.access import NoStatistics, ioc_root, statistics_unit
+from phananh.org.models import Unit, UnitKind
+from phananh.reports.models import Category, Channel
+from phananh.stats import exports, scores
+from phananh.stats.selectors import Period
+from phananh.stats.summary import summary, unit_rows
+
+from ..decorators import staff_required
+from .dashboard_figures import kpis, oldest_overdue, trend_chart
+
+COMMUNE_KINDS = (UnitKind.COMMUNE, UnitKind.WARD, UnitKind.SPECIAL_ZONE)
+# Enough cells for a province at about 1 km; more would slow the phone, not inform.
+HEAT_CELLS = 3000
+
+
+@dataclass
+class Choice:
+    """The dashboard's filters as read from the address; an unknown value is ignored."""
+
+    period: Period
+    unit: Unit | None = None
+    field: Category | None = None
+    channel: str = ""
+    commune: Unit | None = None
+
+    def figures_filters(self) -> dict:
+        return {"field": self.field, "channel": self.channel or None, "commune": self.commune}
+
+    def query(self) -> dict:
+        """The filters as list parameters: `from`/`to` are the days the reports were received."""
+        params = {"from": self.period.start.isoformat(), "to": self.period.end.isoformat()}
+        if self.unit:
+            params["unit"] = self.unit.pk
+        if self.field:
+            params["field"] = self.field.code
+        if self.channel:
+            params["channel"] = self.channel
+        if self.commune:
+            params["commune"] = self.commune.pk
+        return params
+
+
+def _day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _pk(value: str) -> int | None:
+    return int(value) if value.isdigit() else None
+
+
+def read_choice(params, scope: Unit | None) -> Choice:
+    """The filters; a unit outside the reader's subtree is refused (403)."""
+    today = timezone.localdate()
+    end = _day(params.get("to", "")) or today
+    start = _day(params.get("from", "")) or date(end.year, 1, 1)
+    if start > end:
+        start, end = end, start
+    unit = Unit.objects.filter(pk=_pk(params.get("unit", ""))).first()
+    if unit and scope and not unit.path.startswith(scope.path):
+        # Another unit's figures: refused, as the API refuses them, rather than quietly replaced.
+        raise PermissionDenied
+    channel = params.get("channel", "")
+    return Choice(
+        period=Period(start, end),
+        unit=unit,
+        field=Category.objects.filter(code=params.get("field", "")[:60]).first(),
+        channel=channel if channel in Channel.values else "",
+        commune=_communes().filter(pk=_pk(params.get("commune", ""))).first(),
+    )
+
+
+def _units(scope: Unit | None):
+    """The units a person may narrow the figures to: below the IOC, or their own subtree."""
+    units = Unit.objects.filter(is_active=True)
+    if scope is None:
+        return units.exclude(parent=None).order_by("path")
+    return units.filter(path__startswith=scope.path).order_by("path")
+
+
+def _communes():
+    return Unit.objects.filter(kind__in=COMMUNE_KINDS, is_active=True).order_by("name")
+
+
+def previous(period: Period) -> Period:
+    """The period of the same length just before, to say what changed."""
+    days = period.end - period.start
+    end = period.start - timedelta(days=1)
+    return Period(end - days, end)
+
+
+def _scope_of(user) -> Unit | None:
+    try:
+        return statistics_unit(user)
+    except NoStatistics:
+        raise PermissionDenied from None
+
+
+def list_url(choice: Choice, **extra) -> str:
+    """The back-office list of the reports behind a figure.
+
+    The list reads `tab`, `status`, `field` and `unit` today; the other parameters (`from`,
+    `to`, `channel`, `commune`, `stage`, `late`, `rating`) say the rest of the figure's
+    definition, for the list to narrow by as it learns them (`docs/statistics.md`).
+    """
+    params = {"tab": "all", **choice.query(), **extra}
+    return f"{reverse('backoffice:home')}?{urlencode(params)}"
+
+
+def heat_points(user, choice: Choice) -> list[list[float]]:
+    """[latitude, longitude, count] of the reports received in the period, by cell of about 1 km."""
+    received = exports.received_reports(
+        period=choice.period, scope_user=user, unit=choice.unit, **choice.figures_filters()
+    )
+    cells = (
+        received.filter(report__latitude__isnull=False, report__longitude__isnull=False)
+        .annotate(lat=Round("report__latitude", 2), lng=Round("report__longitude", 2))
+        .values("lat", "lng")
+        .annotate(n=Count("pk"))
+        .order_by("-n")[:HEAT_CELLS]
+    )
+    return [[float(c["lat"]), float(c["lng"]), c["n"]] for c in cells]
+
+
+def _score_choice(params, choice: Choice) -> tuple[int, int | None]:
+    year = _pk(params.get("score_year", "")) or choice.period.end.year
+    quarter = _pk(params.get("score_quarter", ""))
+    return year, quarter if quarter in scores.QUARTERS else None
+
+
+def dashboard_context(request) -> dict:
+    user = request.user
+    scope = _scope_of(user)
+    choice = read_choice(request.GET, scope)
+    filters = choice.figures_filters()
+    try:
+        current = summary(period=choice.period, scope_user=user, unit=choice.unit, **filters)
+        before = summary(period=previous(choice.period), scope_user=user, unit=choice.unit, **filters)
+        rows = unit_rows(period=choice.period, scope_user=user, parent=choice.unit, **filters)
+    except Forbidden:
+        raise PermissionDenied from None
+    parent = choice.unit or scope or ioc_root()
+    returns = scores.returns_by_unit(choice.period, parent) if parent else {}
+    year, quarter = _score_choice(request.GET, choice)
+    ranked = scores.ranking(period=scores.year_period(year, quarter), scope_user=user, parent=choice.unit)
+    interval = "week" if request.GET.get("interval") == "week" else "month"
+    return {
+        "choice": choice,
+        "previous": previous(choice.period),
+        "summary": current,
+        "kpis": kpis(current, before, lambda **extra: list_url(choice, **extra)),
+        "unit_table": [(row, returns.get(row.unit_id, 0), _row_links(choice, row)) for row in rows],
+        "ranking": ranked,
+        "score_year": year,
+        "score_quarter": quarter,
+        "weights": scores.weights_for(year),
+        "interval": interval,
+        "charts": trend_chart(user, choice, interval),
+        "heat": heat_points(user, choice),
+        "overdue": oldest_overdue(user, choice),
+        "province": scope is None,
+        # On a phone the KPIs come first: the filters open by themselves only once used.
+        "filtered": any(
+            request.GET.get(name) for name in ("from", "to", "unit", "field", "channel", "commune")
+        ),
+        "map_center": settings.PHANANH_MAP_CENTER,
+        "tile_url": settings.PHANANH_TILE_URL,
+        "units": _units(scope),
+        "fields": Category.objects.all(),
+        "channels": Channel.choices,
+        "communes": _communes(),
+        "query": urlencode(choice.query()),
+    }
+
+
+def _row_links(choice: Choice, row) -> dict[str, str]:
+    unit = {"unit": row.unit_id}
+    return {
+        "received": list_url(choice, **unit),
+        "resolved": list_url(choice, stage="resolved", **unit),
+        "late": list_url(choice, stage="resolved", late=1, **unit),
+        "overdue": list_url(choice, **{**unit, "tab": "overdue"}),
+        "satisfied": list_url(choice, rating="satisfied", **unit),
+    }
+
+
+@staff_required
+@require_GET
+def dashboard(request):
+    """Bảng điều hành: KPIs, trends, units, the map, the oldest overdue reports, the ranking."""
+    return render(request, "backoffice/dashboard.html", dashboard_context(request))
+
+
+@staff_required
+@require_GET
+def dashboard_print(request):
+    """The same figures on paper, for the steering committee's meetings."""
+    context = dashboard_context(request)
+    context["printed_at"] = timezone.localtime()
+    context["filters_line"] = describe(context["choice"])[1]
+    return render(request, "backoffice/dashboard_print.html", context)
+
+
+def describe(choice: Choice) -> tuple[str, str]:
+    """The title row (what and when) and the filters row of an export or a printout."""
+    period = _("from %(start)s to %(end)s") % {
+        "start": date_format(choice.period.start, "d/m/Y"),
+        "end": date_format(choice.period.end, "d/m/Y"),
+    }
+    parts = [
+        _("Unit: %(name)s") % {"name": choice.unit.name} if choice.unit else _("Whole province"),
+        _("Field: %(name)s") % {"name": choice.field.name} if choice.field else _("All fields"),
+        _("Channel: %(name)s") % {"name": Channel(choice.channel).label}
+        if choice.channel
+        else _("All channels"),
+        _("Commune or ward: %(name)s") % {"name": choice.commune.name} if choice.commune else "",
+    ]
+    title = _("Field reports, %(period)s") % {"period": period}
+    return title, "; ".join(p for p in parts if p)
+
+
+EXPORTS = ("tong-hop", "don-vi", "diem", "phan-anh")
+
+
+@staff_required
+@require_GET
+def dashboard_export(request, kind: str):
+    """Xuất Excel: the summary, the unit table, the unit scores or the report list, as filtered."""
+    if kind not in EXPORTS:
+        raise Http404
+    user = request.user
+    scope = _scope_of(user)
+    choice = read_choice(request.GET, scope)
+    title, subtitle = describe(choice)
+    try:
+        out = _export(request, kind, choice, scope, title, subtitle)
+    except Forbidden:
+        raise PermissionDenied from None
+    name = exports.filename(kind, choice.period)
+    return FileResponse(out, as_attachment=True, filename=name, content_type=exports.CONTENT_TYPE)
+
+
+def _export(request, kind: str, choice: Choice, scope: Unit | None, title: str, subtitle: str):
+    user, filters = request.user, choice.figures_filters()
+    if kind == "tong-hop":
+        found = summary(period=choice.period, scope_user=user, unit=choice.unit, **filters)
+        return exports.summary_xlsx(found, title=title, subtitle=subtitle)
+    if kind == "don-vi":
+        rows = unit_rows(period=choice.period, scope_user=user, parent=choice.unit, **filters)
+        parent = choice.unit or scope or ioc_root()
+        returns = scores.returns_by_unit(choice.period, parent) if parent else {}
+        return exports.units_xlsx(rows, returns, title=title, subtitle=subtitle)
+    if kind == "diem":
+        year, quarter = _score_choice(request.GET, choice)
+        period = scores.year_period(year, quarter)
+        ranked = scores.ranking(period=period, scope_user=user, parent=choice.unit)
+        label = _("Unit scores %(year)s") % {"year": year}
+        if quarter:
+            label = _("Unit scores, quarter %(quarter)s of %(year)s") % {"quarter": quarter, "year": year}
+        return exports.scores_xlsx(ranked, title=label, subtitle=subtitle)
+    rows = exports.report_rows(period=choice.period, scope_user=user, unit=choice.unit, **filters)
+    return exports.reports_xlsx(rows, title=title, subtitle=subtitle)

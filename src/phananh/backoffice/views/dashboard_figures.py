@@ -1,0 +1,166 @@
+"""The dashboard's KPIs, charts and overdue list, laid out from `stats.summary`'s figures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from phananh.org.models import Unit
+from phananh.reports.models import Category, Channel
+from phananh.stats import exports
+from phananh.stats.exports import RECEIVED
+from phananh.stats.summary import Summary, series, summary
+
+OLDEST_OVERDUE = 10
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One headline figure, the same figure for the period before, and where its reports are."""
+
+    key: str
+    label: str
+    value: float | int | None
+    previous: float | int | None
+    kind: str  # "count", "share" or "hours": how it is shown and how its change is told
+    # +1 when a rise is good news, -1 when it is bad news, 0 when it is neither.
+    good: int
+    url: str
+
+    @property
+    def change(self) -> float | None:
+        if self.value is None or self.previous is None:
+            return None
+        if self.kind == "share":
+            return round((self.value - self.previous) * 100, 1)  # percentage points
+        return round(self.value - self.previous, 1)
+
+    @property
+    def tone(self) -> str:
+        if not self.change or not self.good:
+            return "flat"
+        return "better" if self.change * self.good > 0 else "worse"
+
+
+def kpis(now: Summary, before: Summary, link: Callable[..., str]) -> list[Kpi]:
+    def both(read):
+        return read(now), read(before)
+
+    def hours(s):
+        return s.steps["handling"].average_hours
+
+    return [
+        Kpi("received", str(RECEIVED), *both(lambda s: s.received), "count", 0, link()),
+        Kpi("resolved", _("Resolved"), *both(lambda s: s.resolved), "count", 1, link(stage="resolved")),
+        Kpi(
+            "on_time_rate",
+            _("On-time rate"),
+            *both(lambda s: s.on_time_rate),
+            "share",
+            1,
+            link(stage="resolved"),
+        ),
+        Kpi(
+            "resolved_late",
+            _("Resolved late"),
+            *both(lambda s: s.resolved_late),
+            "count",
+            -1,
+            link(stage="resolved", late=1),
+        ),
+        Kpi(
+            "overdue_open",
+            _("Overdue now"),
+            *both(lambda s: s.overdue_open),
+            "count",
+            -1,
+            link(tab="overdue"),
+        ),
+        Kpi(
+            "satisfied",
+            _("Satisfied"),
+            *both(lambda s: s.ratings.satisfied.share),
+            "share",
+            1,
+            link(rating="satisfied"),
+        ),
+        Kpi("handling_hours", _("Hours of handling"), *both(hours), "hours", -1, link(stage="resolved")),
+        Kpi(
+            "rejected", _("Rejected"), *both(lambda s: s.rejected.total), "count", 0, link(status="rejected")
+        ),
+    ]
+
+
+def trend_chart(user, choice, interval: str) -> dict:
+    """The charts' numbers: over time, by field, by channel (the tables beside them say the same)."""
+    filters = choice.figures_filters()
+    points = series(period=choice.period, interval=interval, scope_user=user, unit=choice.unit, **filters)
+    label = "%d/%m" if interval == "week" else "%m/%Y"
+    current = summary(period=choice.period, scope_user=user, unit=choice.unit, **filters)
+    channels = [(v, n) for v, n in Channel.choices if not choice.channel or v == choice.channel]
+    by_channel = [
+        (
+            str(name),
+            summary(
+                period=choice.period, scope_user=user, unit=choice.unit, **{**filters, "channel": v}
+            ).received,
+        )
+        for v, name in channels
+    ]
+    return {
+        "trend": {
+            "labels": [p.start.strftime(label) for p in points],
+            "received": [p.summary.received for p in points],
+            "resolved": [p.summary.resolved for p in points],
+            "on_time": [_percent(p.summary.on_time_rate) for p in points],
+            "names": {"received": str(RECEIVED), "resolved": _("Resolved"), "on_time": _("On-time rate (%)")},
+        },
+        "fields": {
+            "labels": [f.name for f in current.top_fields],
+            "values": [f.received for f in current.top_fields],
+            "name": str(RECEIVED),
+        },
+        "channels": {
+            "labels": [name for name, n in by_channel if n],
+            "values": [n for _name, n in by_channel if n],
+            "name": str(RECEIVED),
+        },
+    }
+
+
+def _percent(share: float | None) -> float | None:
+    return round(share * 100, 1) if share is not None else None
+
+
+def oldest_overdue(user, choice) -> list[dict]:
+    """The open reports whose running step has been overdue longest (counted in "overdue now")."""
+    now = timezone.now()
+    rows = (
+        exports.received_reports(
+            period=choice.period, scope_user=user, unit=choice.unit, **choice.figures_filters()
+        )
+        .filter(open_deadline__lt=now)
+        .order_by("open_deadline", "pk")
+        .values("report__tracking_code", "report__title", "open_deadline", "lead_unit_id", "category_id")[
+            :OLDEST_OVERDUE
+        ]
+    )
+    rows = list(rows)
+    units = dict(Unit.objects.filter(pk__in={r["lead_unit_id"] for r in rows}).values_list("pk", "name"))
+    fields = dict(Category.objects.filter(pk__in={r["category_id"] for r in rows}).values_list("pk", "name"))
+    return [
+        {
+            "code": r["report__tracking_code"],
+            "title": r["report__title"],
+            "deadline": r["open_deadline"],
+            "days": (now - r["open_deadline"]).days,
+            "unit": units.get(r["lead_unit_id"], ""),
+            "field": fields.get(r["category_id"], ""),
+            "url": reverse("backoffice:report", args=[r["report__tracking_code"]]),
+        }
+        for r in rows
+    ]
