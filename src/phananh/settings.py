@@ -167,6 +167,14 @@ else:
 # What the transition service hands each event it writes to, after the commit: tasks whose
 # `enqueue(event_id)` is called. The workflow imports none of the apps that listen to it.
 PHANANH_EVENT_TASKS = ["phananh.notify.tasks.notify_event", "phananh.stats.tasks.refresh_figures"]
+# What `manage.py run_periodic` enqueues every PHANANH_PERIODIC_SECONDS (each safe to run twice).
+PHANANH_PERIODIC_TASKS = [
+    "phananh.notify.tasks.sweep_deadlines",
+    "phananh.notify.delivery_tasks.deliver_due",
+    "phananh.notify.tasks.close_unrated",
+    "phananh.stats.tasks.catch_up_figures",
+    "phananh.stats.tasks.rebuild_months",
+]
 # django-tasks has no scheduler: `manage.py run_periodic` enqueues the periodic tasks (the
 # deadline sweeper) every this many seconds.
 PHANANH_PERIODIC_SECONDS = envint("PHANANH_PERIODIC_SECONDS", 60)

@@ -76,12 +76,36 @@ def test_each_figure_links_to_the_list_of_its_reports(province, people, login):
     query = parse_qs(urlsplit(overdue_url).query)
 
     assert urlsplit(overdue_url).path == reverse("backoffice:home")
-    assert query["tab"] == ["overdue"] and "from" in query and "to" in query
+    assert query["figure"] == ["overdue_open"] and "from" in query and "to" in query
     assert listed_codes(client.get(overdue_url)) == [province[2].tracking_code]
     _value, received_url = kpi(html, "received")
     assert sorted(listed_codes(client.get(received_url))) == sorted(
         r.tracking_code for r in province.values()
     )
+
+
+@pytest.mark.parametrize("key", ["received", "resolved", "resolved_late", "overdue_open", "rejected"])
+def test_the_list_behind_a_count_holds_as_many_reports_as_the_count(province, people, login, key):
+    # Given what the steering member reads on a count of the dashboard
+    client = login(people["quang"])
+    value, url = kpi(page_text(client.get(URL)), key)
+
+    # When he follows it, the list shows exactly that many reports
+    assert len(listed_codes(client.get(url))) == int(value)
+
+
+def test_a_unit_row_links_to_its_own_reports_only(province, people, login, so_xd):
+    client = login(people["lan"])
+    html = page_text(client.get(URL))
+    body = html.split('id="unit-table"')[1].split("</table>")[0]
+    row = re.search(r'<tr data-unit="so-xd">(.*?)</tr>', body, re.S).group(1)
+    received_url = unescape(re.search(r'<a href="([^"]+)"', row).group(1))
+
+    codes = listed_codes(client.get(received_url))
+
+    # Its own reports: those Sở Xây dựng or one of its divisions leads
+    ours = [r for r in province.values() if r.lead_unit and r.lead_unit.path.startswith(so_xd.path)]
+    assert codes and sorted(codes) == sorted(r.tracking_code for r in ours)
 
 
 def test_a_units_staff_see_their_subtree_only(province, people, login, so_xd, so_yt):

@@ -46,8 +46,9 @@ def unit_order(page) -> list[str]:
 def test_the_steering_member_sees_the_kpis_sorts_the_units_and_follows_a_figure(
     phone, province, script_errors
 ):
-    # Given Quang signs in on his phone and opens the dashboard from the header
-    sign_in(phone, "quang")
+    # Given Quang signs in on his phone: the steering committee lands on its dashboard, which the
+    # header also links to
+    sign_in(phone, "quang", lands=r"/can-bo/thong-ke/$")
     phone.locator("#dashboard-link").tap()
     expect(phone).to_have_url(re.compile(r"/can-bo/thong-ke/$"))
 
@@ -69,7 +70,7 @@ def test_the_steering_member_sees_the_kpis_sorts_the_units_and_follows_a_figure(
 
     # When he taps the overdue KPI, the list shows the report behind it
     phone.locator('.kpi[data-key="overdue_open"] a').tap()
-    expect(phone).to_have_url(re.compile(r"/can-bo/\?.*tab=overdue"))
+    expect(phone).to_have_url(re.compile(r"/can-bo/\?.*figure=overdue_open"))
     expect(phone.locator("#report-list li")).to_have_count(1)
     expect(phone.locator(f'#report-list li[data-code="{province[2].tracking_code}"]')).to_be_visible()
     assert script_errors == []
@@ -86,8 +87,7 @@ def test_the_dashboard_and_its_printout_at_a_desk(browser, live_server, province
     page = context.new_page()
     page.on("pageerror", lambda exc: script_errors.append(str(exc)))
     try:
-        sign_in(page, "quang")
-        page.goto("/can-bo/thong-ke/")
+        sign_in(page, "quang", lands=r"/can-bo/thong-ke/$")
         expect(page.locator("#unit-table tbody tr")).to_have_count(2)
         # Four KPI tiles abreast on a wide screen.
         tops = page.locator(".kpi").evaluate_all("tiles => tiles.map(t => t.getBoundingClientRect().top)")

@@ -53,7 +53,7 @@ class Stop(Exception):
 def test_the_loop_enqueues_every_interval_from_settings(settings, monkeypatch):
     settings.PHANANH_PERIODIC_SECONDS = 42
     enqueued, sleeps = [], []
-    monkeypatch.setattr(run_periodic, "PERIODIC_TASKS", (FakeTask(enqueued),))
+    monkeypatch.setattr(run_periodic, "periodic_tasks", lambda: [FakeTask(enqueued)])
 
     def sleep(seconds):
         sleeps.append(seconds)
@@ -71,7 +71,9 @@ def test_the_loop_enqueues_every_interval_from_settings(settings, monkeypatch):
 
 def test_a_failed_enqueue_does_not_stop_the_loop(monkeypatch):
     enqueued = []
-    monkeypatch.setattr(run_periodic, "PERIODIC_TASKS", (FakeTask(enqueued, fail=True), FakeTask(enqueued)))
+    monkeypatch.setattr(
+        run_periodic, "periodic_tasks", lambda: [FakeTask(enqueued, fail=True), FakeTask(enqueued)]
+    )
 
     call_command("run_periodic", "--once")
 
@@ -89,3 +91,9 @@ class FakeTask:
             raise ConnectionError("broker down")
         self.log.append(self.name)
         return type("Result", (), {"id": "1"})()
+
+
+def test_every_periodic_task_is_named_in_the_settings_and_runs_as_a_task(settings):
+    # The sweeper, deliveries, the closing of unrated results and the statistics' catch-up
+    names = {task.name for task in run_periodic.periodic_tasks()}
+    assert {"sweep_deadlines", "deliver_due", "close_unrated", "catch_up_figures", "rebuild_months"} <= names

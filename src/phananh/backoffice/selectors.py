@@ -7,18 +7,21 @@ may not open.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from phananh.core.errors import ApplicationError
 from phananh.org.access import PROVINCE_ROLES, visible_reports
 from phananh.org.models import Role, Unit
-from phananh.reports.models import Attachment, AttachmentKind, Category, Report
+from phananh.reports.models import Attachment, AttachmentKind, Category, Channel, Report
 from phananh.reports.search import search
 from phananh.reports.statuses import OPEN_STATUSES, Status, Urgency
+from phananh.stats.behind import FIGURES, reports_behind
+from phananh.stats.periods import Period
 from phananh.workflow.models import Step, StepKind
 
 # Steps a unit answers for; reception and verification are the IOC's.
@@ -194,6 +197,12 @@ class Filters:
     urgency: str = ""
     q: str = ""
     sort: str = ""
+    # The reports behind a figure of the dashboard: which figure, over which days, in which
+    # channel and commune (`stats.behind`).
+    figure: str = ""
+    period: Period | None = None
+    channel: str = ""
+    commune: int | None = None
 
     @classmethod
     def from_query(cls, params) -> Filters:
@@ -201,6 +210,9 @@ class Filters:
         urgency = params.get("urgency", "")
         unit = params.get("unit", "")
         sort = params.get("sort", "")
+        figure = params.get("figure", "")
+        channel = params.get("channel", "")
+        commune = params.get("commune", "")
         return cls(
             status=status if status in Status.values else "",
             field=params.get("field", "")[:60],
@@ -208,13 +220,37 @@ class Filters:
             urgency=urgency if urgency in Urgency.values else "",
             q=" ".join(params.get("q", "").split())[:100],
             sort=sort if sort in SORTS else "",
+            figure=figure if figure in FIGURES else "",
+            period=_period(params.get("from", ""), params.get("to", "")),
+            channel=channel if channel in Channel.values else "",
+            commune=int(commune) if commune.isdigit() else None,
         )
 
     @property
     def active(self) -> bool:
-        return bool(self.status or self.field or self.unit or self.urgency or self.q)
+        return bool(self.status or self.field or self.unit or self.urgency or self.q or self.figure)
+
+    def behind_figure(self, qs: QuerySet[Report], user) -> QuerySet[Report]:
+        """Only the reports the dashboard's figure counted, under the same filters and scope."""
+        if not self.figure:
+            return qs
+        unit = filter_units(user).filter(pk=self.unit).first() if self.unit else None
+        try:
+            ids = reports_behind(
+                self.figure,
+                period=self.period or Period.this_year(),
+                scope_user=user,
+                unit=unit,
+                field=Category.objects.filter(code=self.field).first() if self.field else None,
+                channel=self.channel or None,
+                commune=Unit.objects.filter(pk=self.commune).first() if self.commune else None,
+            )
+        except ApplicationError:
+            return qs.none()  # figures this person may not read: nothing behind them either
+        return qs.filter(pk__in=ids)
 
     def apply(self, qs: QuerySet[Report], user) -> QuerySet[Report]:
+        qs = self.behind_figure(qs, user)
         if self.status:
             qs = qs.filter(status=self.status)
         if self.field:
@@ -228,6 +264,14 @@ class Filters:
             # The public search's own function: "o ga" finds "ổ gà", best matches first.
             qs = search(qs, self.q)
         return SORTS[self.sort](qs) if self.sort else qs
+
+
+def _period(start: str, end: str) -> Period | None:
+    try:
+        first, last = date.fromisoformat(start), date.fromisoformat(end)
+    except ValueError:
+        return None
+    return Period(first, last) if first <= last else None
 
 
 def filter_categories() -> QuerySet[Category]:

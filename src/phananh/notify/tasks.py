@@ -3,7 +3,6 @@ from django_tasks import task
 from phananh.workflow.closing import auto_close
 
 from . import services, sweeper
-from .delivery_tasks import deliver_due
 from .staff_email import queue_staff_emails
 
 
@@ -26,7 +25,3 @@ def sweep_deadlines() -> int:
 def close_unrated() -> int:
     """Close the resolved reports whose result was sent and not rated in time (periodic)."""
     return auto_close()
-
-
-# What `manage.py run_periodic` enqueues every PHANANH_PERIODIC_SECONDS.
-PERIODIC_TASKS = (sweep_deadlines, deliver_due, close_unrated)

@@ -31,7 +31,7 @@ from phananh.reports.models import Category, Channel, RatingValue
 from .models import STEP_KINDS, ReportFigures, Stage
 from .scores import COMPONENTS, UnitScore
 from .selectors import Period
-from .summary import Summary, UnitRow, _reports
+from .summary import Summary, UnitRow, figure_rows
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Number formats: whole numbers with a thousands separator, shares as percentages, hours, dates.
@@ -260,7 +260,7 @@ def report_columns() -> list[Column]:
 def received_reports(*, period: Period, scope_user=None, **filters) -> QuerySet[ReportFigures]:
     """The reports that `summary` counts as "received" in the period, with the same filters."""
     start, end = period.bounds()
-    return _reports(scope_user=scope_user, **filters).filter(received_at__gte=start, received_at__lt=end)
+    return figure_rows(scope_user=scope_user, **filters).filter(received_at__gte=start, received_at__lt=end)
 
 
 def report_rows(*, period: Period, scope_user=None, **filters) -> Iterator[tuple]:

@@ -30,7 +30,7 @@ from phananh.workflow.models import Event, EventKind
 
 from .models import ScoreWeights
 from .selectors import Period
-from .summary import Summary, UnitRow, _scope, unit_rows
+from .summary import Summary, UnitRow, reader_scope, unit_rows
 
 COMPONENTS = ("on_time", "satisfaction", "returns", "overdue", "reception")
 QUARTERS = (1, 2, 3, 4)
@@ -116,7 +116,7 @@ def ranking(*, period: Period, scope_user=None, parent: Unit | None = None, weig
     The weights are those of the year the period starts in, unless given. The parent's own
     reports (its "direct" row) are not a unit of the ranking.
     """
-    parent = _scope(scope_user, parent) or ioc_root()
+    parent = reader_scope(scope_user, parent) or ioc_root()
     if parent is None:
         return []
     weights = weights or weights_for(period.start.year)

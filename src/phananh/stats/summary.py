@@ -163,7 +163,7 @@ def _build(t: Tally, *, by_reason=None, units=0, top_fields=()) -> Summary:
 # --- which reports ------------------------------------------------------------------------------
 
 
-def _scope(scope_user, unit: Unit | None) -> Unit | None:
+def reader_scope(scope_user, unit: Unit | None) -> Unit | None:
     """The unit whose subtree the figures are about (None: the province), or Forbidden."""
     if scope_user is None:
         return unit
@@ -188,8 +188,9 @@ def _within(qs: QuerySet, unit: Unit | None, field) -> QuerySet:
     return qs
 
 
-def _reports(*, scope_user=None, unit=None, field=None, channel=None, commune=None) -> QuerySet:
-    qs = _within(ReportFigures.objects.order_by(), _scope(scope_user, unit), field)
+def figure_rows(*, scope_user=None, unit=None, field=None, channel=None, commune=None) -> QuerySet:
+    """The per-report rows the figures are summed from, for this reader and these filters."""
+    qs = _within(ReportFigures.objects.order_by(), reader_scope(scope_user, unit), field)
     if channel:
         qs = qs.filter(channel=channel)
     if commune is not None:
@@ -198,11 +199,11 @@ def _reports(*, scope_user=None, unit=None, field=None, channel=None, commune=No
 
 
 def _cells(period: Period, *, scope_user=None, unit=None, field=None, channel=None, commune=None):
-    facts = _reports(scope_user=scope_user, unit=unit, field=field, channel=channel, commune=commune)
+    facts = figure_rows(scope_user=scope_user, unit=unit, field=field, channel=channel, commune=commune)
     months = None
     if not channel and commune is None:
         # The rollup has the field and the lead unit among its dimensions, not the place or channel.
-        months = _within(MonthFigures.objects.order_by(), _scope(scope_user, unit), field)
+        months = _within(MonthFigures.objects.order_by(), reader_scope(scope_user, unit), field)
     return rollup.cells(period, facts, months)
 
 
@@ -261,7 +262,7 @@ def unit_rows(
     A division's reports count for the unit above it that is listed; reports `parent` leads
     itself have a row of their own. Reports led by no unit (waiting, rejected) are in no row.
     """
-    parent = _scope(scope_user, parent) or ioc_root()
+    parent = reader_scope(scope_user, parent) or ioc_root()
     if parent is None:
         return []
     return _rows_by_unit(_cells(period, unit=parent, field=field, channel=channel, commune=commune), parent)
@@ -301,7 +302,7 @@ class Breakdowns:
 def breakdowns(*, period: Period, scope_user=None, unit=None) -> Breakdowns:
     """What the public page and the dashboard show: the summary, by field, by unit."""
     cells = _cells(period, scope_user=scope_user, unit=unit)
-    root = _scope(scope_user, unit) or ioc_root()
+    root = reader_scope(scope_user, unit) or ioc_root()
     by_field: dict[int | None, list] = {}
     for cell in cells:
         by_field.setdefault(cell[0], []).append(cell)
@@ -337,7 +338,7 @@ def series(
     Read from the per-report rows (a week is not a rollup's unit); `overdue_open` is a figure
     of now, not of a week, and stays 0 here.
     """
-    qs = _reports(scope_user=scope_user, unit=unit, field=field, channel=channel, commune=commune)
+    qs = figure_rows(scope_user=scope_user, unit=unit, field=field, channel=channel, commune=commune)
     dated = {name: within(name, [period]) for name in DATED_BY}
     every = measures(*dated.values())
     trunc = INTERVALS[interval]

@@ -84,23 +84,26 @@ def within(name: str, periods: list[Period]) -> Q:
     return q
 
 
+# Each counted figure: the moment that dates it, and which per-report rows it counts. The sums
+# below and the lists behind the dashboard's figures (`stats.behind`) both read this one table.
+COUNTED: dict[str, tuple[str, Q]] = {
+    "received": ("received_at", Q()),
+    "waiting": ("received_at", Q(stage=Stage.WAITING)),
+    "in_progress": ("received_at", Q(stage=Stage.IN_PROGRESS)),
+    "resolved_received": ("received_at", Q(stage=Stage.RESOLVED)),
+    "rejected": ("received_at", Q(stage=Stage.REJECTED)),
+    "merged": ("received_at", Q(stage=Stage.MERGED)),
+    "dispatched": ("received_at", Q(dispatched=True, stage__in=(Stage.IN_PROGRESS, Stage.RESOLVED))),
+    "resolved": ("resolved_at", Q()),
+    "resolved_late": ("resolved_at", Q(late=True)),
+    **{value: ("rated_at", Q(rating=value)) for value in RatingValue.values},
+}
+
+
 def measures(received: Q, resolved: Q, rated: Q) -> dict:
     """The aggregate of every stored sum over per-report rows, each under its own date."""
-    n = {
-        "received": Count("pk", filter=received),
-        "waiting": Count("pk", filter=received & Q(stage=Stage.WAITING)),
-        "in_progress": Count("pk", filter=received & Q(stage=Stage.IN_PROGRESS)),
-        "resolved_received": Count("pk", filter=received & Q(stage=Stage.RESOLVED)),
-        "rejected": Count("pk", filter=received & Q(stage=Stage.REJECTED)),
-        "merged": Count("pk", filter=received & Q(stage=Stage.MERGED)),
-        "dispatched": Count(
-            "pk", filter=received & Q(dispatched=True, stage__in=(Stage.IN_PROGRESS, Stage.RESOLVED))
-        ),
-        "resolved": Count("pk", filter=resolved),
-        "resolved_late": Count("pk", filter=resolved & Q(late=True)),
-    }
-    for value in RatingValue.values:
-        n[value] = Count("pk", filter=rated & Q(rating=value))
+    dated = {"received_at": received, "resolved_at": resolved, "rated_at": rated}
+    n = {name: Count("pk", filter=dated[moment] & rows) for name, (moment, rows) in COUNTED.items()}
     for kind in STEP_KINDS:
         for part in ("steps", "late", "hours"):
             n[f"{kind}_{part}"] = Sum(f"{kind}_{part}", filter=resolved)

@@ -126,12 +126,8 @@ def _scope_of(user) -> Unit | None:
 
 
 def list_url(choice: Choice, **extra) -> str:
-    """The back-office list of the reports behind a figure.
-
-    The list reads `tab`, `status`, `field` and `unit` today; the other parameters (`from`,
-    `to`, `channel`, `commune`, `stage`, `late`, `rating`) say the rest of the figure's
-    definition, for the list to narrow by as it learns them (`docs/statistics.md`).
-    """
+    """The back-office list of the reports behind a figure: `figure` names it, `from`, `to`,
+    `unit`, `field`, `channel` and `commune` are the dashboard's own filters (`stats.behind`)."""
     params = {"tab": "all", **choice.query(), **extra}
     return f"{reverse('backoffice:home')}?{urlencode(params)}"
 
@@ -205,11 +201,11 @@ def dashboard_context(request) -> dict:
 def _row_links(choice: Choice, row) -> dict[str, str]:
     unit = {"unit": row.unit_id}
     return {
-        "received": list_url(choice, **unit),
-        "resolved": list_url(choice, stage="resolved", **unit),
-        "late": list_url(choice, stage="resolved", late=1, **unit),
-        "overdue": list_url(choice, **{**unit, "tab": "overdue"}),
-        "satisfied": list_url(choice, rating="satisfied", **unit),
+        "received": list_url(choice, figure="received", **unit),
+        "resolved": list_url(choice, figure="resolved", **unit),
+        "late": list_url(choice, figure="resolved_late", **unit),
+        "overdue": list_url(choice, figure="overdue_open", **unit),
+        "satisfied": list_url(choice, figure="satisfied", **unit),
     }
 
 

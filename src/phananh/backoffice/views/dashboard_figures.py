@@ -54,15 +54,15 @@ def kpis(now: Summary, before: Summary, link: Callable[..., str]) -> list[Kpi]:
         return s.steps["handling"].average_hours
 
     return [
-        Kpi("received", str(RECEIVED), *both(lambda s: s.received), "count", 0, link()),
-        Kpi("resolved", _("Resolved"), *both(lambda s: s.resolved), "count", 1, link(stage="resolved")),
+        Kpi("received", str(RECEIVED), *both(lambda s: s.received), "count", 0, link(figure="received")),
+        Kpi("resolved", _("Resolved"), *both(lambda s: s.resolved), "count", 1, link(figure="resolved")),
         Kpi(
             "on_time_rate",
             _("On-time rate"),
             *both(lambda s: s.on_time_rate),
             "share",
             1,
-            link(stage="resolved"),
+            link(figure="resolved"),
         ),
         Kpi(
             "resolved_late",
@@ -70,7 +70,7 @@ def kpis(now: Summary, before: Summary, link: Callable[..., str]) -> list[Kpi]:
             *both(lambda s: s.resolved_late),
             "count",
             -1,
-            link(stage="resolved", late=1),
+            link(figure="resolved_late"),
         ),
         Kpi(
             "overdue_open",
@@ -78,7 +78,7 @@ def kpis(now: Summary, before: Summary, link: Callable[..., str]) -> list[Kpi]:
             *both(lambda s: s.overdue_open),
             "count",
             -1,
-            link(tab="overdue"),
+            link(figure="overdue_open"),
         ),
         Kpi(
             "satisfied",
@@ -86,11 +86,11 @@ def kpis(now: Summary, before: Summary, link: Callable[..., str]) -> list[Kpi]:
             *both(lambda s: s.ratings.satisfied.share),
             "share",
             1,
-            link(rating="satisfied"),
+            link(figure="satisfied"),
         ),
-        Kpi("handling_hours", _("Hours of handling"), *both(hours), "hours", -1, link(stage="resolved")),
+        Kpi("handling_hours", _("Hours of handling"), *both(hours), "hours", -1, link(figure="resolved")),
         Kpi(
-            "rejected", _("Rejected"), *both(lambda s: s.rejected.total), "count", 0, link(status="rejected")
+            "rejected", _("Rejected"), *both(lambda s: s.rejected.total), "count", 0, link(figure="rejected")
         ),
     ]
 

@@ -1,8 +1,11 @@
-"""Enqueue the periodic tasks (the deadline sweeper) every PHANANH_PERIODIC_SECONDS.
+"""Enqueue the periodic tasks every PHANANH_PERIODIC_SECONDS.
 
 django-tasks has no scheduler, so this small loop is one: it only enqueues, and the worker
 (`db_worker`, or RQ's) runs the tasks. The tasks are idempotent, so a round that overlaps a
 slow earlier one, or two of these loops by mistake, cost time but never send twice.
+
+Which tasks: `PHANANH_PERIODIC_TASKS` names them (the deadline sweeper, deliveries, the closing
+of unrated results, the statistics' catch-up...), so that this loop imports no app above its own.
 """
 
 from __future__ import annotations
@@ -12,14 +15,17 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-
-from phananh.notify.tasks import PERIODIC_TASKS
+from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
 
 
+def periodic_tasks() -> list:
+    return [import_string(path) for path in settings.PHANANH_PERIODIC_TASKS]
+
+
 class Command(BaseCommand):
-    help = "Enqueue the periodic tasks (deadline sweeper) every PHANANH_PERIODIC_SECONDS, forever."
+    help = "Enqueue the periodic tasks (PHANANH_PERIODIC_TASKS) every PHANANH_PERIODIC_SECONDS, forever."
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="Enqueue one round, then exit.")
@@ -43,7 +49,7 @@ class Command(BaseCommand):
             return
 
     def enqueue_round(self, verbosity: int) -> None:
-        for periodic in PERIODIC_TASKS:
+        for periodic in periodic_tasks():
             try:
                 result = periodic.enqueue()
             except Exception:
