@@ -10,6 +10,7 @@ not read Sở Xây dựng's figures; an account without a role reads nothing.
 
 from __future__ import annotations
 
+import json
 import re
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
@@ -147,3 +148,26 @@ def test_the_printable_page_names_the_period_and_the_filters(province, people, l
 
     assert "Toàn tỉnh; Lĩnh vực: Hạ tầng đô thị; Mọi kênh" in html
     assert kpi(html, "received")[0] == str(summary(period=Period.this_year(), field=road).received)
+
+
+def test_each_bar_of_the_charts_opens_the_list_of_its_reports(province, people, login):
+    # Given the charts the steering member sees (their numbers travel with the page)
+    client = login(people["quang"])
+    html = page_text(client.get(URL))
+    charts = json.loads(
+        unescape(
+            re.search(r'<script id="dash-charts" type="application/json">(.*?)</script>', html, re.S).group(1)
+        )
+    )
+
+    # Then every bar of the fields, the channels and the weeks opens a list of as many reports
+    bars = [
+        (value, link)
+        for chart in (charts["fields"], charts["channels"])
+        for value, link in zip(chart["values"], chart["links"], strict=True)
+    ]
+    trend = charts["trend"]
+    bars += list(zip(trend["received"], trend["links"], strict=True))
+    assert bars and sum(value for value, _link in bars) > 0
+    for value, link in bars:
+        assert len(listed_codes(client.get(link))) == value, link

@@ -180,7 +180,7 @@ def dashboard_context(request) -> dict:
         "score_quarter": quarter,
         "weights": scores.weights_for(year),
         "interval": interval,
-        "charts": trend_chart(user, choice, interval),
+        "charts": trend_chart(user, choice, interval, lambda **extra: list_url(choice, **extra)),
         "heat": heat_points(user, choice),
         "overdue": oldest_overdue(user, choice),
         "province": scope is None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from django.urls import reverse
 from django.utils import timezone
@@ -95,8 +96,17 @@ def kpis(now: Summary, before: Summary, link: Callable[..., str]) -> list[Kpi]:
     ]
 
 
-def trend_chart(user, choice, interval: str) -> dict:
-    """The charts' numbers: over time, by field, by channel (the tables beside them say the same)."""
+def _point_days(points, period) -> list[tuple[date, date]]:
+    """The days each week or month of the chart covers, within the period."""
+    starts = [max(p.start, period.start) for p in points]
+    ends = [nxt - timedelta(days=1) for nxt in starts[1:]] + [period.end]
+    return list(zip(starts, ends, strict=True))
+
+
+def trend_chart(user, choice, interval: str, link: Callable[..., str]) -> dict:
+    """The charts' numbers: over time, by field, by channel (the tables beside them say the same).
+
+    Each bar carries the address of the list of the reports it counts (`links`)."""
     filters = choice.figures_filters()
     points = series(period=choice.period, interval=interval, scope_user=user, unit=choice.unit, **filters)
     label = "%d/%m" if interval == "week" else "%m/%Y"
@@ -104,6 +114,7 @@ def trend_chart(user, choice, interval: str) -> dict:
     channels = [(v, n) for v, n in Channel.choices if not choice.channel or v == choice.channel]
     by_channel = [
         (
+            v,
             str(name),
             summary(
                 period=choice.period, scope_user=user, unit=choice.unit, **{**filters, "channel": v}
@@ -118,16 +129,22 @@ def trend_chart(user, choice, interval: str) -> dict:
             "resolved": [p.summary.resolved for p in points],
             "on_time": [_percent(p.summary.on_time_rate) for p in points],
             "names": {"received": str(RECEIVED), "resolved": _("Resolved"), "on_time": _("On-time rate (%)")},
+            "links": [
+                link(figure="received", **{"from": first.isoformat(), "to": last.isoformat()})
+                for first, last in _point_days(points, choice.period)
+            ],
         },
         "fields": {
             "labels": [f.name for f in current.top_fields],
             "values": [f.received for f in current.top_fields],
             "name": str(RECEIVED),
+            "links": [link(figure="received", field=f.code) for f in current.top_fields],
         },
         "channels": {
-            "labels": [name for name, n in by_channel if n],
-            "values": [n for _name, n in by_channel if n],
+            "labels": [name for _v, name, n in by_channel if n],
+            "values": [n for _v, _name, n in by_channel if n],
             "name": str(RECEIVED),
+            "links": [link(figure="received", channel=v) for v, _name, n in by_channel if n],
         },
     }
 

@@ -30,6 +30,8 @@
           rate: { position: "right", min: 0, max: 100, grid: { drawOnChartArea: false } },
         },
         plugins: { legend: { position: "bottom" } },
+        onClick: opens(t.links),
+        onHover: pointer,
       },
     });
     bars("chart-fields", data.fields, BLUE);
@@ -42,8 +44,25 @@
     new Chart(canvas, {
       type: "bar",
       data: { labels: chart.labels, datasets: [{ label: chart.name, data: chart.values, backgroundColor: colour }] },
-      options: { indexAxis: "y", scales: { x: { ticks: { precision: 0 } } }, plugins: { legend: { display: false } } },
+      options: {
+        indexAxis: "y",
+        scales: { x: { ticks: { precision: 0 } } },
+        plugins: { legend: { display: false } },
+        onClick: opens(chart.links),
+        onHover: pointer,
+      },
     });
+  }
+
+  // A bar is a figure too: a tap opens the list of the reports it counts.
+  function opens(links) {
+    return function (_event, elements) {
+      if (elements.length && links && links[elements[0].index]) window.location.href = links[elements[0].index];
+    };
+  }
+
+  function pointer(event, elements) {
+    event.native.target.style.cursor = elements.length ? "pointer" : "default";
   }
 
   // A grid of cells shaded by their share of the busiest cell: the server sends counts per cell
@@ -51,7 +70,7 @@
   function heatMap(el, cells) {
     if (!el || !window.L) return;
     var map = L.map(el, { scrollWheelZoom: false }).setView([parseFloat(el.dataset.lat), parseFloat(el.dataset.lon)], 10);
-    L.tileLayer(el.dataset.tiles, { maxZoom: 18, attribution: "&copy; OpenStreetMap" }).addTo(map);
+    PhanAnhMaps.tiles(map, el.dataset.tiles, { maxZoom: 18, attribution: "&copy; OpenStreetMap" });
     if (!cells || !cells.length) return;
     var most = cells[0][2], half = 0.005, layer = L.featureGroup();
     cells.forEach(function (c) {
