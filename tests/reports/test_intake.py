@@ -199,3 +199,28 @@ def test_every_documented_choice_is_accepted_and_nothing_else(client):
         assert post_json(client, lan_report(contact_channel=channel)).status_code == 201, channel
     assert post_json(client, lan_report(contact_channel="zalo")).json()["code"] == "zalo_not_available"
     assert post_json(client, lan_report(contact_channel="fax")).json()["code"] == "invalid_contact_channel"
+
+
+def test_short_words_are_found_whole_and_never_inside_a_tracking_code(db, ioc):
+    from phananh.reports.models import Report
+    from phananh.reports.search import search, search_document
+    from phananh.workflow.submission import report_submit
+
+    def sent(description):
+        raw = {"description": description, "consent": True, "reporter_phone": "0912345678"}
+        return report_submit(submission=validate_submission(raw, channel="web")).report
+
+    # Given a report about a pothole, and one about rubbish whose code happens to hold "GA"
+    pothole = sent("Ổ gà lớn, nguy hiểm!")
+    rubbish = sent("Rác thải đổ trộm bên suối")
+    Report.objects.filter(pk=rubbish.pk).update(
+        search_text=search_document(
+            tracking_code="PA-26-GATHGF", title="", description=rubbish.description, address=""
+        )
+    )
+
+    # When someone searches "o ga", as typed without accents
+    found = list(search(Report.objects.all(), "o ga"))
+
+    # Then only the pothole is found (its comma does not hide the word "ga")
+    assert found == [pothole]

@@ -23,11 +23,11 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from phananh.core.text import fold
 from phananh.org.models import Role, Unit, UnitKind, User
 from phananh.org.services import unit_create
 from phananh.reports.codes import ALPHABET
 from phananh.reports.models import Category, Rating, Report
+from phananh.reports.search import search_document
 from phananh.reports.statuses import Status
 from phananh.workflow.models import (
     PUBLIC_EVENT_KINDS,
@@ -432,7 +432,9 @@ def new_report(rng: random.Random, cast_: Cast, n: int, created: datetime) -> Re
         title=problem,
         description=description,
         address=place,
-        search_text=fold(f"{code} {problem} {description} {place}"),
+        search_text=search_document(
+            tracking_code=code, title=problem, description=description, address=place
+        ),
         latitude=Decimal(f"{21.85 + rng.uniform(-0.3, 0.3):.6f}"),
         longitude=Decimal(f"{106.76 + rng.uniform(-0.4, 0.4):.6f}"),
         location_source="reporter",
