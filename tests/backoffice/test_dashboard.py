@@ -171,3 +171,9 @@ def test_each_bar_of_the_charts_opens_the_list_of_its_reports(province, people, 
     assert bars and sum(value for value, _link in bars) > 0
     for value, link in bars:
         assert len(listed_codes(client.get(link))) == value, link
+
+
+def test_the_dashboard_says_how_fresh_its_figures_are(province, people, login):
+    html = page_text(login(people["quang"]).get(URL))
+
+    assert re.search(r'id="as-of">Số liệu tính đến \d\d:\d\d \d\d/\d\d/\d{4}\.', html)

@@ -28,7 +28,7 @@ from phananh.core.errors import Forbidden
 from phananh.org.access import NoStatistics, ioc_root, statistics_unit
 from phananh.org.models import Unit, UnitKind
 from phananh.reports.models import Category, Channel
-from phananh.stats import exports, scores
+from phananh.stats import exports, rollup, scores
 from phananh.stats.selectors import Period
 from phananh.stats.summary import summary, unit_rows
 
@@ -180,6 +180,8 @@ def dashboard_context(request) -> dict:
         "score_quarter": quarter,
         "weights": scores.weights_for(year),
         "interval": interval,
+        # The figures are as current as the newest per-report row the event tasks refreshed.
+        "as_of": rollup.freshness(),
         "charts": trend_chart(user, choice, interval, lambda **extra: list_url(choice, **extra)),
         "heat": heat_points(user, choice),
         "overdue": oldest_overdue(user, choice),
