@@ -166,28 +166,43 @@ PHANANH_S3_BUCKET = os.getenv("PHANANH_S3_BUCKET", "").strip()
 PHANANH_S3_ENDPOINT_URL = os.getenv("PHANANH_S3_ENDPOINT_URL", "").strip() or None
 PHANANH_S3_REGION = os.getenv("PHANANH_S3_REGION", "").strip() or "us-east-1"
 PHANANH_S3_URL_SECONDS = envint("PHANANH_S3_URL_SECONDS", 300)
-if PHANANH_S3_BUCKET:
-    STORAGES["default"] = {
+
+
+def s3_storage(bucket: str, *, endpoint_url, region: str, url_seconds: int, access_key=None, secret_key=None):
+    """The default storage on a private S3-compatible bucket (django-storages)."""
+    return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": PHANANH_S3_BUCKET,
-            "endpoint_url": PHANANH_S3_ENDPOINT_URL,
-            "region_name": PHANANH_S3_REGION,
-            "access_key": os.getenv("AWS_ACCESS_KEY_ID") or None,
-            "secret_key": os.getenv("AWS_SECRET_ACCESS_KEY") or None,
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url,
+            "region_name": region,
+            "access_key": access_key,
+            "secret_key": secret_key,
             # No ACL: objects inherit the bucket's (private); never "public-read".
             "default_acl": None,
             "querystring_auth": True,
-            "querystring_expire": PHANANH_S3_URL_SECONDS,
+            "querystring_expire": url_seconds,
             "signature_version": "s3v4",
             # A province's own store (MinIO, Ceph) rarely has a wildcard DNS name per bucket.
             "addressing_style": os.getenv("PHANANH_S3_ADDRESSING_STYLE")
-            or ("path" if PHANANH_S3_ENDPOINT_URL else None),
+            or ("path" if endpoint_url else None),
             # Names are random (uuid4) and never reused: skipping the existence check saves a
             # round trip per file.
             "file_overwrite": True,
         },
     }
+
+
+if PHANANH_S3_BUCKET:
+    STORAGES["default"] = s3_storage(
+        PHANANH_S3_BUCKET,
+        endpoint_url=PHANANH_S3_ENDPOINT_URL,
+        region=PHANANH_S3_REGION,
+        url_seconds=PHANANH_S3_URL_SECONDS,
+        access_key=os.getenv("AWS_ACCESS_KEY_ID") or None,
+        secret_key=os.getenv("AWS_SECRET_ACCESS_KEY") or None,
+    )
+
 # Without object storage, behind nginx: the app answers a file it has allowed with an empty
 # response naming it under this internal location (X-Accel-Redirect), and nginx sends the
 # bytes itself (see deploy/nginx/phananh.conf). Empty: the app sends the file.

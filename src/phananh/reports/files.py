@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import sys
 import uuid
-from urllib.parse import quote
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files.base import ContentFile
