@@ -1,0 +1,141 @@
+"""The production web server: gunicorn with deploy/gunicorn.conf.py, started for real.
+
+The config must load (`gunicorn --check-config`), and a gunicorn on a free loopback port must
+answer the health check, a page and a static file, while its access log keeps neither the
+reporter's secret link (?secret=, ?token=) nor the follow links' tokens.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(settings.BASE_DIR)
+CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_env(**extra) -> dict:
+    """The environment of a production node, on this test's database."""
+    return {
+        **os.environ,
+        "DB_NAME": str(connection.settings_dict["NAME"]),
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
+def fetch(url: str):
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:  # noqa: S310 (loopback)
+            return answer.status, answer.headers, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def test_the_gunicorn_config_loads_the_app():
+    checked = subprocess.run(
+        [str(GUNICORN), "--check-config", "-c", str(CONFIG), "phananh.wsgi:application"],
+        cwd="/",  # from anywhere: the config finds the project itself
+        env=server_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert checked.returncode == 0, checked.stderr
+
+
+@pytest.fixture
+def gunicorn(tmp_path):
+    """A real gunicorn with the deployment's config on a free port; its access log in a file."""
+    port = free_port()
+    access_log = tmp_path / "access.log"
+    process = subprocess.Popen(
+        [str(GUNICORN), "-c", str(CONFIG)],
+        cwd=str(ROOT),
+        env=server_env(
+            PHANANH_BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="2", PHANANH_ACCESS_LOG=str(access_log)
+        ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            status, _headers, _body = fetch(f"{base}/healthz")
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"gunicorn did not start: {process.stderr.read().decode()[-2000:]}")
+            time.sleep(0.2)
+    yield base, access_log
+    process.send_signal(signal.SIGTERM)  # gunicorn's graceful stop
+    try:
+        process.wait(timeout=40)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    process.stderr.close()
+
+
+def test_gunicorn_serves_the_health_check_a_page_and_static_files(gunicorn):
+    base, access_log = gunicorn
+
+    # The load balancer's health check
+    status, _headers, body = fetch(f"{base}/healthz")
+    assert status == 200
+    assert b'"database": "ok"' in body
+
+    # A public page, in Vietnamese
+    status, headers, body = fetch(f"{base}/tra-cuu/")
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/html")
+    assert "Tra cứu".encode() in body
+
+    # A static file from WhiteNoise, compressed for the browsers that ask
+    status, headers, body = fetch(f"{base}/static/vendor/htmx/htmx.min.js")
+    assert status == 200 and len(body) > 1000
+
+
+def test_the_access_log_keeps_no_secret_of_a_link(gunicorn):
+    base, access_log = gunicorn
+
+    # When a reporter opens their private link, and someone follows an unsubscribe link
+    fetch(f"{base}/tra-cuu/PA-26-ABCDEF/?secret=bi-mat-cua-nguoi-dan")
+    fetch(f"{base}/tra-cuu/PA-26-ABCDEF/?token=ma-trong-thu")
+    fetch(f"{base}/theo-doi/huy/ma-huy-theo-doi-rieng/")
+    fetch(f"{base}/healthz")
+
+    # Then the log has each request, without the secrets
+    deadline = time.monotonic() + 10
+    while "/healthz" not in (access_log.read_text() if access_log.exists() else ""):
+        assert time.monotonic() < deadline, "the access log was not written"
+        time.sleep(0.1)
+    log = access_log.read_text()
+    assert '"GET /tra-cuu/PA-26-ABCDEF/"' in log
+    assert '"GET /theo-doi/huy/…/"' in log
+    for secret in ("bi-mat-cua-nguoi-dan", "ma-trong-thu", "ma-huy-theo-doi-rieng", "secret=", "token="):
+        assert secret not in log
+    # Nor the client's address: nginx's own log keeps it
+    assert "127.0.0.1" not in log
