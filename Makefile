@@ -7,7 +7,7 @@ PORT ?= 8000
 MANAGE := $(PY) manage.py
 export PYTHONUNBUFFERED := 1
 
-.PHONY: static browser run serve test test-sqlite test-postgres lint check install assets messages migrate demo bench clean
+.PHONY: static browser nginx run serve test test-sqlite test-postgres lint check install assets messages migrate demo bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)."; exit 1; }
@@ -70,7 +70,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run -v 1
 
-test: install messages lint browser
+test: install messages lint browser nginx
 	bash scripts/ensure-services.sh
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
@@ -86,6 +86,13 @@ browser:
 	@test -x /usr/bin/chromium || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
+
+# Debian's nginx runs in front of gunicorn in the deployment tests (tests/deploy/), with the
+# site of deploy/nginx/phananh.conf.
+nginx:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nginx >/dev/null; \
+	  else echo "The deployment tests need Debian's nginx: sudo apt-get install nginx"; exit 1; fi; }
 
 bench: install
 	$(PY) bench/intake.py

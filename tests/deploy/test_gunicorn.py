@@ -7,49 +7,14 @@ reporter's secret link (?secret=, ?token=) nor the follow links' tokens.
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
+
+from tests.deploy.servers import CONFIG, GUNICORN, fetch, free_port, server_env, start_gunicorn, stop
 
 pytestmark = pytest.mark.django_db
-
-ROOT = Path(settings.BASE_DIR)
-CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
-GUNICORN = Path(sys.executable).with_name("gunicorn")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def server_env(**extra) -> dict:
-    """The environment of a production node, on this test's database."""
-    return {
-        **os.environ,
-        "DB_NAME": str(connection.settings_dict["NAME"]),
-        "LOG_LEVEL": "WARNING",
-        **extra,
-    }
-
-
-def fetch(url: str):
-    try:
-        with urllib.request.urlopen(url, timeout=10) as answer:  # noqa: S310 (loopback)
-            return answer.status, answer.headers, answer.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read()
 
 
 def test_the_gunicorn_config_loads_the_app():
@@ -67,36 +32,10 @@ def test_the_gunicorn_config_loads_the_app():
 @pytest.fixture
 def gunicorn(tmp_path):
     """A real gunicorn with the deployment's config on a free port; its access log in a file."""
-    port = free_port()
-    access_log = tmp_path / "access.log"
-    process = subprocess.Popen(
-        [str(GUNICORN), "-c", str(CONFIG)],
-        cwd=str(ROOT),
-        env=server_env(
-            PHANANH_BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="2", PHANANH_ACCESS_LOG=str(access_log)
-        ),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            status, _headers, _body = fetch(f"{base}/healthz")
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"gunicorn did not start: {process.stderr.read().decode()[-2000:]}")
-            time.sleep(0.2)
-    yield base, access_log
-    process.send_signal(signal.SIGTERM)  # gunicorn's graceful stop
-    try:
-        process.wait(timeout=40)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    process.stderr.close()
+    port, access_log = free_port(), tmp_path / "access.log"
+    process = start_gunicorn(port, access_log)
+    yield f"http://127.0.0.1:{port}", access_log
+    stop(process)
 
 
 def test_gunicorn_serves_the_health_check_a_page_and_static_files(gunicorn):
