@@ -7,12 +7,13 @@ reporter's secret link (?secret=, ?token=) nor the follow links' tokens.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import time
 
 import pytest
 
-from tests.deploy.servers import CONFIG, GUNICORN, fetch, free_port, server_env, start_gunicorn, stop
+from tests.deploy.servers import CONFIG, GUNICORN, ROOT, fetch, free_port, server_env, start_gunicorn, stop
 
 pytestmark = pytest.mark.django_db
 
@@ -78,3 +79,14 @@ def test_the_access_log_keeps_no_secret_of_a_link(gunicorn):
         assert secret not in log
     # Nor the client's address: nginx's own log keeps it
     assert "127.0.0.1" not in log
+
+
+def test_the_environment_file_explains_every_setting():
+    # Every variable that settings.py or the gunicorn config reads is named in deploy/phananh.env
+    read = re.compile(r'(?:getenv|envbool|envint|envlist|envnumbers)\(\s*"([A-Z][A-Z0-9_]+)"')
+    names = set(read.findall((ROOT / "src" / "phananh" / "settings.py").read_text()))
+    names |= set(read.findall(CONFIG.read_text()))
+    documented = set(
+        re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", (ROOT / "deploy" / "phananh.env").read_text(), re.M)
+    )
+    assert names - documented == set()
