@@ -230,6 +230,8 @@ else:
 if REDIS_URL:
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": envint("RQ_DEFAULT_TIMEOUT", 600)}}
+    # Every queue gives its jobs retries, so that RQ runs again a job whose worker died.
+    RQ = {"QUEUE_CLASS": "phananh.core.rq_queue.RetryingQueue"}
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -243,10 +245,19 @@ PHANANH_PERIODIC_TASKS = [
     "phananh.notify.tasks.close_unrated",
     "phananh.stats.tasks.catch_up_figures",
     "phananh.stats.tasks.rebuild_months",
+    # The database backend's tasks a dead worker left RUNNING (under RQ it finds none: RQ's own
+    # registries do this there, see RQ below).
+    "phananh.core.tasks.recover_stale_tasks",
 ]
 # django-tasks has no scheduler: `manage.py run_periodic` enqueues the periodic tasks (the
 # deadline sweeper) every this many seconds.
 PHANANH_PERIODIC_SECONDS = envint("PHANANH_PERIODIC_SECONDS", 60)
+# A task of the database backend RUNNING for longer than this is taken to be a dead worker's and
+# run again: above the slowest task (the statistics' catch-up after a large import takes minutes).
+PHANANH_TASK_STALE_SECONDS = envint("PHANANH_TASK_STALE_SECONDS", 15 * 60)
+# How many times a task is started, on either backend, when its worker keeps dying under it;
+# then it is marked failed (a log line at ERROR; RQ's failed registry under RQ).
+PHANANH_TASK_MAX_ATTEMPTS = envint("PHANANH_TASK_MAX_ATTEMPTS", 3)
 # A step's staff are reminded once this share of its time has gone (0.75: with a quarter left).
 PHANANH_REMINDER_SHARE = float(os.getenv("PHANANH_REMINDER_SHARE") or 0.75)
 # A resolved report whose result was sent to the reporter closes by itself after this many days
