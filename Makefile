@@ -7,7 +7,7 @@ PORT ?= 8000
 MANAGE := $(PY) manage.py
 export PYTHONUNBUFFERED := 1
 
-.PHONY: static browser nginx run serve test test-sqlite test-postgres lint check install assets messages migrate demo bench clean
+.PHONY: static browser nginx run serve test test-sqlite test-postgres test-cluster lint check install assets messages migrate demo bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)."; exit 1; }
@@ -74,12 +74,19 @@ test: install messages lint browser nginx
 	bash scripts/ensure-services.sh
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
+	$(MAKE) --no-print-directory test-cluster
 
 test-sqlite:
 	DB=sqlite $(VENV)/bin/pytest -q
 
 test-postgres:
 	DB=postgres DB_NAME=test DB_TEST_NAME=test_phananh $(VENV)/bin/pytest -q
+
+# The whole deployment on loopback (two gunicorn nodes, two RQ workers, the periodic runner, moto
+# as the object store) under a burst with a node and a worker killed; prints its figures.
+# It makes and drops a database of its own and uses Redis db 7 (CLUSTER_REDIS_URL to change it).
+test-cluster:
+	$(VENV)/bin/pytest -q -m cluster tests/cluster
 
 # Debian's Chromium drives the browser tests (Playwright's own download is not used).
 browser:
