@@ -7,7 +7,7 @@ PORT ?= 8000
 MANAGE := $(PY) manage.py
 export PYTHONUNBUFFERED := 1
 
-.PHONY: static browser run test test-sqlite test-postgres lint check install assets messages migrate demo bench clean
+.PHONY: static browser nginx run serve test test-sqlite test-postgres test-cluster lint check install assets messages migrate demo bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)."; exit 1; }
@@ -38,20 +38,31 @@ demo: migrate
 static: install
 	$(MANAGE) collectstatic --no-input -v 0
 
-# Serves http://127.0.0.1:$(PORT) with the task worker and the periodic-task loop beside it,
-# on SQLite. The worker is the database backend's, or RQ's when REDIS_URL names a Redis server.
-run: install messages static demo
-	@echo "PhanAnh: http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
-	@# Without a mail server named in EMAIL_HOST, mail is printed in this terminal.
-	@export EMAIL_BACKEND=$${EMAIL_BACKEND:-django.core.mail.backends.console.EmailBackend}; \
-	trap 'kill 0' EXIT INT TERM; \
-	if [ -n "$${REDIS_URL:-}" ]; then \
+# The task worker (the database backend's, or RQ's when REDIS_URL names a Redis server) and the
+# periodic-task loop, started in the background by `run` and `serve`.
+WORKERS = if [ -n "$${REDIS_URL:-}" ]; then \
 	  $(MANAGE) rqworker --job-class django_tasks_rq.Job default & \
 	else \
 	  $(MANAGE) db_worker --no-startup-delay & \
 	fi; \
-	$(MANAGE) run_periodic & \
+	$(MANAGE) run_periodic &
+
+# Serves http://127.0.0.1:$(PORT) with the task worker and the periodic-task loop beside it,
+# on SQLite. The worker is the database backend's, or RQ's when REDIS_URL names a Redis server.
+run: install messages static demo
+	@echo "PhanAnh: http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
+	@# Mail goes to the SMTP server named in EMAIL_HOST; without one it is printed in this terminal.
+	@trap 'kill 0' EXIT INT TERM; \
+	$(WORKERS) \
 	$(MANAGE) runserver --insecure 127.0.0.1:$(PORT)
+
+# The same, served by gunicorn with the production config (deploy/gunicorn.conf.py) instead of
+# Django's development server: to try the production server on one machine.
+serve: install messages static demo
+	@echo "PhanAnh (gunicorn): http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
+	@trap 'kill 0' EXIT INT TERM; \
+	$(WORKERS) \
+	PHANANH_BIND=127.0.0.1:$(PORT) $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py
 
 lint: install
 	@mkdir -p var
@@ -59,10 +70,11 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run -v 1
 
-test: install messages lint browser
+test: install messages lint browser nginx
 	bash scripts/ensure-services.sh
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
+	$(MAKE) --no-print-directory test-cluster
 
 test-sqlite:
 	DB=sqlite $(VENV)/bin/pytest -q
@@ -70,11 +82,24 @@ test-sqlite:
 test-postgres:
 	DB=postgres DB_NAME=test DB_TEST_NAME=test_phananh $(VENV)/bin/pytest -q
 
+# The whole deployment on loopback (two gunicorn nodes, two RQ workers, the periodic runner, moto
+# as the object store) under a burst with a node and a worker killed; prints its figures.
+# It makes and drops a database of its own and uses Redis db 7 (CLUSTER_REDIS_URL to change it).
+test-cluster:
+	$(VENV)/bin/pytest -q -m cluster tests/cluster
+
 # Debian's Chromium drives the browser tests (Playwright's own download is not used).
 browser:
 	@test -x /usr/bin/chromium || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
+
+# Debian's nginx runs in front of gunicorn in the deployment tests (tests/deploy/), with the
+# site of deploy/nginx/phananh.conf.
+nginx:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nginx >/dev/null; \
+	  else echo "The deployment tests need Debian's nginx: sudo apt-get install nginx"; exit 1; fi; }
 
 bench: install
 	$(PY) bench/intake.py

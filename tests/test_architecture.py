@@ -25,6 +25,9 @@ THE_SERVICE = "workflow/services.py"
 # Files that set the `status` of something that is not a report, each with what it is.
 OTHER_STATUSES = {
     "notify/delivery.py": "Delivery.status: whether a message went out, not a report's status",
+    "core/task_recovery.py": (
+        "DBTaskResult.status: a background task a dead worker left running, put back or failed"
+    ),
 }
 # The data generator writes generated timelines in bulk, in the service's own event shapes
 # (a million reports through `transition` one action at a time would take days). It may build

@@ -94,7 +94,11 @@ if os.getenv("DB", "sqlite") == "postgres":
             "PASSWORD": os.getenv("DB_PASSWORD", ""),
             "HOST": os.getenv("DB_HOST", "127.0.0.1"),
             "PORT": os.getenv("DB_PORT", "5432"),
-            "CONN_MAX_AGE": envint("DB_CONN_MAX_AGE", 0),
+            # Persistent connections: each web or worker process keeps its connection for this
+            # many seconds instead of opening one per request; the health check replaces one
+            # that PostgreSQL or a pooler closed meanwhile, before the request uses it.
+            "CONN_MAX_AGE": envint("DB_CONN_MAX_AGE", 60),
+            "CONN_HEALTH_CHECKS": envbool("DB_CONN_HEALTH_CHECKS", "true"),
             "TEST": {"NAME": os.getenv("DB_TEST_NAME") or None},
         }
     }
@@ -152,15 +156,82 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
+# --- Files on several nodes ----------------------------------------------------------------
+# With PHANANH_S3_BUCKET, photos, thumbnails and documents live in S3-compatible object storage
+# (AWS, or the province's own store at PHANANH_S3_ENDPOINT_URL), shared by every node. The
+# bucket stays private: a file is reached only through a signed URL that the app hands out
+# after its access check, valid PHANANH_S3_URL_SECONDS. Credentials: AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY, or whatever else boto3 finds (an instance role).
+PHANANH_S3_BUCKET = os.getenv("PHANANH_S3_BUCKET", "").strip()
+PHANANH_S3_ENDPOINT_URL = os.getenv("PHANANH_S3_ENDPOINT_URL", "").strip() or None
+PHANANH_S3_REGION = os.getenv("PHANANH_S3_REGION", "").strip() or "us-east-1"
+PHANANH_S3_URL_SECONDS = envint("PHANANH_S3_URL_SECONDS", 300)
+
+
+def s3_storage(bucket: str, *, endpoint_url, region: str, url_seconds: int, access_key=None, secret_key=None):
+    """The default storage on a private S3-compatible bucket (django-storages)."""
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url,
+            "region_name": region,
+            "access_key": access_key,
+            "secret_key": secret_key,
+            # No ACL: objects inherit the bucket's (private); never "public-read".
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": url_seconds,
+            "signature_version": "s3v4",
+            # A province's own store (MinIO, Ceph) rarely has a wildcard DNS name per bucket.
+            "addressing_style": os.getenv("PHANANH_S3_ADDRESSING_STYLE")
+            or ("path" if endpoint_url else None),
+            # Names are random (uuid4) and never reused: skipping the existence check saves a
+            # round trip per file.
+            "file_overwrite": True,
+        },
+    }
+
+
+if PHANANH_S3_BUCKET:
+    STORAGES["default"] = s3_storage(
+        PHANANH_S3_BUCKET,
+        endpoint_url=PHANANH_S3_ENDPOINT_URL,
+        region=PHANANH_S3_REGION,
+        url_seconds=PHANANH_S3_URL_SECONDS,
+        access_key=os.getenv("AWS_ACCESS_KEY_ID") or None,
+        secret_key=os.getenv("AWS_SECRET_ACCESS_KEY") or None,
+    )
+
+# Without object storage, behind nginx: the app answers a file it has allowed with an empty
+# response naming it under this internal location (X-Accel-Redirect), and nginx sends the
+# bytes itself (see deploy/nginx/phananh.conf). Empty: the app sends the file.
+PHANANH_X_ACCEL_PREFIX = os.getenv("PHANANH_X_ACCEL_PREFIX", "").strip()
+
 # --- Background work -----------------------------------------------------------------------
 # The Django Tasks API. By default its database backend: no broker, one `manage.py db_worker`
 # beside the web server. With several machines, name a Redis server in REDIS_URL (e.g.
 # redis://127.0.0.1:6379/0) and tasks go through RQ instead, run by
 # `manage.py rqworker --job-class django_tasks_rq.Job default`.
 REDIS_URL = os.getenv("REDIS_URL", "").strip()
+# Django's cache holds what every node must agree on (failed sign-ins, the follow requests'
+# rate limits): in Redis as soon as there is one, else in each process's memory (one machine).
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # RQ's keys start with "rq:"; ours with this prefix, so the two never meet.
+            "KEY_PREFIX": "phananh",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if REDIS_URL:
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": envint("RQ_DEFAULT_TIMEOUT", 600)}}
+    # Every queue gives its jobs retries, so that RQ runs again a job whose worker died.
+    RQ = {"QUEUE_CLASS": "phananh.core.rq_queue.RetryingQueue"}
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -174,10 +245,19 @@ PHANANH_PERIODIC_TASKS = [
     "phananh.notify.tasks.close_unrated",
     "phananh.stats.tasks.catch_up_figures",
     "phananh.stats.tasks.rebuild_months",
+    # The database backend's tasks a dead worker left RUNNING (under RQ it finds none: RQ's own
+    # registries do this there, see RQ below).
+    "phananh.core.tasks.recover_stale_tasks",
 ]
 # django-tasks has no scheduler: `manage.py run_periodic` enqueues the periodic tasks (the
 # deadline sweeper) every this many seconds.
 PHANANH_PERIODIC_SECONDS = envint("PHANANH_PERIODIC_SECONDS", 60)
+# A task of the database backend RUNNING for longer than this is taken to be a dead worker's and
+# run again: above the slowest task (the statistics' catch-up after a large import takes minutes).
+PHANANH_TASK_STALE_SECONDS = envint("PHANANH_TASK_STALE_SECONDS", 15 * 60)
+# How many times a task is started, on either backend, when its worker keeps dying under it;
+# then it is marked failed (a log line at ERROR; RQ's failed registry under RQ).
+PHANANH_TASK_MAX_ATTEMPTS = envint("PHANANH_TASK_MAX_ATTEMPTS", 3)
 # A step's staff are reminded once this share of its time has gone (0.75: with a quarter left).
 PHANANH_REMINDER_SHARE = float(os.getenv("PHANANH_REMINDER_SHARE") or 0.75)
 # A resolved report whose result was sent to the reporter closes by itself after this many days
@@ -187,6 +267,21 @@ PHANANH_AUTO_CLOSE_DAYS = envint("PHANANH_AUTO_CLOSE_DAYS", 7)
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# --- Behind a reverse proxy (nginx) --------------------------------------------------------
+# The addresses (or networks, "10.0.0.0/24") of the proxies in front of the app. Only a request
+# arriving from one of them is believed about the client's address (X-Forwarded-For, read by
+# `core.net.client_address` for the rate limits) and about HTTPS (X-Forwarded-Proto). Empty
+# (the default, `make run`): nobody is believed, and a client cannot forge its address.
+PHANANH_TRUSTED_PROXIES = envlist("PHANANH_TRUSTED_PROXIES", "")
+if PHANANH_TRUSTED_PROXIES:
+    # nginx sets this header itself on every request (it never passes the client's own).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# nginx passes the Host the client asked for, so the forwarded host is not needed by default.
+USE_X_FORWARDED_HOST = envbool("USE_X_FORWARDED_HOST", "false")
+# Production is served over HTTPS only: cookies that never travel in clear, and HSTS.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = envbool("PHANANH_SECURE_COOKIES", "false")
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
 
 # --- Intake limits -------------------------------------------------------------------------
 # A phone photo is a few MB; these leave room for HEIC and large PNG screenshots while
@@ -263,8 +358,14 @@ PHANANH_URGENT_WORDS = envlist(
 )
 
 # Mail: Django's own names, from the environment (EMAIL_HOST, EMAIL_PORT, ...).
-EMAIL_BACKEND = os.getenv("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
-EMAIL_HOST = os.getenv("EMAIL_HOST", "127.0.0.1")
+# With a mail server named in EMAIL_HOST, mail goes out by SMTP; without one (`make run` on a
+# laptop) it is printed on the console. EMAIL_BACKEND, when set, overrides both.
+EMAIL_HOST = os.getenv("EMAIL_HOST", "").strip()
+EMAIL_BACKEND = os.getenv("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
 EMAIL_PORT = envint("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.getenv("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.getenv("EMAIL_HOST_PASSWORD", "")

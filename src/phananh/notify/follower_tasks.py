@@ -1,6 +1,6 @@
 """Background work for people who follow a report by email (queued as deliveries)."""
 
-from django_tasks import task
+from django_tasks import TaskContext, task
 
 from . import followers
 
@@ -11,7 +11,8 @@ def email_followers(event_id: int) -> int:
     return followers.email_followers(event_id)
 
 
-@task()
-def send_follow_confirmation(follower_id: int, language: str = "") -> bool:
+@task(takes_context=True)
+def send_follow_confirmation(context: TaskContext, follower_id: int, language: str = "") -> bool:
     """Mail the link that confirms an address asking to follow a report."""
-    return followers.send_confirmation(follower_id, language)
+    # The run's id is the same when a dead worker's task runs again: one mail per request.
+    return followers.send_confirmation(follower_id, language, request=context.task_result.id)

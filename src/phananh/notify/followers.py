@@ -22,7 +22,6 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -231,11 +230,6 @@ def _texts(template: str, context: dict) -> tuple[str, str]:
     return subject, render_to_string(f"emails/{template}.txt", context)
 
 
-def _message(template: str, context: dict, to: str, unsubscribe_url: str) -> EmailMessage:
-    subject, body = _texts(template, context)
-    return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to], headers=_headers(unsubscribe_url))
-
-
 def _links(follower: Follower) -> dict:
     return {
         "track_url": _absolute(reverse("portal:track", args=[follower.report.tracking_code])),
@@ -243,8 +237,12 @@ def _links(follower: Follower) -> dict:
     }
 
 
-def send_confirmation(follower_id: int, language: str = "") -> bool:
-    """Mail the confirmation link to an address that asked to follow a report."""
+def send_confirmation(follower_id: int, language: str = "", request: str = "") -> bool:
+    """Queue the mail with the confirmation link to an address that asked to follow a report.
+
+    Once per `request` (the id of the task run, the same when the task runs again): queued as a
+    `Delivery`, so that a task run twice mails nothing more, while asking again mails a new link.
+    """
     follower = Follower.objects.select_related("report").filter(pk=follower_id, via_report=None).first()
     if follower is None or not follower.email:
         return False
@@ -258,8 +256,17 @@ def send_confirmation(follower_id: int, language: str = "") -> bool:
             "days": CONFIRM_MAX_AGE.days,
             **links,
         }
-        message = _message("follow_confirm", context, follower.email, links["unsubscribe_url"])
-    message.send()
+        subject, body = _texts("follow_confirm", context)
+    queue_message(
+        channel=DeliveryChannel.EMAIL,
+        to=follower.email,
+        subject=subject,
+        body=body,
+        purpose="follower_confirm",
+        report=follower.report,
+        dedupe_key=f"follower_confirm:{follower.pk}:{request}",
+        headers=_headers(links["unsubscribe_url"]),
+    )
     return True
 
 

@@ -101,11 +101,10 @@ def notify_event(event_id: int) -> int:
             "what": event.get_kind_display(),
         }
     created = 0
-    fresh: list[Notification] = []
     for person in people.exclude(pk=event.actor_id).distinct():
         try:
             with transaction.atomic():
-                notification = Notification.objects.create(
+                Notification.objects.create(
                     recipient=person,
                     report=event.report,
                     event=event,
@@ -113,11 +112,12 @@ def notify_event(event_id: int) -> int:
                     text=text,
                     urgent=urgent,
                 )
-            fresh.append(notification)
             created += 1
         except IntegrityError:
             continue  # already told by an earlier run of this task
-    # By email too, to those who want this kind of notification in their mailbox.
-    queue_staff_emails(fresh)
+    # By email too, to those who want this kind of notification in their mailbox. Every
+    # notification of the event, not only this run's: a run killed between the two steps left
+    # notifications without their emails, and the emails are queued once per notification.
+    queue_staff_emails(Notification.objects.filter(event=event).select_related("recipient", "report"))
     queue_reporter_messages(event)  # the reporter, by email, SMS or Zalo (public steps only)
     return created

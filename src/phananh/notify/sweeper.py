@@ -6,8 +6,10 @@ the same moment: a sweep claims the step with a compare-and-swap UPDATE on `remi
 `escalated_at` and writes its notifications in the same transaction, so a notification exists
 if and only if the claim committed.
 
-Only in-app notifications are written here. The list of notifications a sweep created is
-returned, which is where email or other channels for staff can hook in.
+The emails of the staff who want these notifications by email are queued in the same
+transaction as the claim: a sweep killed after its claim committed has queued them too, and a
+sweep run again claims nothing more, so it queues nothing more. The list of notifications a
+sweep created is returned.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from phananh.workflow.models import Step, StepKind
 
 from .models import Notification
 from .services import _nearest, _operators, _unit_desk
+from .staff_email import queue_staff_emails
 
 DEADLINE_NEAR = "deadline_near"
 DEADLINE_PASSED = "deadline_passed"
@@ -66,10 +69,12 @@ def _values(step: Step) -> dict[str, str]:
 
 
 def _notify(step: Step, people: QuerySet[User], *, kind: str, text: str, urgent: bool) -> list[Notification]:
-    return Notification.objects.bulk_create(
+    created = Notification.objects.bulk_create(
         Notification(recipient=person, report=step.report, kind=kind, text=text, urgent=urgent)
         for person in people.distinct().order_by("pk")
     )
+    queue_staff_emails(created)
+    return created
 
 
 def _remind(step: Step, now: datetime) -> list[Notification]:

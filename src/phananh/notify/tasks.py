@@ -3,7 +3,6 @@ from django_tasks import task
 from phananh.workflow.closing import auto_close
 
 from . import services, sweeper
-from .staff_email import queue_staff_emails
 
 
 @task()
@@ -15,10 +14,8 @@ def notify_event(event_id: int) -> int:
 @task()
 def sweep_deadlines() -> int:
     """Remind the staff of steps near their deadline and escalate those past it (periodic)."""
-    created = sweeper.sweep_deadlines()
-    # By email too, to those who want deadline reminders and escalations in their mailbox.
-    queue_staff_emails(created)
-    return len(created)
+    # The sweeper queues the emails of those who want reminders by email along with each claim.
+    return len(sweeper.sweep_deadlines())
 
 
 @task()

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
 
 from phananh.core.errors import ApplicationError
+from phananh.core.net import client_address
 
 from .access import is_staff_member
 from .models import ApiToken, User
@@ -67,7 +68,7 @@ def token_issue(*, request, username: str, password: str, name: str = "") -> str
     Unknown user, wrong password, inactive account or an account without role or unit all
     get the same answer, so that the answer does not tell which usernames exist.
     """
-    key = _failures_key(username, request.META.get("REMOTE_ADDR", ""))
+    key = _failures_key(username, client_address(request))
     if cache.get(key, 0) >= MAX_FAILED_LOGINS:
         raise TooManyAttempts(
             "too_many_attempts",

@@ -28,6 +28,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from phananh.core.errors import ApplicationError, PayloadTooLarge, ValidationFailed
+from phananh.core.net import client_address
 from phananh.notify import followers as follow
 from phananh.org.access import Reporter
 from phananh.reports.codes import prove_reporter
@@ -297,7 +298,7 @@ def follow_report(request, tracking_code: str):
         follow.follow_request(
             report=report,
             email=request.POST.get("email", ""),
-            client=request.META.get("REMOTE_ADDR", ""),
+            client=client_address(request),
             language=translation.get_language() or "",
         )
     except ApplicationError as exc:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import sys
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -166,21 +168,61 @@ def attachment_response(attachment: Attachment, *, thumbnail: bool = False, publ
 
     Whoever calls this has already decided that the person may see the file. A public file may
     sit in shared caches for an hour; any other only in the person's own browser.
+
+    The bytes go out the cheapest way the deployment has: on object storage, a redirect to a
+    signed URL that expires; behind nginx with PHANANH_X_ACCEL_PREFIX, an empty answer that
+    nginx fills from the disk; otherwise the app streams the file itself.
     """
-    from django.http import FileResponse, Http404
+    from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+    from django.utils.http import content_disposition_header
 
     stored = attachment.thumbnail if thumbnail else attachment.file
     if not stored:
         raise Http404
+    extension = stored.name.rsplit(".", 1)[-1]
+    content_type = "image/jpeg" if thumbnail else attachment.content_type
+    filename = f"{attachment.report.tracking_code}-{attachment.pk}.{extension}"
+    cache_control = f"{'public' if public else 'private'}, max-age=3600"
+    disposition = content_disposition_header(False, filename)
+
+    if _signs_urls(stored.storage):
+        # No HEAD request to see whether the object exists: a missing one is the store's 404.
+        url = stored.storage.url(
+            stored.name,
+            parameters={
+                "ResponseContentType": content_type,
+                "ResponseContentDisposition": disposition,
+                "ResponseCacheControl": cache_control,
+            },
+        )
+        response = HttpResponseRedirect(url)
+        # The redirect must not outlive its URL, and no shared cache may hand it to another.
+        response["Cache-Control"] = f"private, max-age={max(settings.PHANANH_S3_URL_SECONDS // 2, 0)}"
+        return response
+
+    if settings.PHANANH_X_ACCEL_PREFIX:
+        if not stored.storage.exists(stored.name):
+            raise Http404
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = settings.PHANANH_X_ACCEL_PREFIX.rstrip("/") + "/" + quote(stored.name)
+        response["Content-Disposition"] = disposition
+        response["Cache-Control"] = cache_control
+        return response
+
     try:
         handle = stored.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
-    extension = stored.name.rsplit(".", 1)[-1]
-    response = FileResponse(
-        handle,
-        content_type="image/jpeg" if thumbnail else attachment.content_type,
-        filename=f"{attachment.report.tracking_code}-{attachment.pk}.{extension}",
-    )
-    response["Cache-Control"] = f"{'public' if public else 'private'}, max-age=3600"
+    response = FileResponse(handle, content_type=content_type, filename=filename)
+    response["Cache-Control"] = cache_control
     return response
+
+
+def _signs_urls(storage) -> bool:
+    """Whether the storage hands out signed, expiring URLs (private S3-compatible buckets)."""
+    if "storages.backends.s3" not in sys.modules:
+        # Not configured, hence never loaded: no reason to load boto3 on a file-system node.
+        return False
+    from storages.backends.s3 import S3Storage
+
+    return isinstance(storage, S3Storage) and storage.querystring_auth

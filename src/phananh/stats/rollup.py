@@ -84,10 +84,16 @@ def rebuild(month: date) -> int:
         for category_id, lead_unit_id, reason, t in cells
     ]
     with transaction.atomic():
+        if marked is not None:
+            # The month's dirty mark is taken first, as a claim: a second run rebuilding the
+            # same month at the same moment (two periodic runners) waits on this row, then finds
+            # it gone and leaves the rollup to the first, instead of inserting its rows beside the
+            # first's. A month marked again since `marked` was read is left dirty for the next run.
+            claimed, _deleted = DirtyMonth.objects.filter(month=month, marked_at=marked).delete()
+            if not claimed:
+                return 0
         MonthFigures.objects.filter(month=month).delete()
         MonthFigures.objects.bulk_create(rows, batch_size=2000)
-        # Marked again while this ran: it stays dirty for the next run.
-        DirtyMonth.objects.filter(month=month, marked_at=marked).delete()
     return len(rows)
 
 

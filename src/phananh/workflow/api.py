@@ -571,7 +571,12 @@ def list_staff(request, unit: int | None = None):
                     "image/*": {"schema": {"type": "string", "format": "binary"}},
                     "application/pdf": {"schema": {"type": "string", "format": "binary"}},
                 },
-            }
+            },
+            302: {
+                "description": "Where files are kept in object storage: a signed URL of the file, "
+                "valid a few minutes; follow it without the Authorization header.",
+                "headers": {"Location": {"schema": {"type": "string", "format": "uri"}}},
+            },
         }
     },
 )

@@ -2,7 +2,8 @@
 
 django-tasks has no scheduler, so this small loop is one: it only enqueues, and the worker
 (`db_worker`, or RQ's) runs the tasks. The tasks are idempotent, so a round that overlaps a
-slow earlier one, or two of these loops by mistake, cost time but never send twice.
+slow earlier one, or one of these loops on each of several machines, cost time but never send
+twice: no lock is taken (docs/decisions.md, "Background work").
 
 Which tasks: `PHANANH_PERIODIC_TASKS` names them (the deadline sweeper, deliveries, the closing
 of unrated results, the statistics' catch-up...), so that this loop imports no app above its own.
