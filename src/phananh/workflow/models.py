@@ -82,6 +82,8 @@ class Event(models.Model):
         verbose_name = _("event")
         verbose_name_plural = _("events")
         ordering = ["created_at", "id"]
+        # The statistics count events of one kind in a period (returns) among millions.
+        indexes = [models.Index(fields=["kind", "created_at"], name="event_kind_time")]
 
     def __str__(self):
         return f"{self.report_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
