@@ -18,14 +18,17 @@ import pytest
 from freezegun import freeze_time
 
 from phananh.org.access import Reporter
+from phananh.reports.intake import validate_submission
 from phananh.reports.models import Rating, Report
 from phananh.reports.statuses import Status
 from phananh.stats import rollup
 from phananh.stats.facts import figures_for
-from phananh.stats.models import DirtyMonth, MonthFigures, ReportFigures
+from phananh.stats.models import DirtyMonth, MonthFigures, MonthPlaces, ReportFigures
 from phananh.stats.periods import Period
-from phananh.stats.summary import summary
+from phananh.stats.places import heat
+from phananh.stats.summary import breakdowns, series, summary
 from phananh.workflow.models import Event, EventKind, Step
+from phananh.workflow.submission import report_submit
 
 pytestmark = pytest.mark.django_db
 START = datetime.fromisoformat("2025-03-03T08:00:00+07:00")
@@ -120,9 +123,23 @@ class Walk:
                 self.work()
 
 
+CHANNELS = ["web", "app", "zalo", "hotline"]
+# Three places in Lạng Sơn, in cells of 0.01° of their own.
+PLACES = [(21.8537, 106.7610), (21.8352, 106.7288), (21.9021, 106.5023)]
+
+
 @pytest.fixture
-def history(people, so_xd, phong_ht, submit, act, django_capture_on_commit_callbacks):
+def history(people, so_xd, phong_ht, act, django_capture_on_commit_callbacks, ioc):
     rng = random.Random(10)
+
+    def submit(description):
+        # Each report by one of four doors, at one of three places (or none given).
+        place = rng.choice([*PLACES, None])
+        raw = {"description": description, "consent": True, "reporter_phone": "0912345678"}
+        if place:
+            raw.update(latitude=place[0], longitude=place[1])
+        return report_submit(submission=validate_submission(raw, channel=rng.choice(CHANNELS))).report
+
     units = {"so_xd": so_xd, "phong_ht": phong_ht}
     previous = None
     # The event tasks run after each commit, as in production (the figures are kept by them).
@@ -135,10 +152,11 @@ def history(people, so_xd, phong_ht, submit, act, django_capture_on_commit_callb
             previous = report
 
 
-def counted_by_hand(period: Period) -> dict:
+def counted_by_hand(period: Period, channel: str | None = None) -> dict:
     """The figures, counted from the raw rows with nothing of `stats` but the period."""
     start, end = period.bounds()
     now = datetime.now().astimezone()
+    reports = Report.objects.all() if channel is None else Report.objects.filter(channel=channel)
     out = dict.fromkeys(
         [
             "received",
@@ -157,7 +175,7 @@ def counted_by_hand(period: Period) -> dict:
         0,
     )
     out["reasons"], out["ratings"] = {}, {}
-    for r in Report.objects.all():
+    for r in reports:
         steps = list(Step.objects.filter(report=r))
         status = r.paused_status if r.status == S.INFO_REQUESTED else r.status
         if start <= r.created_at < end:
@@ -269,3 +287,63 @@ def test_a_late_change_marks_its_month_and_is_counted_at_once(
     assert as_counted(after) == counted_by_hand(Period(month, rollup.month_period(month).end))
     if month == march.start:
         assert after.rejected.total == before.rejected.total - 1
+
+
+def places_by_hand(period: Period) -> dict:
+    """Reports received in the period by cell of 0.01°, from the reports themselves."""
+    start, end = period.bounds()
+    found: dict = {}
+    for r in Report.objects.filter(created_at__gte=start, created_at__lt=end, latitude__isnull=False):
+        cell = (round(float(r.latitude), 2), round(float(r.longitude), 2))
+        found[cell] = found.get(cell, 0) + 1
+    return found
+
+
+def months_by_hand(period: Period) -> dict:
+    """The monthly series' received and resolved, counted from the reports."""
+    start, end = period.bounds()
+    found: dict = {}
+    for r in Report.objects.all():
+        for moment, name in ((r.created_at, "received"), (r.resolved_at, "resolved")):
+            if moment and start <= moment < end:
+                counts = found.setdefault(rollup.month_of(moment), {"received": 0, "resolved": 0})
+                counts[name] += 1
+    return found
+
+
+def the_rollup_read_views(period: Period) -> dict:
+    """What the dashboard reads for a period: by channel, the monthly series, the heat map."""
+    return {
+        "channels": {ch: as_counted(summary(period=period, channel=ch)) for ch in CHANNELS},
+        "by_channel": {ch: s.received for ch, s in breakdowns(period=period).by_channel},
+        "months": {
+            p.start: {"received": p.summary.received, "resolved": p.summary.resolved}
+            for p in series(period=period, interval="month")
+            if p.summary.received or p.summary.resolved
+        },
+        "places": {(lat, lng): n for lat, lng, n in heat(period=period)},
+    }
+
+
+def test_channels_months_and_places_are_the_raw_count_before_and_after_the_rollup(history):
+    """The channel and the place are rollup dimensions too: the dashboard's charts and heat map
+    read them from the rollup, and give what the reports say, with the rollup dirty or rebuilt."""
+    expected = {}
+    for period in PERIODS:
+        channels = {ch: counted_by_hand(period, channel=ch) for ch in CHANNELS}
+        expected[period] = {
+            "channels": channels,
+            "by_channel": {ch: n["received"] for ch, n in channels.items() if n["received"]},
+            "months": months_by_hand(period),
+            "places": places_by_hand(period),
+        }
+    assert len(expected[PERIODS[0]]["places"]) == len(PLACES)
+    assert all(n["received"] for n in expected[PERIODS[0]]["channels"].values()), "every door is used"
+
+    for period in PERIODS:
+        assert the_rollup_read_views(period) == expected[period], period
+    rollup.rebuild_dirty()
+    assert set(MonthFigures.objects.values_list("channel", flat=True)) == set(CHANNELS)
+    assert MonthPlaces.objects.exists()
+    for period in PERIODS:
+        assert the_rollup_read_views(period) == expected[period], period

@@ -96,7 +96,7 @@ class FiguresSweep(models.Model):
 
 
 class MonthFigures(models.Model):
-    """The sums of one month for one field × lead unit × rejection reason (a rollup).
+    """The sums of one month for one field × lead unit × rejection reason × channel (a rollup).
 
     Built by `stats.rollup.rebuild` from `ReportFigures`, each sum in the month of its own date
     (see `stats.tallies`). A month some report's figures changed in is marked `DirtyMonth` and
@@ -111,6 +111,7 @@ class MonthFigures(models.Model):
         "org.Unit", null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     rejection_reason = models.CharField(max_length=60, blank=True)
+    channel = models.CharField(max_length=20, blank=True)
     received = models.IntegerField(default=0)
     waiting = models.IntegerField(default=0)
     in_progress = models.IntegerField(default=0)
@@ -143,6 +144,27 @@ class MonthFigures(models.Model):
 
     def __str__(self):
         return f"{self.month:%Y-%m} {self.category_id}/{self.lead_unit_id}"
+
+
+class MonthPlaces(models.Model):
+    """The reports received in one month in one cell of 0.01° (about 1 km): the heat map's rollup.
+
+    Built with `MonthFigures` (`stats.rollup.rebuild`) and read for the whole province only; a
+    filtered map counts the per-report rows.
+    """
+
+    month = models.DateField()
+    latitude = models.DecimalField(max_digits=5, decimal_places=2)
+    longitude = models.DecimalField(max_digits=5, decimal_places=2)
+    received = models.IntegerField()
+
+    class Meta:
+        verbose_name = _("monthly places")
+        verbose_name_plural = _("monthly places")
+        indexes = [models.Index(fields=["month"], name="month_places_month")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.latitude},{self.longitude}: {self.received}"
 
 
 class DirtyMonth(models.Model):

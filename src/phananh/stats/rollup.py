@@ -9,16 +9,19 @@ the per-report rows, so an answer is as current as those rows, whatever the roll
 from __future__ import annotations
 
 import calendar
+from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime
+from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import Round
 from django.utils import timezone
 
-from .models import DirtyMonth, MonthFigures, ReportFigures
+from .models import DirtyMonth, MonthFigures, MonthPlaces, ReportFigures
 from .periods import Period
-from .tallies import DIMENSIONS, STORED, Cell, fact_cells, overdue_cells, tally
+from .tallies import DIMENSIONS, STORED, Cell, fact_cells, overdue_cells, tally, within
 
 
 def month_of(moment: datetime) -> date:
@@ -76,12 +79,19 @@ def rebuild(month: date) -> int:
     rows = [
         MonthFigures(
             month=month,
-            category_id=category_id,
-            lead_unit_id=lead_unit_id,
-            rejection_reason=reason,
-            **{name: getattr(t, name) for name in STORED},
+            category_id=cell.category_id,
+            lead_unit_id=cell.lead_unit_id,
+            rejection_reason=cell.reason,
+            channel=cell.channel,
+            **{name: getattr(cell.tally, name) for name in STORED},
         )
-        for category_id, lead_unit_id, reason, t in cells
+        for cell in cells
+    ]
+    places = [
+        MonthPlaces(month=month, latitude=lat, longitude=lng, received=n)
+        for (lat, lng), n in place_counts(
+            ReportFigures.objects.filter(within("received_at", [month_period(month)]))
+        ).items()
     ]
     with transaction.atomic():
         if marked is not None:
@@ -94,6 +104,8 @@ def rebuild(month: date) -> int:
                 return 0
         MonthFigures.objects.filter(month=month).delete()
         MonthFigures.objects.bulk_create(rows, batch_size=2000)
+        MonthPlaces.objects.filter(month=month).delete()
+        MonthPlaces.objects.bulk_create(places, batch_size=2000)
     return len(rows)
 
 
@@ -104,6 +116,28 @@ def rebuild_dirty() -> int:
     return sum(rebuild(month) for month in list(months))
 
 
+def clean_months(months: list[date]) -> tuple[list[date], list[date]]:
+    """The months whose rollup matches the per-report figures, and those to read from the rows."""
+    dirty = set(DirtyMonth.objects.filter(month__in=months).values_list("month", flat=True))
+    return [m for m in months if m not in dirty], [m for m in months if m in dirty]
+
+
+def place_counts(rows: QuerySet[ReportFigures]) -> Counter:
+    """(latitude, longitude) of the cell → reports, for these per-report rows."""
+    cells = (
+        rows.filter(report__latitude__isnull=False, report__longitude__isnull=False)
+        .annotate(lat=Round("report__latitude", 2), lng=Round("report__longitude", 2))
+        .values("lat", "lng")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return Counter({(place_cell(c["lat"]), place_cell(c["lng"])): c["n"] for c in cells})
+
+
+def place_cell(value) -> Decimal:
+    return Decimal(value).quantize(Decimal("0.01"))
+
+
 def freshness() -> datetime | None:
     """The time of the newest per-report figures: what every answer is as current as."""
     return ReportFigures.objects.order_by("-refreshed_at").values_list("refreshed_at", flat=True).first()
@@ -111,7 +145,7 @@ def freshness() -> datetime | None:
 
 def _rollup_cells(qs: QuerySet) -> list[Cell]:
     rows = qs.values(*DIMENSIONS).annotate(**{name: Sum(name) for name in STORED})
-    return [(r["category_id"], r["lead_unit_id"], r["rejection_reason"], tally(r)) for r in rows]
+    return [Cell.of(r, tally(r)) for r in rows]
 
 
 def cells(period: Period, facts: QuerySet, months: QuerySet | None) -> list[Cell]:
@@ -123,8 +157,7 @@ def cells(period: Period, facts: QuerySet, months: QuerySet | None) -> list[Cell
     if months is None:
         return fact_cells(facts, [period]) + overdue_cells(facts, [period])
     whole, rest = split(period)
-    dirty = set(DirtyMonth.objects.filter(month__in=whole).values_list("month", flat=True))
-    clean = [m for m in whole if m not in dirty]
-    rest += [month_period(m) for m in whole if m in dirty]
+    clean, dirty = clean_months(whole)
+    rest += [month_period(m) for m in dirty]
     found = _rollup_cells(months.filter(month__in=clean)) if clean else []
     return found + fact_cells(facts, rest) + overdue_cells(facts, [period])

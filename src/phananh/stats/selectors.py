@@ -61,7 +61,7 @@ def public_figures(period: Period) -> Figures:
         counts=found.summary,
         rejected_by_reason=reasons,
         by_field=[Row(label or _("Not classified yet"), s) for label, s in found.by_field],
-        by_unit=[Row(row.name, row.summary) for row in found.by_unit],
+        by_unit=[Row(row.name, row.summary) for row in found.by_unit if row.summary.received],
         as_of=found.as_of,
     )
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,7 +36,7 @@ from phananh.reports.models import Category, RatingValue
 from . import rollup
 from .models import STEP_KINDS, MonthFigures, ReportFigures
 from .periods import Period
-from .tallies import DATED_BY, Tally, measures, tally, within
+from .tallies import DATED_BY, STORED, Cell, Tally, measures, tally, within
 
 TOP_FIELDS = 5
 INTERVALS = {"week": TruncWeek, "month": TruncMonth}
@@ -201,21 +201,24 @@ def figure_rows(*, scope_user=None, unit=None, field=None, channel=None, commune
 def _cells(period: Period, *, scope_user=None, unit=None, field=None, channel=None, commune=None):
     facts = figure_rows(scope_user=scope_user, unit=unit, field=field, channel=channel, commune=commune)
     months = None
-    if not channel and commune is None:
-        # The rollup has the field and the lead unit among its dimensions, not the place or channel.
+    if commune is None:
+        # The rollup has the field, the lead unit and the channel among its dimensions, not the place.
         months = _within(MonthFigures.objects.order_by(), reader_scope(scope_user, unit), field)
+        if channel:
+            months = months.filter(channel=channel)
     return rollup.cells(period, facts, months)
 
 
-def _summarise(cells, categories: dict | None = None) -> Summary:
-    total, reasons, by_field, units = Tally.total([cell[3] for cell in cells]), {}, {}, set()
-    for category_id, unit_id, reason, t in cells:
+def _summarise(cells: list[Cell], categories: dict | None = None) -> Summary:
+    total, reasons, by_field, units = Tally.total([cell.tally for cell in cells]), {}, {}, set()
+    for cell in cells:
+        t = cell.tally
         if t.rejected:
-            reasons[reason] = reasons.get(reason, 0) + t.rejected
+            reasons[cell.reason] = reasons.get(cell.reason, 0) + t.rejected
         if t.received:
-            by_field[category_id] = by_field.get(category_id, 0) + t.received
-            if unit_id is not None:
-                units.add(unit_id)
+            by_field[cell.category_id] = by_field.get(cell.category_id, 0) + t.received
+            if cell.lead_unit_id is not None:
+                units.add(cell.lead_unit_id)
     return _build(
         total,
         by_reason=sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])),
@@ -269,11 +272,12 @@ def unit_rows(
 
 
 def _rows_by_unit(cells, parent: Unit) -> list[UnitRow]:
-    paths = dict(Unit.objects.filter(pk__in={c[1] for c in cells if c[1]}).values_list("pk", "path"))
+    led = {c.lead_unit_id for c in cells if c.lead_unit_id}
+    paths = dict(Unit.objects.filter(pk__in=led).values_list("pk", "path"))
     grouped: dict[int, list] = {}
     depth = parent.path.count("/") - 1
     for cell in cells:
-        path = paths.get(cell[1])
+        path = paths.get(cell.lead_unit_id)
         if path is None or not path.startswith(parent.path):
             continue
         ids = [int(part) for part in path.strip("/").split("/")]
@@ -291,32 +295,44 @@ def _rows_by_unit(cells, parent: Unit) -> list[UnitRow]:
 
 @dataclass(frozen=True)
 class Breakdowns:
-    """A period's figures with their breakdowns by field and by unit, from one set of cells."""
+    """A period's figures with their breakdowns by field, unit and channel, from one set of cells."""
 
     summary: Summary
     by_field: list[tuple[str, Summary]]  # (the field's name, or "" for reports not classified yet)
+    # One row per unit right below the one the figures are about (the IOC for the province), with
+    # the reports that unit leads itself in a "direct" row: `unit_rows`, from the same cells.
     by_unit: list[UnitRow]
+    by_channel: list[tuple[str, Summary]]  # (the channel's value, its figures), most received first
     as_of: datetime | None
 
 
-def breakdowns(*, period: Period, scope_user=None, unit=None) -> Breakdowns:
-    """What the public page and the dashboard show: the summary, by field, by unit."""
-    cells = _cells(period, scope_user=scope_user, unit=unit)
+def breakdowns(
+    *, period: Period, scope_user=None, unit=None, field=None, channel=None, commune=None
+) -> Breakdowns:
+    """The summary and its breakdowns, as the public page and the dashboard show them."""
+    cells = _cells(period, scope_user=scope_user, unit=unit, field=field, channel=channel, commune=commune)
     root = reader_scope(scope_user, unit) or ioc_root()
-    by_field: dict[int | None, list] = {}
-    for cell in cells:
-        by_field.setdefault(cell[0], []).append(cell)
     categories = _categories()
-    fields_ = [
-        (categories[pk][1] if pk in categories else "", _summarise(group, categories))
-        for pk, group in by_field.items()
-    ]
+    by_field = _grouped(cells, "category_id", categories)
     return Breakdowns(
         summary=_summarise(cells, categories),
-        by_field=sorted((f for f in fields_ if f[1].received), key=lambda f: (-f[1].received, f[0])),
-        by_unit=[row for row in _rows_by_unit(cells, root) if row.summary.received] if root else [],
+        by_field=sorted(
+            ((categories[pk][1] if pk in categories else "", found) for pk, found in by_field),
+            key=lambda f: (-f[1].received, f[0]),
+        ),
+        by_unit=_rows_by_unit(cells, root) if root else [],
+        by_channel=_grouped(cells, "channel", categories),
         as_of=rollup.freshness(),
     )
+
+
+def _grouped(cells: list[Cell], dimension: str, categories: dict) -> list[tuple]:
+    """(value, summary) of the cells by one dimension, most received first; none received: left out."""
+    groups: dict = {}
+    for cell in cells:
+        groups.setdefault(getattr(cell, dimension), []).append(cell)
+    found = [(value, _summarise(group, categories)) for value, group in groups.items()]
+    return sorted((f for f in found if f[1].received), key=lambda f: (-f[1].received, str(f[0])))
 
 
 # --- over time ----------------------------------------------------------------------------------
@@ -335,17 +351,35 @@ def series(
 ) -> list[Point]:
     """The figures week by week or month by month; each figure on its own date, as in `summary`.
 
-    Read from the per-report rows (a week is not a rollup's unit); `overdue_open` is a figure
-    of now, not of a week, and stays 0 here.
+    Months are read from the monthly rollup where it is clean, the rest (weeks, the days at
+    either end, months changed since their rollup) from the per-report rows. `overdue_open` is
+    a figure of now, not of a week, and stays 0 here.
     """
     qs = figure_rows(scope_user=scope_user, unit=unit, field=field, channel=channel, commune=commune)
-    dated = {name: within(name, [period]) for name in DATED_BY}
+    tallies: dict[date, Tally] = {}
+    periods = [period]
+    if interval == "month" and commune is None:
+        months = _within(MonthFigures.objects.order_by(), reader_scope(scope_user, unit), field)
+        if channel:
+            months = months.filter(channel=channel)
+        whole, periods = rollup.split(period)
+        clean, dirty = rollup.clean_months(whole)
+        periods += [rollup.month_period(m) for m in dirty]
+        rows = (
+            months.filter(month__in=clean).values("month").annotate(**{n: Sum(n) for n in STORED})
+            if clean
+            else []
+        )
+        for row in rows:
+            tallies.setdefault(row["month"], Tally()).add(tally(row))
+    dated = {name: within(name, periods) for name in DATED_BY}
     every = measures(*dated.values())
     trunc = INTERVALS[interval]
     zone = timezone.get_current_timezone()
-    tallies: dict[date, Tally] = {}
-    # Each sum is grouped by its own date: three passes, each over the rows dated in the period.
+    # Each sum is grouped by its own date: three passes, each over the rows dated in the periods.
     for when, names in DATED_BY.items():
+        if not periods:
+            break
         rows = (
             qs.filter(dated[when])
             .annotate(bucket=trunc(when, tzinfo=zone))

@@ -1,6 +1,6 @@
 """The sums behind every figure, and how they are read off the per-report rows.
 
-A `Tally` holds the sums of one cell (field × lead unit × rejection reason); cells add up into
+A `Tally` holds the sums of one cell (field × lead unit × rejection reason × channel); cells add up into
 units, units into the province. Each sum is dated by its own moment: the received ones by the
 submission, the resolved ones by the verification of the result, the ratings by their giving.
 """
@@ -8,6 +8,7 @@ submission, the resolved ones by the verification of the result, the ratings by 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import NamedTuple
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
@@ -17,7 +18,8 @@ from phananh.reports.models import RatingValue
 from .models import STEP_KINDS, Stage
 from .periods import Period
 
-DIMENSIONS = ("category_id", "lead_unit_id", "rejection_reason")
+# The dimensions of a cell, and of the monthly rollup.
+DIMENSIONS = ("category_id", "lead_unit_id", "rejection_reason", "channel")
 
 
 @dataclass
@@ -73,7 +75,19 @@ RATED = tuple(RatingValue.values)
 STORED = (*RECEIVED, *RESOLVED, *RATED)
 DATED_BY = {"received_at": RECEIVED, "resolved_at": RESOLVED, "rated_at": RATED}
 
-Cell = tuple[int | None, int | None, str, Tally]
+
+class Cell(NamedTuple):
+    """The sums of the reports of one field, lead unit, rejection reason and channel."""
+
+    category_id: int | None
+    lead_unit_id: int | None
+    reason: str
+    channel: str
+    tally: Tally
+
+    @classmethod
+    def of(cls, row: dict, t: Tally) -> Cell:
+        return cls(*(row[name] for name in DIMENSIONS), t)
 
 
 def within(name: str, periods: list[Period]) -> Q:
@@ -124,7 +138,7 @@ def fact_cells(qs: QuerySet, periods: list[Period]) -> list[Cell]:
         .values(*DIMENSIONS)
         .annotate(**measures(received, resolved, rated))
     )
-    return [(r["category_id"], r["lead_unit_id"], r["rejection_reason"], tally(r)) for r in rows]
+    return [Cell.of(r, tally(r)) for r in rows]
 
 
 def overdue_cells(qs: QuerySet, periods: list[Period]) -> list[Cell]:
@@ -134,6 +148,4 @@ def overdue_cells(qs: QuerySet, periods: list[Period]) -> list[Cell]:
         .values(*DIMENSIONS)
         .annotate(n=Count("pk"))
     )
-    return [
-        (r["category_id"], r["lead_unit_id"], r["rejection_reason"], Tally(overdue_open=r["n"])) for r in rows
-    ]
+    return [Cell.of(r, Tally(overdue_open=r["n"])) for r in rows]

@@ -13,8 +13,6 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
-from django.db.models.functions import Round
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -28,16 +26,14 @@ from phananh.core.errors import Forbidden
 from phananh.org.access import NoStatistics, ioc_root, statistics_unit
 from phananh.org.models import Unit, UnitKind
 from phananh.reports.models import Category, Channel
-from phananh.stats import exports, rollup, scores
+from phananh.stats import exports, places, scores
 from phananh.stats.selectors import Period
-from phananh.stats.summary import summary, unit_rows
+from phananh.stats.summary import breakdowns, summary, unit_rows
 
 from ..decorators import staff_required
 from .dashboard_figures import kpis, oldest_overdue, trend_chart
 
 COMMUNE_KINDS = (UnitKind.COMMUNE, UnitKind.WARD, UnitKind.SPECIAL_ZONE)
-# Enough cells for a province at about 1 km; more would slow the phone, not inform.
-HEAT_CELLS = 3000
 
 
 @dataclass
@@ -134,17 +130,7 @@ def list_url(choice: Choice, **extra) -> str:
 
 def heat_points(user, choice: Choice) -> list[list[float]]:
     """[latitude, longitude, count] of the reports received in the period, by cell of about 1 km."""
-    received = exports.received_reports(
-        period=choice.period, scope_user=user, unit=choice.unit, **choice.figures_filters()
-    )
-    cells = (
-        received.filter(report__latitude__isnull=False, report__longitude__isnull=False)
-        .annotate(lat=Round("report__latitude", 2), lng=Round("report__longitude", 2))
-        .values("lat", "lng")
-        .annotate(n=Count("pk"))
-        .order_by("-n")[:HEAT_CELLS]
-    )
-    return [[float(c["lat"]), float(c["lng"]), c["n"]] for c in cells]
+    return places.heat(period=choice.period, scope_user=user, unit=choice.unit, **choice.figures_filters())
 
 
 def _score_choice(params, choice: Choice) -> tuple[int, int | None]:
@@ -159,11 +145,12 @@ def dashboard_context(request) -> dict:
     choice = read_choice(request.GET, scope)
     filters = choice.figures_filters()
     try:
-        current = summary(period=choice.period, scope_user=user, unit=choice.unit, **filters)
+        # One set of cells gives the summary, the unit table and the charts by field and channel.
+        found = breakdowns(period=choice.period, scope_user=user, unit=choice.unit, **filters)
         before = summary(period=previous(choice.period), scope_user=user, unit=choice.unit, **filters)
-        rows = unit_rows(period=choice.period, scope_user=user, parent=choice.unit, **filters)
     except Forbidden:
         raise PermissionDenied from None
+    current, rows = found.summary, found.by_unit
     parent = choice.unit or scope or ioc_root()
     returns = scores.returns_by_unit(choice.period, parent) if parent else {}
     year, quarter = _score_choice(request.GET, choice)
@@ -181,8 +168,8 @@ def dashboard_context(request) -> dict:
         "weights": scores.weights_for(year),
         "interval": interval,
         # The figures are as current as the newest per-report row the event tasks refreshed.
-        "as_of": rollup.freshness(),
-        "charts": trend_chart(user, choice, interval, lambda **extra: list_url(choice, **extra)),
+        "as_of": found.as_of,
+        "charts": trend_chart(user, choice, found, interval, lambda **extra: list_url(choice, **extra)),
         "heat": heat_points(user, choice),
         "overdue": oldest_overdue(user, choice),
         "province": scope is None,

@@ -14,7 +14,7 @@ from phananh.org.models import Unit
 from phananh.reports.models import Category, Channel
 from phananh.stats import exports
 from phananh.stats.exports import RECEIVED
-from phananh.stats.summary import Summary, series, summary
+from phananh.stats.summary import Breakdowns, Summary, series
 
 OLDEST_OVERDUE = 10
 
@@ -103,25 +103,17 @@ def _point_days(points, period) -> list[tuple[date, date]]:
     return list(zip(starts, ends, strict=True))
 
 
-def trend_chart(user, choice, interval: str, link: Callable[..., str]) -> dict:
+def trend_chart(user, choice, found: Breakdowns, interval: str, link: Callable[..., str]) -> dict:
     """The charts' numbers: over time, by field, by channel (the tables beside them say the same).
 
-    Each bar carries the address of the list of the reports it counts (`links`)."""
+    `found` is the period's figures with their breakdowns. Each bar carries the address of the
+    list of the reports it counts (`links`)."""
     filters = choice.figures_filters()
     points = series(period=choice.period, interval=interval, scope_user=user, unit=choice.unit, **filters)
     label = "%d/%m" if interval == "week" else "%m/%Y"
-    current = summary(period=choice.period, scope_user=user, unit=choice.unit, **filters)
-    channels = [(v, n) for v, n in Channel.choices if not choice.channel or v == choice.channel]
-    by_channel = [
-        (
-            v,
-            str(name),
-            summary(
-                period=choice.period, scope_user=user, unit=choice.unit, **{**filters, "channel": v}
-            ).received,
-        )
-        for v, name in channels
-    ]
+    current = found.summary
+    names = dict(Channel.choices)
+    by_channel = [(v, str(names.get(v, v)), s.received) for v, s in found.by_channel]
     return {
         "trend": {
             "labels": [p.start.strftime(label) for p in points],

@@ -5,60 +5,113 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('org', '0004_names_as_written_and_commune_centres'),
-        ('reports', '0008_follower_per_address'),
+        ("org", "0004_names_as_written_and_commune_centres"),
+        ("reports", "0008_follower_per_address"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FiguresSweep',
+            name="FiguresSweep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('swept_at', models.DateTimeField(null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("swept_at", models.DateTimeField(null=True)),
             ],
             options={
-                'verbose_name': 'figures sweep',
-                'verbose_name_plural': 'figures sweeps',
+                "verbose_name": "figures sweep",
+                "verbose_name_plural": "figures sweeps",
             },
         ),
         migrations.CreateModel(
-            name='ReportFigures',
+            name="ReportFigures",
             fields=[
-                ('report', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='figures', serialize=False, to='reports.report')),
-                ('received_at', models.DateTimeField(db_index=True)),
-                ('resolved_at', models.DateTimeField(db_index=True, null=True)),
-                ('rated_at', models.DateTimeField(db_index=True, null=True)),
-                ('rating', models.CharField(blank=True, max_length=20)),
-                ('stage', models.CharField(choices=[('waiting', 'Waiting for reception'), ('in_progress', 'In progress'), ('resolved', 'Resolved'), ('rejected', 'Rejected'), ('merged', 'Merged into another report')], max_length=20)),
-                ('dispatched', models.BooleanField(default=False)),
-                ('rejection_reason', models.CharField(blank=True, max_length=60)),
-                ('late', models.BooleanField(default=False)),
-                ('open_deadline', models.DateTimeField(blank=True, null=True)),
-                ('channel', models.CharField(max_length=20)),
-                ('reception_steps', models.PositiveSmallIntegerField(default=0)),
-                ('reception_late', models.PositiveSmallIntegerField(default=0)),
-                ('reception_hours', models.FloatField(default=0)),
-                ('handling_steps', models.PositiveSmallIntegerField(default=0)),
-                ('handling_late', models.PositiveSmallIntegerField(default=0)),
-                ('handling_hours', models.FloatField(default=0)),
-                ('approval_steps', models.PositiveSmallIntegerField(default=0)),
-                ('approval_late', models.PositiveSmallIntegerField(default=0)),
-                ('approval_hours', models.FloatField(default=0)),
-                ('verification_steps', models.PositiveSmallIntegerField(default=0)),
-                ('verification_late', models.PositiveSmallIntegerField(default=0)),
-                ('verification_hours', models.FloatField(default=0)),
-                ('refreshed_at', models.DateTimeField(db_index=True)),
-                ('category', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='reports.category')),
-                ('commune', models.ForeignKey(db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='org.unit')),
-                ('lead_unit', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='org.unit')),
+                (
+                    "report",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="figures",
+                        serialize=False,
+                        to="reports.report",
+                    ),
+                ),
+                ("received_at", models.DateTimeField(db_index=True)),
+                ("resolved_at", models.DateTimeField(db_index=True, null=True)),
+                ("rated_at", models.DateTimeField(db_index=True, null=True)),
+                ("rating", models.CharField(blank=True, max_length=20)),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("waiting", "Waiting for reception"),
+                            ("in_progress", "In progress"),
+                            ("resolved", "Resolved"),
+                            ("rejected", "Rejected"),
+                            ("merged", "Merged into another report"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("dispatched", models.BooleanField(default=False)),
+                ("rejection_reason", models.CharField(blank=True, max_length=60)),
+                ("late", models.BooleanField(default=False)),
+                ("open_deadline", models.DateTimeField(blank=True, null=True)),
+                ("channel", models.CharField(max_length=20)),
+                ("reception_steps", models.PositiveSmallIntegerField(default=0)),
+                ("reception_late", models.PositiveSmallIntegerField(default=0)),
+                ("reception_hours", models.FloatField(default=0)),
+                ("handling_steps", models.PositiveSmallIntegerField(default=0)),
+                ("handling_late", models.PositiveSmallIntegerField(default=0)),
+                ("handling_hours", models.FloatField(default=0)),
+                ("approval_steps", models.PositiveSmallIntegerField(default=0)),
+                ("approval_late", models.PositiveSmallIntegerField(default=0)),
+                ("approval_hours", models.FloatField(default=0)),
+                ("verification_steps", models.PositiveSmallIntegerField(default=0)),
+                ("verification_late", models.PositiveSmallIntegerField(default=0)),
+                ("verification_hours", models.FloatField(default=0)),
+                ("refreshed_at", models.DateTimeField(db_index=True)),
+                (
+                    "category",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="reports.category",
+                    ),
+                ),
+                (
+                    "commune",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="org.unit",
+                    ),
+                ),
+                (
+                    "lead_unit",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="org.unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'report figures',
-                'verbose_name_plural': 'report figures',
+                "verbose_name": "report figures",
+                "verbose_name_plural": "report figures",
             },
         ),
     ]

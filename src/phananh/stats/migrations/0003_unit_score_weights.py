@@ -4,29 +4,51 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('stats', '0002_monthly_rollup'),
+        ("stats", "0002_monthly_rollup"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ScoreWeights',
+            name="ScoreWeights",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_year', models.PositiveSmallIntegerField(unique=True, verbose_name='from year')),
-                ('on_time', models.PositiveSmallIntegerField(default=40, verbose_name='on-time resolution')),
-                ('satisfaction', models.PositiveSmallIntegerField(default=25, verbose_name='satisfaction')),
-                ('returns', models.PositiveSmallIntegerField(default=10, verbose_name='reports not returned')),
-                ('overdue', models.PositiveSmallIntegerField(default=15, verbose_name='open reports not overdue')),
-                ('reception', models.PositiveSmallIntegerField(default=10, verbose_name='timely reception')),
-                ('note', models.CharField(blank=True, max_length=255, verbose_name='note')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("from_year", models.PositiveSmallIntegerField(unique=True, verbose_name="from year")),
+                ("on_time", models.PositiveSmallIntegerField(default=40, verbose_name="on-time resolution")),
+                ("satisfaction", models.PositiveSmallIntegerField(default=25, verbose_name="satisfaction")),
+                (
+                    "returns",
+                    models.PositiveSmallIntegerField(default=10, verbose_name="reports not returned"),
+                ),
+                (
+                    "overdue",
+                    models.PositiveSmallIntegerField(default=15, verbose_name="open reports not overdue"),
+                ),
+                ("reception", models.PositiveSmallIntegerField(default=10, verbose_name="timely reception")),
+                ("note", models.CharField(blank=True, max_length=255, verbose_name="note")),
             ],
             options={
-                'verbose_name': 'unit score weights',
-                'verbose_name_plural': 'unit score weights',
-                'ordering': ['-from_year'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('on_time__gt', 0), ('satisfaction__gt', 0), ('returns__gt', 0), ('overdue__gt', 0), ('reception__gt', 0), _connector='OR'), name='score_weights_not_all_zero')],
+                "verbose_name": "unit score weights",
+                "verbose_name_plural": "unit score weights",
+                "ordering": ["-from_year"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("on_time__gt", 0),
+                            ("satisfaction__gt", 0),
+                            ("returns__gt", 0),
+                            ("overdue__gt", 0),
+                            ("reception__gt", 0),
+                            _connector="OR",
+                        ),
+                        name="score_weights_not_all_zero",
+                    )
+                ],
             },
         ),
     ]
