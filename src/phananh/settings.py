@@ -245,6 +245,7 @@ PHANANH_PERIODIC_TASKS = [
     "phananh.notify.tasks.close_unrated",
     "phananh.stats.tasks.catch_up_figures",
     "phananh.stats.tasks.rebuild_months",
+    "phananh.stats.tasks.delete_old_exports",
     # The database backend's tasks a dead worker left RUNNING (under RQ it finds none: RQ's own
     # registries do this there, see RQ below).
     "phananh.core.tasks.recover_stale_tasks",
@@ -263,6 +264,12 @@ PHANANH_REMINDER_SHARE = float(os.getenv("PHANANH_REMINDER_SHARE") or 0.75)
 # A resolved report whose result was sent to the reporter closes by itself after this many days
 # (calendar days) without a rating; the reporter may still rate it afterwards.
 PHANANH_AUTO_CLOSE_DAYS = envint("PHANANH_AUTO_CLOSE_DAYS", 7)
+
+# A dashboard's report list longer than this many rows is written by a task, not while the person
+# waits (a web worker may not take minutes), and downloaded from the exports page when ready.
+PHANANH_EXPORT_INLINE_ROWS = envint("PHANANH_EXPORT_INLINE_ROWS", 20000)
+# Exported files are deleted after this many days.
+PHANANH_EXPORT_KEEP_DAYS = envint("PHANANH_EXPORT_KEEP_DAYS", 7)
 
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True

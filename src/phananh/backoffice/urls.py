@@ -26,4 +26,6 @@ urlpatterns = [
     path("thong-ke/", views.dashboard, name="dashboard"),
     path("thong-ke/in/", views.dashboard_print, name="dashboard_print"),
     path("thong-ke/xuat/<slug:kind>.xlsx", views.dashboard_export, name="dashboard_export"),
+    path("thong-ke/tep-xuat/", views.export_file_list, name="export_files"),
+    path("thong-ke/tep-xuat/<int:export_id>/", views.export_file_download, name="export_file"),
 ]

@@ -168,22 +168,32 @@ def attachment_response(attachment: Attachment, *, thumbnail: bool = False, publ
 
     Whoever calls this has already decided that the person may see the file. A public file may
     sit in shared caches for an hour; any other only in the person's own browser.
-
-    The bytes go out the cheapest way the deployment has: on object storage, a redirect to a
-    signed URL that expires; behind nginx with PHANANH_X_ACCEL_PREFIX, an empty answer that
-    nginx fills from the disk; otherwise the app streams the file itself.
     """
-    from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
-    from django.utils.http import content_disposition_header
+    from django.http import Http404
 
     stored = attachment.thumbnail if thumbnail else attachment.file
     if not stored:
         raise Http404
     extension = stored.name.rsplit(".", 1)[-1]
-    content_type = "image/jpeg" if thumbnail else attachment.content_type
-    filename = f"{attachment.report.tracking_code}-{attachment.pk}.{extension}"
-    cache_control = f"{'public' if public else 'private'}, max-age=3600"
-    disposition = content_disposition_header(False, filename)
+    return stored_file_response(
+        stored,
+        filename=f"{attachment.report.tracking_code}-{attachment.pk}.{extension}",
+        content_type="image/jpeg" if thumbnail else attachment.content_type,
+        cache_control=f"{'public' if public else 'private'}, max-age=3600",
+    )
+
+
+def stored_file_response(stored, *, filename: str, content_type: str, cache_control: str, inline=True):
+    """A stored file (a `FieldFile`) sent the cheapest way the deployment has; Http404 when missing.
+
+    On object storage, a redirect to a signed URL that expires; behind nginx with
+    PHANANH_X_ACCEL_PREFIX, an empty answer that nginx fills from the disk; otherwise the app
+    streams the file itself. `inline=False` asks the browser to save it rather than show it.
+    """
+    from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+    from django.utils.http import content_disposition_header
+
+    disposition = content_disposition_header(not inline, filename)
 
     if _signs_urls(stored.storage):
         # No HEAD request to see whether the object exists: a missing one is the store's 404.
@@ -213,7 +223,7 @@ def attachment_response(attachment: Attachment, *, thumbnail: bool = False, publ
         handle = stored.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
-    response = FileResponse(handle, content_type=content_type, filename=filename)
+    response = FileResponse(handle, content_type=content_type, filename=filename, as_attachment=not inline)
     response["Cache-Control"] = cache_control
     return response
 

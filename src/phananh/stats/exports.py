@@ -304,3 +304,20 @@ def reports_xlsx(rows: Iterable[tuple], *, title: str, subtitle: str):
 
 def filename(kind: str, period: Period) -> str:
     return f"{kind}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx"
+
+
+def delete_old_files() -> int:
+    """Delete the exported files older than PHANANH_EXPORT_KEEP_DAYS, rows and stored files."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    from .models import ExportFile
+
+    before = timezone.now() - timedelta(days=settings.PHANANH_EXPORT_KEEP_DAYS)
+    old = list(ExportFile.objects.filter(created_at__lt=before))
+    for export in old:
+        if export.file:
+            export.file.delete(save=False)
+    ExportFile.objects.filter(pk__in=[e.pk for e in old]).delete()
+    return len(old)

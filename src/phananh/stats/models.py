@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -213,3 +215,36 @@ class ScoreWeights(models.Model):
 
     def __str__(self):
         return f"{self.from_year}"
+
+
+class ExportFile(models.Model):
+    """Tệp xuất: a report list too long to write while the person waits, written by a task.
+
+    Only the person who asked may download it, for PHANANH_EXPORT_KEEP_DAYS days; then the
+    periodic job deletes it (`stats.exports.delete_old_files`).
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Being prepared")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Could not be prepared")
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20)
+    # The dashboard's filters as they were in the address, read again by the task.
+    params = models.JSONField(default=dict)
+    language = models.CharField(max_length=10)
+    title = models.CharField(max_length=255)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    rows = models.PositiveIntegerField(null=True)
+    file = models.FileField(upload_to="exports/%Y/%m/", blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = _("exported file")
+        verbose_name_plural = _("exported files")
+        indexes = [models.Index(fields=["requested_by", "-created_at"], name="export_by_person")]
+
+    def __str__(self):
+        return f"{self.kind} {self.created_at:%Y-%m-%d %H:%M} ({self.state})"

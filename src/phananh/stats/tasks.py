@@ -1,6 +1,6 @@
 from django_tasks import task
 
-from . import facts, rollup
+from . import exports, facts, rollup
 
 
 @task()
@@ -19,3 +19,9 @@ def catch_up_figures() -> int:
 def rebuild_months() -> int:
     """Sum again the months whose figures changed (periodic, after `catch_up_figures`)."""
     return rollup.rebuild_dirty()
+
+
+@task()
+def delete_old_exports() -> int:
+    """Delete the exported files past their keeping time (periodic)."""
+    return exports.delete_old_files()

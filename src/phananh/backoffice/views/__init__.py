@@ -2,7 +2,7 @@
 
 from .auth import StaffLoginView
 from .bulk import bulk_action
-from .dashboard import dashboard, dashboard_export, dashboard_print
+from .dashboard import dashboard, dashboard_export, dashboard_print, export_file_download, export_file_list
 from .deliveries import delivery_list
 from .files import attachment_file, attachment_thumbnail
 from .lists import map_json, report_list, tab_counts
@@ -18,6 +18,8 @@ __all__ = [
     "contact_reveal",
     "dashboard",
     "dashboard_export",
+    "export_file_download",
+    "export_file_list",
     "dashboard_print",
     "delivery_list",
     "email_settings",

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -25,11 +25,14 @@ from django.views.decorators.http import require_GET
 from phananh.core.errors import Forbidden
 from phananh.org.access import NoStatistics, ioc_root, statistics_unit
 from phananh.org.models import Unit, UnitKind
+from phananh.reports.files import stored_file_response
 from phananh.reports.models import Category, Channel
 from phananh.stats import exports, places, scores
+from phananh.stats.models import ExportFile
 from phananh.stats.selectors import Period
 from phananh.stats.summary import breakdowns, summary, unit_rows
 
+from .. import export_files
 from ..decorators import staff_required
 from .dashboard_figures import kpis, oldest_overdue, trend_chart
 
@@ -246,12 +249,59 @@ def dashboard_export(request, kind: str):
     scope = _scope_of(user)
     choice = read_choice(request.GET, scope)
     title, subtitle = describe(choice)
+    if kind == "phan-anh" and _too_long(user, choice):
+        export_files.queue(user, kind, dict(request.GET.items()), f"{title}. {subtitle}")
+        return redirect("backoffice:export_files")
     try:
         out = _export(request, kind, choice, scope, title, subtitle)
     except Forbidden:
         raise PermissionDenied from None
     name = exports.filename(kind, choice.period)
     return FileResponse(out, as_attachment=True, filename=name, content_type=exports.CONTENT_TYPE)
+
+
+def _too_long(user, choice: Choice) -> bool:
+    """Whether the report list has more rows than a request may write (counted up to the limit)."""
+    limit = settings.PHANANH_EXPORT_INLINE_ROWS
+    try:
+        received = exports.received_reports(
+            period=choice.period, scope_user=user, unit=choice.unit, **choice.figures_filters()
+        )
+    except Forbidden:
+        raise PermissionDenied from None
+    return received[: limit + 1].count() > limit
+
+
+@staff_required
+@require_GET
+def export_file_list(request):
+    """Tệp xuất: the person's own exported files, newest first; refreshes while one is prepared."""
+    _scope_of(request.user)
+    files = list(ExportFile.objects.filter(requested_by=request.user).order_by("-created_at")[:20])
+    context = {"files": files, "pending": any(f.state == ExportFile.State.QUEUED for f in files)}
+    if request.headers.get("HX-Request"):
+        return render(request, "backoffice/_export_files.html", context)
+    context["keep_days"] = settings.PHANANH_EXPORT_KEEP_DAYS
+    return render(request, "backoffice/export_files.html", context)
+
+
+@staff_required
+@require_GET
+def export_file_download(request, export_id: int):
+    """One's own ready file; anyone else's, or one not ready, is not found."""
+    export = ExportFile.objects.filter(
+        pk=export_id, requested_by=request.user, state=ExportFile.State.READY
+    ).first()
+    if export is None or not export.file:
+        raise Http404
+    name = f"{export.kind}-{timezone.localtime(export.created_at):%Y%m%d-%H%M}.xlsx"
+    return stored_file_response(
+        export.file,
+        filename=name,
+        content_type=exports.CONTENT_TYPE,
+        cache_control="private, no-store",
+        inline=False,
+    )
 
 
 def _export(request, kind: str, choice: Choice, scope: Unit | None, title: str, subtitle: str):
