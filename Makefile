@@ -35,8 +35,9 @@ migrate: install
 demo: migrate
 	$(MANAGE) seed_demo
 
+# The files a production node serves (var/static): hashed names, gzip and Brotli copies.
 static: install
-	$(MANAGE) collectstatic --no-input -v 0
+	PHANANH_HASHED_STATIC=true $(MANAGE) collectstatic --no-input -v 0
 
 # The task worker (the database backend's, or RQ's when REDIS_URL names a Redis server) and the
 # periodic-task loop, started in the background by `run` and `serve`.
@@ -49,7 +50,8 @@ WORKERS = if [ -n "$${REDIS_URL:-}" ]; then \
 
 # Serves http://127.0.0.1:$(PORT) with the task worker and the periodic-task loop beside it,
 # on SQLite. The worker is the database backend's, or RQ's when REDIS_URL names a Redis server.
-run: install messages static demo
+# Static files come from the apps' folders as they are edited (no collectstatic).
+run: install messages demo
 	@echo "PhanAnh: http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
 	@# Mail goes to the SMTP server named in EMAIL_HOST; without one it is printed in this terminal.
 	@trap 'kill 0' EXIT INT TERM; \
@@ -62,7 +64,7 @@ serve: install messages static demo
 	@echo "PhanAnh (gunicorn): http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
 	@trap 'kill 0' EXIT INT TERM; \
 	$(WORKERS) \
-	PHANANH_BIND=127.0.0.1:$(PORT) $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py
+	PHANANH_HASHED_STATIC=true PHANANH_BIND=127.0.0.1:$(PORT) $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py
 
 lint: install
 	@mkdir -p var
@@ -95,11 +97,13 @@ browser:
 	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
 
 # Debian's nginx runs in front of gunicorn in the deployment tests (tests/deploy/), with the
-# site of deploy/nginx/phananh.conf.
+# site of deploy/nginx/phananh.conf, which serves the Brotli copies of static files.
+NGINX_PACKAGES = nginx libnginx-mod-http-brotli-static
 nginx:
-	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nginx >/dev/null; \
-	  else echo "The deployment tests need Debian's nginx: sudo apt-get install nginx"; exit 1; fi; }
+	@{ command -v nginx >/dev/null || test -x /usr/sbin/nginx; } \
+	  && test -f /usr/lib/nginx/modules/ngx_http_brotli_static_module.so || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $(NGINX_PACKAGES) >/dev/null; \
+	  else echo "The deployment tests need Debian's nginx: sudo apt-get install $(NGINX_PACKAGES)"; exit 1; fi; }
 
 bench: install
 	$(PY) bench/intake.py

@@ -8,6 +8,7 @@ from datetime import time
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -140,7 +141,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+# Where `collectstatic` puts the files that WhiteNoise and nginx serve on a production node.
+STATIC_ROOT = Path(os.getenv("STATIC_ROOT") or BASE_DIR / "var" / "static")
 # Leaflet, htmx and Chart.js come from the npm registry at install time (`npm ci`), never from a CDN.
 STATICFILES_DIRS = [
     ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
@@ -150,11 +152,30 @@ STATICFILES_DIRS = [
 ]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.getenv("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+# On a production node (deploy/phananh.env) static files are collected under names that carry a
+# hash of their contents, with gzip and Brotli copies beside them, and served from STATIC_ROOT
+# only: a name never changes meaning, so browsers keep each file for ever (immutable) and a
+# deployment changes the names, never the files. Pages name files through {% static %}, which
+# reads collectstatic's manifest. Without it (`make run`, the test suite) files keep their own
+# names and come from the apps' folders, so an edited file shows at once without collectstatic.
+PHANANH_HASHED_STATIC = envbool("PHANANH_HASHED_STATIC", "false")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PHANANH_HASHED_STATIC
+        else "whitenoise.storage.CompressedStaticFilesStorage"
+    },
 }
-WHITENOISE_USE_FINDERS = True
+# Serving from the finders too would put the uncompressed originals in place of the collected
+# files (WhiteNoise reads the finders last), so the hashed set is served from STATIC_ROOT alone.
+WHITENOISE_USE_FINDERS = not PHANANH_HASHED_STATIC
+# Only the hashed names are kept, so a page that still named a file by its plain name would fail
+# at once instead of being served a copy that browsers keep for ever. Source maps (read only by
+# developer tools) are not compressed: they are most of the bytes and compressing them in Brotli
+# would make collectstatic minutes long.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
 
 # --- Files on several nodes ----------------------------------------------------------------
 # With PHANANH_S3_BUCKET, photos, thumbnails and documents live in S3-compatible object storage

@@ -21,6 +21,7 @@ ROOT = Path(settings.BASE_DIR)
 CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
 SITE = ROOT / "deploy" / "nginx" / "phananh.conf"
 GUNICORN = Path(sys.executable).with_name("gunicorn")
+BROTLI_STATIC = Path("/usr/lib/nginx/modules/ngx_http_brotli_static_module.so")
 
 
 def free_port() -> int:
@@ -114,6 +115,9 @@ def nginx_site(*, folder: Path, app_port: int, http_port: int, https_port: int, 
     conf.write_text(
         # As root, workers would otherwise run as nobody, who cannot read the test's folders.
         ("user root;\n" if os.geteuid() == 0 else "")
+        # The site's brotli_static (Debian's libnginx-mod-http-brotli-static, as `make nginx`
+        # installs it); Debian's own nginx.conf loads it from modules-enabled.
+        + f"load_module {BROTLI_STATIC};\n"
         + f"pid {folder}/nginx.pid;\nerror_log {folder}/error.log;\nevents {{}}\n"
         + "http {\n  include /etc/nginx/mime.types;\n"
         + f"  client_body_temp_path {folder}/body;\n  proxy_temp_path {folder}/proxy;\n"

@@ -54,6 +54,7 @@ _LINKED = re.compile(r'(?:href|src)="([^"?#]+)"')
 
 
 def _static_bytes(name: str) -> bytes:
+    """A static file's contents, by its name or by the hashed name of a production node."""
     found = finders.find(name)
     if found:
         with open(found, "rb") as file:
@@ -63,25 +64,26 @@ def _static_bytes(name: str) -> bytes:
 
 
 def _linked_static(request) -> list[str]:
-    """The static files the intake page links to, as names for the static files finders."""
+    """The URLs of the static files the intake page links to, as the page names them."""
     html = render_to_string("portal/submit.html", views.form_context({}, {}), request=request)
-    prefix = settings.STATIC_URL
-    return [url[len(prefix) :] for url in _LINKED.findall(html) if url.startswith(prefix)]
+    return [url for url in _LINKED.findall(html) if url.startswith(settings.STATIC_URL)]
 
 
 def _shell(request) -> tuple[str, tuple[str, ...]]:
-    """The shell's static files and a digest of them and of the worker itself.
+    """The shell's static files (their URLs) and a digest of them and of the worker itself.
 
-    Any change of a file makes a new version, hence a new cache: the static files' URLs
-    carry no hash of their own (CompressedStaticFilesStorage).
+    Any change of a file makes a new version, hence a new cache. On a production node the
+    URLs carry a hash of each file already; without it (`make run`) only the contents tell.
     """
+    extra = (static(name) for name in SHELL_EXTRA_STATIC)
     # Once each: the Cache API refuses a list that names a file twice.
-    names = tuple(dict.fromkeys((*_linked_static(request), *SHELL_EXTRA_STATIC)))
+    urls = tuple(dict.fromkeys((*_linked_static(request), *extra)))
     digest = hashlib.sha256()
-    for name in (*names, SERVICE_WORKER_SOURCE):
-        digest.update(name.encode())
-        digest.update(hashlib.sha256(_static_bytes(name)).digest())
-    return digest.hexdigest()[:16], names
+    for url in urls:
+        digest.update(url.encode())
+        digest.update(hashlib.sha256(_static_bytes(url.removeprefix(settings.STATIC_URL))).digest())
+    digest.update(hashlib.sha256(_static_bytes(SERVICE_WORKER_SOURCE)).digest())
+    return digest.hexdigest()[:16], urls
 
 
 _deployed_shell: dict[str, tuple[str, tuple[str, ...]]] = {}
@@ -128,11 +130,11 @@ def manifest(request):
 @require_GET
 def service_worker(request):
     """The service worker's script, with this deployment's cache version and file list."""
-    version, names = shell(request)
+    version, urls = shell(request)
     config = {
         "version": version,
         "page": reverse("portal:submit"),
-        "shell": [reverse("portal:submit"), *(static(name) for name in names)],
+        "shell": [reverse("portal:submit"), *urls],
         "outboxScript": static("portal/outbox.js"),
         "endpoint": reverse("api-v1:submit_report"),
     }
