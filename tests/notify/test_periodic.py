@@ -13,6 +13,7 @@ from django_tasks_db.models import DBTaskResult
 
 from phananh.notify.management.commands import run_periodic
 from phananh.notify.models import Notification
+from phananh.workflow.deadlines import reminder_moment
 from phananh.workflow.models import Step, StepKind
 
 
@@ -27,7 +28,9 @@ def test_one_round_enqueues_the_sweep_that_the_worker_runs(
     act(report, people["lan"], "dispatch", unit=so_xd.pk)
     now = timezone.now()
     Step.objects.filter(report=report, kind=StepKind.HANDLING).update(
-        started_at=now - timedelta(hours=8), deadline=now + timedelta(hours=2)
+        started_at=now - timedelta(hours=8),
+        deadline=now + timedelta(hours=2),
+        remind_at=reminder_moment(now - timedelta(hours=8), now + timedelta(hours=2)),
     )
     call_command("db_worker", batch=True, startup_delay=False, interval=0, reload=False, verbosity=0)
     Notification.objects.all().delete()

@@ -24,6 +24,7 @@ from phananh.reports.models import Follower, Report
 from phananh.reports.statuses import Status
 from phananh.stats.models import MonthFigures, ReportFigures
 from phananh.stats.tasks import catch_up_figures, rebuild_months, refresh_figures
+from phananh.workflow.deadlines import reminder_moment
 from phananh.workflow.models import Event, EventKind, Step, StepKind
 from tests.workflow.test_auto_close import resolved
 
@@ -41,7 +42,9 @@ def near_deadline(report) -> None:
     """80% of the handling step's time gone by the real clock: a reminder is due."""
     now = timezone.now()
     Step.objects.filter(report=report, kind=StepKind.HANDLING).update(
-        started_at=now - timedelta(hours=8), deadline=now + timedelta(hours=2)
+        started_at=now - timedelta(hours=8),
+        deadline=now + timedelta(hours=2),
+        remind_at=reminder_moment(now - timedelta(hours=8), now + timedelta(hours=2)),
     )
 
 

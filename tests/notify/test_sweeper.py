@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from phananh.notify.models import Notification
 from phananh.notify.sweeper import sweep_deadlines
 from phananh.notify.tasks import sweep_deadlines as sweep_task
+from phananh.workflow.deadlines import reminder_moment
 from phananh.workflow.models import Step, StepKind
 
 pytestmark = pytest.mark.django_db
@@ -176,7 +177,9 @@ def test_the_sweep_task_runs_the_sweeper(dispatched):
     # Move the step so that the real clock is at 80% of it.
     now = timezone.now()
     Step.objects.filter(pk=handling.pk).update(
-        started_at=now - timedelta(hours=8), deadline=now + timedelta(hours=2)
+        started_at=now - timedelta(hours=8),
+        deadline=now + timedelta(hours=2),
+        remind_at=reminder_moment(now - timedelta(hours=8), now + timedelta(hours=2)),
     )
 
     result = sweep_task.enqueue()  # ImmediateBackend in tests (tests/conftest.py)

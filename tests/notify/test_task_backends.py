@@ -27,6 +27,7 @@ from rq import SimpleWorker
 
 from phananh.notify.models import Notification
 from phananh.notify.tasks import sweep_deadlines
+from phananh.workflow.deadlines import reminder_moment
 from phananh.workflow.models import Step, StepKind
 
 REDIS_TEST_URL = os.getenv("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
@@ -99,7 +100,9 @@ def test_the_rq_worker_runs_the_deadline_sweep(
     act(report, people["lan"], "dispatch", unit=so_xd.pk)
     now = timezone.now()
     Step.objects.filter(report=report, kind=StepKind.HANDLING).update(
-        started_at=now - timedelta(hours=8), deadline=now + timedelta(hours=2)
+        started_at=now - timedelta(hours=8),
+        deadline=now + timedelta(hours=2),
+        remind_at=reminder_moment(now - timedelta(hours=8), now + timedelta(hours=2)),
     )
 
     # When the sweep is enqueued on the RQ backend

@@ -12,14 +12,14 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from phananh.workflow.models import EventKind
 
 from .delivery import queue_message
-from .models import Notification, StaffEmailSettings
+from .models import Delivery, Notification, StaffEmailSettings
 
 DEADLINE_NEAR = "deadline_near"
 DEADLINE_PASSED = "deadline_passed"
@@ -67,20 +67,21 @@ def _body(notification: Notification) -> str:
     return "\n".join(lines) + "\n"
 
 
-def queue_staff_emails(notifications: Iterable[Notification]) -> int:
-    """Queue an email for each notification its recipient wants by email; return how many.
+def staff_emails(notifications: Iterable[Notification]) -> list[Delivery]:
+    """The email of each notification its recipient wants by email, as unsaved `Delivery` rows.
 
-    Queued once per notification (dedupe_key), so a task that runs twice sends nothing more.
+    Keyed once per notification (dedupe_key), so a task that runs twice sends nothing more.
     """
     candidates = [n for n in notifications if n.kind in EMAIL_KINDS]
     if not candidates:
-        return 0
+        return []
     chosen = dict(
         StaffEmailSettings.objects.filter(user_id__in={n.recipient_id for n in candidates}).values_list(
             "user_id", "kinds"
         )
     )
-    queued = 0
+    now = timezone.now()
+    rows = []
     for notification in candidates:
         person = notification.recipient
         if not person.is_active or not person.email:
@@ -91,15 +92,34 @@ def queue_staff_emails(notifications: Iterable[Notification]) -> int:
         with translation.override(settings.LANGUAGE_CODE):
             subject = f"[PhanAnh] {notification.text}"
             body = _body(notification)
-        queue_message(
-            channel="email",
-            to=person.email,
-            subject=subject[:300],
-            body=body,
-            purpose=f"staff_{notification.kind}",
-            report=notification.report,
-            event=notification.event,
-            dedupe_key=f"staff:{notification.pk}",
+        rows.append(
+            Delivery(
+                channel="email",
+                to_address=person.email,
+                subject=subject[:300],
+                body=body,
+                purpose=f"staff_{notification.kind}",
+                report=notification.report,
+                event=notification.event,
+                dedupe_key=f"staff:{notification.pk}",
+                next_attempt_at=now,
+            )
         )
-        queued += 1
-    return queued
+    return rows
+
+
+def queue_staff_emails(notifications: Iterable[Notification]) -> int:
+    """Queue an email for each notification its recipient wants by email; return how many."""
+    rows = staff_emails(notifications)
+    for row in rows:
+        queue_message(
+            channel=row.channel,
+            to=row.to_address,
+            subject=row.subject,
+            body=row.body,
+            purpose=row.purpose,
+            report=row.report,
+            event=row.event,
+            dedupe_key=row.dedupe_key,
+        )
+    return len(rows)

@@ -29,6 +29,7 @@ from phananh.reports.codes import ALPHABET
 from phananh.reports.models import Category, Rating, Report
 from phananh.reports.search import search_document
 from phananh.reports.statuses import Status
+from phananh.workflow.deadlines import reminder_moment
 from phananh.workflow.models import (
     PUBLIC_EVENT_KINDS,
     Dispatch,
@@ -482,7 +483,11 @@ def _write(lives: list[Life]) -> list[int]:
             life.report.merged_into_id = life.original.pk
             merged.append(life.report)
     Report.objects.bulk_update(merged, ["merged_into"], batch_size=BATCH)
-    Step.objects.bulk_create([s for life in lives for s in life.steps], batch_size=BATCH)
+    steps = [s for life in lives for s in life.steps]
+    for step in steps:
+        # Set here, after the story: an extension moved some deadlines after their steps began.
+        step.remind_at = reminder_moment(step.started_at, step.deadline)
+    Step.objects.bulk_create(steps, batch_size=BATCH)
     for life in lives:
         for request in life.extensions:
             request.step_id = request.step.pk

@@ -30,6 +30,7 @@ from .deadlines import (
     finish_open_steps,
     open_step,
     pause_open_steps,
+    reminder_moment,
     resume_paused_steps,
 )
 from .models import Dispatch, DispatchRole, EventKind, ExtensionRequest, RejectionReason, StepKind
@@ -244,7 +245,8 @@ def _apply_accept(ctx: Context) -> str:
             if due < step.deadline:
                 step.deadline = step.original_deadline = due
                 step.duration_unit = urgent.unit
-                step.save(update_fields=["deadline", "original_deadline", "duration_unit"])
+                step.remind_at = reminder_moment(step.started_at, due)
+                step.save(update_fields=["deadline", "original_deadline", "duration_unit", "remind_at"])
     accepted = ctx.record(EventKind.ACCEPTED, p.note, category=category.code, urgency=p.urgency)
     if p.lead_unit is None:
         return S.ACCEPTED

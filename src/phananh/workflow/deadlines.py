@@ -49,6 +49,19 @@ def duration_for(step: str, *, urgency: str, category_id: int | None) -> Duratio
     return Duration(best[1].amount, best[1].unit)
 
 
+def reminder_moment(started_at: datetime, deadline: datetime) -> datetime:
+    """When the deadline sweeper reminds a step: once PHANANH_REMINDER_SHARE of its time is gone.
+
+    The share of the wall-clock time from the step's start to its (current) deadline. Whatever
+    moves a step's start or deadline sets `remind_at` from this again; the share in force then
+    is the one that counts.
+    """
+    duration = deadline - started_at
+    if duration <= timedelta(0):
+        return started_at
+    return started_at + duration * settings.PHANANH_REMINDER_SHARE
+
+
 def open_step(*, report, kind: str, unit, now: datetime, calendar: WorkingCalendar, deadline=None) -> Step:
     duration = duration_for(kind, urgency=report.urgency, category_id=report.category_id)
     due = deadline or calendar.deadline(now, duration)
@@ -60,6 +73,7 @@ def open_step(*, report, kind: str, unit, now: datetime, calendar: WorkingCalend
         started_at=now,
         deadline=due,
         original_deadline=due,
+        remind_at=reminder_moment(now, due),
     )
 
 
@@ -102,17 +116,22 @@ def resume_paused_steps(report, *, now: datetime, calendar: WorkingCalendar) -> 
         step.original_deadline = _resumed(step, step.original_deadline, now, calendar)
         step.paused_at = None
         step.remaining_at_pause = None
-        step.save(update_fields=["deadline", "original_deadline", "paused_at", "remaining_at_pause"])
+        step.remind_at = reminder_moment(step.started_at, step.deadline)
+        step.save(
+            update_fields=["deadline", "original_deadline", "paused_at", "remaining_at_pause", "remind_at"]
+        )
 
 
 def extend_step(step: Step, deadline: datetime, *, calendar: WorkingCalendar) -> None:
     """An extension was granted: move the step's deadline (never its original deadline).
 
     A paused step keeps counting down from the new deadline when it resumes; a step that already
-    finished (the result went in before the decision) is judged again against it.
+    finished (the result went in before the decision) is judged again against it. A step already
+    reminded is not reminded again; its escalation waits for the new deadline.
     """
     step.deadline = deadline
-    fields = ["deadline"]
+    step.remind_at = reminder_moment(step.started_at, deadline)
+    fields = ["deadline", "remind_at"]
     if step.finished_at is None and step.paused_at is not None:
         step.remaining_at_pause = _remaining(step, step.paused_at, calendar)
         fields.append("remaining_at_pause")

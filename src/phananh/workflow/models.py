@@ -124,6 +124,11 @@ class Step(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True, db_index=True)
     on_time = models.BooleanField(null=True)
     outcome = models.CharField(max_length=30, blank=True)
+    # When the deadline sweeper reminds the step: PHANANH_REMINDER_SHARE of the time from its
+    # start to its deadline. Set with the deadline (`deadlines.reminder_moment`), so that the
+    # sweeper asks an index which steps are due instead of computing it for every running step.
+    # Empty on steps that had finished before it existed.
+    remind_at = models.DateTimeField(null=True, blank=True)
     # Set once by the deadline sweeper, so that each reminder goes out exactly once.
     reminded_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
@@ -132,6 +137,21 @@ class Step(models.Model):
         verbose_name = _("step")
         verbose_name_plural = _("steps")
         ordering = ["started_at", "id"]
+        # The sweeper's two questions, each over the running steps it has not yet acted on: the
+        # indexes hold only those, and a step leaves them when it is reminded, escalated,
+        # paused or finished, so a sweep reads the due steps and nothing else.
+        indexes = [
+            models.Index(
+                fields=["remind_at", "id"],
+                name="step_reminder_due",
+                condition=models.Q(finished_at=None, paused_at=None, reminded_at=None),
+            ),
+            models.Index(
+                fields=["deadline", "id"],
+                name="step_escalation_due",
+                condition=models.Q(finished_at=None, paused_at=None, escalated_at=None),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.report_id} {self.kind} → {self.deadline:%Y-%m-%d %H:%M}"
