@@ -37,6 +37,8 @@ STAFF_EMAIL_KINDS: tuple[tuple[str, str], ...] = (
     (DEADLINE_PASSED, gettext_lazy("Deadline passed")),
 )
 EMAIL_KINDS = frozenset(kind for kind, _label in STAFF_EMAIL_KINDS)
+# Stands for the tracking code in a reversed path (no code has underscores).
+CODE = "__code__"
 
 
 def wanted_kinds(user) -> set[str]:
@@ -49,21 +51,20 @@ def _absolute(path: str) -> str:
     return settings.SITE_ROOT.rstrip("/") + path
 
 
-def _body(notification: Notification) -> str:
-    """The message text, in the active language (call inside translation.override)."""
+def _body(notification: Notification, report_path: str, settings_link: str) -> str:
+    """The message text, in the active language (call inside translation.override).
+
+    `report_path` is the report page's path with CODE in place of the tracking code: reversed
+    once for all the messages rather than once each.
+    """
     lines = [notification.text, ""]
     report = notification.report
     if report is not None:
         code = report.tracking_code
         lines.append(_("Tracking code: %(code)s") % {"code": code})
-        lines.append(
-            _("Open the report: %(link)s") % {"link": _absolute(reverse("backoffice:report", args=[code]))}
-        )
+        lines.append(_("Open the report: %(link)s") % {"link": _absolute(report_path.replace(CODE, code))})
         lines.append("")
-    lines.append(
-        _("To choose which notifications you receive by email: %(link)s")
-        % {"link": _absolute(reverse("backoffice:email_settings"))}
-    )
+    lines.append(_("To choose which notifications you receive by email: %(link)s") % {"link": settings_link})
     return "\n".join(lines) + "\n"
 
 
@@ -82,29 +83,34 @@ def staff_emails(notifications: Iterable[Notification]) -> list[Delivery]:
     )
     now = timezone.now()
     rows = []
-    for notification in candidates:
-        person = notification.recipient
-        if not person.is_active or not person.email:
-            continue
-        kinds = chosen.get(person.pk)
-        if kinds is not None and notification.kind not in kinds:
-            continue
-        with translation.override(settings.LANGUAGE_CODE):
-            subject = f"[PhanAnh] {notification.text}"
-            body = _body(notification)
-        rows.append(
-            Delivery(
-                channel="email",
-                to_address=person.email,
-                subject=subject[:300],
-                body=body,
-                purpose=f"staff_{notification.kind}",
-                report=notification.report,
-                event=notification.event,
-                dedupe_key=f"staff:{notification.pk}",
-                next_attempt_at=now,
+    # The people told of one step or event read the same text: one body for all of them.
+    bodies: dict[tuple[str, int | None], str] = {}
+    with translation.override(settings.LANGUAGE_CODE):
+        report_path = reverse("backoffice:report", args=[CODE])
+        settings_link = _absolute(reverse("backoffice:email_settings"))
+        for notification in candidates:
+            person = notification.recipient
+            if not person.is_active or not person.email:
+                continue
+            kinds = chosen.get(person.pk)
+            if kinds is not None and notification.kind not in kinds:
+                continue
+            key = (notification.text, notification.report_id)
+            if key not in bodies:
+                bodies[key] = _body(notification, report_path, settings_link)
+            rows.append(
+                Delivery(
+                    channel="email",
+                    to_address=person.email,
+                    subject=f"[PhanAnh] {notification.text}"[:300],
+                    body=bodies[key],
+                    purpose=f"staff_{notification.kind}",
+                    report=notification.report,
+                    event=notification.event,
+                    dedupe_key=f"staff:{notification.pk}",
+                    next_attempt_at=now,
+                )
             )
-        )
     return rows
 
 
