@@ -225,7 +225,8 @@ def test_every_way_a_deadline_moves_moves_the_reminder(people, submit, act, road
         assert step.remind_at == step.started_at + (step.deadline - step.started_at) * 0.6, step
 
 
-def test_two_sweeps_at_once_share_many_steps_and_do_each_once(transactional_db, province, monkeypatch):
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_sweeps_at_once_share_many_steps_and_do_each_once(province, monkeypatch):
     # Given twelve steps due at once and sweeps that take three at a time
     steps = running()
     now = timezone.now() + timedelta(days=30)
