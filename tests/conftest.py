@@ -13,6 +13,7 @@ from PIL import Image
 
 from phananh.org.models import UnitKind
 from phananh.org.services import unit_create
+from phananh.workflow.deadlines import forget_deadline_data
 
 
 @pytest.fixture(autouse=True)
@@ -25,6 +26,14 @@ def _fast_passwords(settings):
 def _tasks_run_at_once(settings):
     # Tasks enqueued after commit run in the test itself; the workers have their own tests.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _deadline_data_read_afresh():
+    # Each process keeps the deadline rules; a test's rows are rolled back without a signal.
+    forget_deadline_data()
+    yield
+    forget_deadline_data()
 
 
 @pytest.fixture(autouse=True)

@@ -131,8 +131,13 @@ def reporter_contact(user, report, *, via: str) -> dict | None:
     return {"name": report.reporter_name, "phone": report.reporter_phone, "email": report.reporter_email}
 
 
+def ioc_roots():
+    """The IOC at the root of the province's tree (the first, should there be several)."""
+    return Unit.objects.filter(kind=UnitKind.IOC, parent=None)
+
+
 def ioc_root() -> Unit | None:
-    return Unit.objects.filter(kind=UnitKind.IOC, parent=None).first()
+    return ioc_roots().first()
 
 
 class NoStatistics(Exception):

@@ -17,14 +17,18 @@ from phananh.org.access import Reporter
 # No 0/O, 1/I/L: a code is read out over the phone and typed on a small keyboard.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 6
+# The codes' source of randomness, the operating system's; a test may seed its own in its place.
+random_source = secrets.SystemRandom()
 
 
 def new_tracking_code() -> str:
     """`PA-26-7K3Q9M`: the year, then six random characters (31⁶ ≈ 887 million a year).
 
     Random rather than sequential, so that nobody can walk through other people's reports.
+    Not checked against the codes in use: the unique constraint on the report refuses a code
+    drawn twice, and the submission draws another (see workflow.submission).
     """
-    body = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    body = "".join(random_source.choice(ALPHABET) for _ in range(CODE_LENGTH))
     return f"PA-{timezone.localdate():%y}-{body}"
 
 

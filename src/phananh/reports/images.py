@@ -109,13 +109,18 @@ def process_photo(data: bytes, *, field: str = "photos") -> ProcessedPhoto:
                     raise corrupt
                 if width * height > max_pixels:
                     raise too_large
+                side = settings.PHANANH_STORED_PHOTO_MAX_SIDE
+                if source_format == "JPEG" and (reduced := _at_most(width, height, side)):
+                    # The JPEG decoder can give the picture at 1/2, 1/4 or 1/8 of its size for a
+                    # fraction of the work and memory (draft mode): it picks the largest of these
+                    # still at least as large as the stored copy, which is resized from there.
+                    opened.draft(None, reduced)
                 opened.load()  # the first frame only: animations are not kept
                 exif = _exif(opened)
                 image = _normalise_mode(opened, opened.info.get("icc_profile"))
                 transpose = _ORIENTATION.get(_safe_int(exif.get(ExifTags.Base.Orientation)))
                 if transpose is not None:
                     image = image.transpose(transpose)
-                side = settings.PHANANH_STORED_PHOTO_MAX_SIDE
                 image.thumbnail((side, side), Image.Resampling.LANCZOS)
                 if stored_format == "JPEG":
                     image = _flatten(image)
@@ -143,6 +148,14 @@ def process_photo(data: bytes, *, field: str = "photos") -> ProcessedPhoto:
         thumbnail=thumbnail,
         gps=_gps(exif),
     )
+
+
+def _at_most(width: int, height: int, side: int) -> tuple[int, int] | None:
+    """The size of the stored copy, rounded up, when the longest side is above `side`."""
+    if max(width, height) <= side:
+        return None
+    scale = side / max(width, height)
+    return math.ceil(width * scale), math.ceil(height * scale)
 
 
 def _exif(image: Image.Image) -> Image.Exif:

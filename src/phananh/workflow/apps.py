@@ -6,3 +6,8 @@ class WorkflowConfig(AppConfig):
     name = "phananh.workflow"
     label = "workflow"
     verbose_name = _("Workflow")
+
+    def ready(self):
+        from .deadlines import watch_deadline_data
+
+        watch_deadline_data()

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+import time
+import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Q
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 
 from .calendar import Duration, WorkingCalendar
 from .models import CalendarDay, CalendarDayKind, DeadlineRule, Step, StepKind
+
+logger = logging.getLogger(__name__)
 
 # Used only when an administrator deleted every rule for a step: the product's defaults.
 FALLBACK = {
@@ -18,16 +27,119 @@ FALLBACK = {
     StepKind.VERIFICATION: Duration(1, "working_days"),
 }
 
+# --- The rules and the calendar days, kept in each process ------------------------------------
+# Every submission and every transition needs the deadline rules and the deployment's calendar
+# days, which administrators change a few times a year. Each process keeps a copy tagged with a
+# version that lives in Django's cache (Redis, shared by every node, as soon as there is one):
+# a change gives the version a new value, and every process reads the two tables again at its
+# next use. Without Redis, Django's cache is each process's own memory, which the other web
+# processes of the machine do not see: so a copy is also never used when older than this.
+DEADLINE_DATA_MAX_SECONDS = 10
+_VERSION_KEY = "workflow:deadline-data:version"
+
+
+@dataclass(frozen=True)
+class DeadlineData:
+    """The deadline rules and the working calendar, as read at one version."""
+
+    version: str | None
+    loaded_at: float  # time.monotonic()
+    calendar: WorkingCalendar
+    # (step, urgency, category id, rule id, amount, unit) of every rule.
+    rules: tuple[tuple[str, str, int | None, int, Decimal, str], ...]
+
+
+_kept: DeadlineData | None = None
+
+
+def _shared_version() -> str | None:
+    """The version every process agrees on; None when the cache cannot be reached."""
+    try:
+        version = cache.get(_VERSION_KEY)
+        if version is None:  # first use, or evicted: the first process to write it wins
+            cache.add(_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+            version = cache.get(_VERSION_KEY)
+        return version
+    except Exception:  # Redis down: read the tables each time, as without a copy
+        logger.warning("deadline rules: the cache cannot be reached; reading the tables", exc_info=True)
+        return None
+
+
+def _new_version() -> None:
+    try:
+        cache.set(_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    except Exception:
+        logger.error("deadline rules changed but the cache cannot be reached", exc_info=True)
+
+
+def deadline_data() -> DeadlineData:
+    """The rules and the calendar: this process's copy while it is current, else read again."""
+    global _kept
+    version = _shared_version()
+    kept = _kept
+    if (
+        kept is not None
+        and version is not None
+        and kept.version == version
+        and time.monotonic() - kept.loaded_at < DEADLINE_DATA_MAX_SECONDS
+    ):
+        return kept
+    # The version is read before the tables: rows changed meanwhile come with a newer version,
+    # so at worst this copy is read again at the next use, never kept stale.
+    days = list(CalendarDay.objects.values_list("date", "kind"))
+    rules = tuple(DeadlineRule.objects.values_list("step", "urgency", "category_id", "pk", "amount", "unit"))
+    fresh = DeadlineData(
+        version=version,
+        loaded_at=time.monotonic(),
+        calendar=WorkingCalendar(
+            periods=settings.PHANANH_WORKING_PERIODS,
+            extra_days_off=frozenset(d for d, kind in days if kind == CalendarDayKind.DAY_OFF),
+            make_up_days=frozenset(d for d, kind in days if kind == CalendarDayKind.WORKING_DAY),
+            tz=settings.TIME_ZONE,
+        ),
+        rules=rules,
+    )
+    _kept = fresh if version is not None else None
+    return fresh
+
+
+def deadline_data_changed(**_signal) -> None:
+    """Rules or calendar days changed: every process reads them again at its next use.
+
+    The version changes now (this process and the others stop using their copy) and again
+    after the commit: a process that read the tables in between read the rows as they were
+    before, and must not keep them under the newest version.
+    """
+    global _kept
+    _kept = None
+    _new_version()
+    transaction.on_commit(_new_version)
+
+
+def forget_deadline_data() -> None:
+    """Drop this process's copy (the tests' database is rolled back under it after each test)."""
+    global _kept
+    _kept = None
+
+
+def watch_deadline_data() -> None:
+    """Connect the changes made through the models (the admin's forms, cascades) to the copies.
+
+    Writes that skip save() and delete() (QuerySet.update, bulk_create) are caught by the
+    models' own QuerySet; both call deadline_data_changed.
+    """
+    for model in (CalendarDay, DeadlineRule):
+        post_save.connect(
+            deadline_data_changed, sender=model, dispatch_uid=f"deadline-data-save-{model.__name__}"
+        )
+        post_delete.connect(
+            deadline_data_changed, sender=model, dispatch_uid=f"deadline-data-delete-{model.__name__}"
+        )
+
 
 def current_calendar() -> WorkingCalendar:
     """The national calendar plus this deployment's own days off and make-up days."""
-    days = CalendarDay.objects.values_list("date", "kind")
-    return WorkingCalendar(
-        periods=settings.PHANANH_WORKING_PERIODS,
-        extra_days_off=frozenset(d for d, kind in days if kind == CalendarDayKind.DAY_OFF),
-        make_up_days=frozenset(d for d, kind in days if kind == CalendarDayKind.WORKING_DAY),
-        tz=settings.TIME_ZONE,
-    )
+    return deadline_data().calendar
 
 
 def duration_for(step: str, *, urgency: str, category_id: int | None) -> Duration:
@@ -36,17 +148,16 @@ def duration_for(step: str, *, urgency: str, category_id: int | None) -> Duratio
     Urgency ranks above field so that a rule an administrator adds for one field never gives
     an urgent report in that field (fire, accident) the slow clock of ordinary ones.
     """
-    rules = DeadlineRule.objects.filter(step=step).filter(
-        Q(urgency=urgency) | Q(urgency=""), Q(category_id=category_id) | Q(category__isnull=True)
-    )
     best = None
-    for rule in rules:
-        rank = (rule.urgency != "", rule.category_id is not None, -rule.pk)
+    for rule_step, rule_urgency, rule_category, pk, amount, unit in deadline_data().rules:
+        if rule_step != step or rule_urgency not in (urgency, "") or rule_category not in (category_id, None):
+            continue
+        rank = (rule_urgency != "", rule_category is not None, -pk)
         if best is None or rank > best[0]:
-            best = (rank, rule)
+            best = (rank, Duration(amount, unit))
     if best is None:
         return FALLBACK[step]
-    return Duration(best[1].amount, best[1].unit)
+    return best[1]
 
 
 def reminder_moment(started_at: datetime, deadline: datetime) -> datetime:
@@ -63,18 +174,25 @@ def reminder_moment(started_at: datetime, deadline: datetime) -> datetime:
 
 
 def open_step(*, report, kind: str, unit, now: datetime, calendar: WorkingCalendar, deadline=None) -> Step:
+    """Start a step's clock. `unit` is a Unit, or a query expression giving its id (a subquery
+    saves a round trip where the unit is looked up only to be written)."""
     duration = duration_for(kind, urgency=report.urgency, category_id=report.category_id)
     due = deadline or calendar.deadline(now, duration)
-    return Step.objects.create(
+    unit_field = {"unit_id": unit} if hasattr(unit, "resolve_expression") else {"unit": unit}
+    step = Step.objects.create(
         report=report,
         kind=kind,
-        unit=unit,
         duration_unit=duration.unit,
         started_at=now,
         deadline=due,
         original_deadline=due,
         remind_at=reminder_moment(now, due),
+        **unit_field,
     )
+    if "unit_id" in unit_field:
+        # Deferred rather than left holding the expression: read from the database if asked for.
+        step.__dict__.pop("unit_id")
+    return step
 
 
 def finish_open_steps(report, *, now: datetime, outcome: str, kinds=None) -> list[Step]:

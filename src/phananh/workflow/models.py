@@ -241,6 +241,32 @@ class RejectionReason(models.Model):
         return self.name
 
 
+class DeadlineDataQuerySet(models.QuerySet):
+    """Rules and calendar days are kept in every process (see deadlines.deadline_data): writes
+    that skip save() and delete() tell the processes too."""
+
+    def update(self, **kwargs):
+        rows = super().update(**kwargs)
+        _deadline_data_changed()
+        return rows
+
+    def bulk_create(self, *args, **kwargs):
+        created = super().bulk_create(*args, **kwargs)
+        _deadline_data_changed()
+        return created
+
+    def bulk_update(self, *args, **kwargs):
+        rows = super().bulk_update(*args, **kwargs)
+        _deadline_data_changed()
+        return rows
+
+
+def _deadline_data_changed():
+    from .deadlines import deadline_data_changed  # deadlines imports this module
+
+    deadline_data_changed()
+
+
 class CalendarDayKind(models.TextChoices):
     DAY_OFF = "day_off", _("Day off")
     WORKING_DAY = "working_day", _("Make-up working day")
@@ -252,6 +278,8 @@ class CalendarDay(models.Model):
     date = models.DateField(_("date"), unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=CalendarDayKind.choices)
     name = models.CharField(_("name"), max_length=150, blank=True)
+
+    objects = DeadlineDataQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("calendar day")
@@ -283,6 +311,8 @@ class DeadlineRule(models.Model):
             ("hours", _("hours (any day and hour)")),
         ],
     )
+
+    objects = DeadlineDataQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("deadline rule")

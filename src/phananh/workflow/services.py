@@ -13,15 +13,16 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Subquery
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from pydantic import ValidationError as PydanticValidationError
 
 from phananh.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from phananh.core.tasks import enqueue_on_commit
 from phananh.core.validation import SEVERAL_PROBLEMS, validation_failed
-from phananh.org.access import can_see, ioc_root
+from phananh.org.access import can_see, ioc_roots
 from phananh.org.models import User
 from phananh.reports.files import PreparedFiles, delete_files, prepare_files, received_files, store_files
 from phananh.reports.statuses import Status
@@ -63,7 +64,7 @@ def _enqueue_notifications(events: Sequence[Event]) -> None:
     tasks = [import_string(path) for path in settings.PHANANH_EVENT_TASKS]
     for event in events:
         for task in tasks:
-            transaction.on_commit(lambda pk=event.pk, task=task: task.enqueue(pk))
+            enqueue_on_commit(task, event.pk)
 
 
 def looks_urgent(text: str) -> bool:
@@ -75,13 +76,14 @@ def looks_urgent(text: str) -> bool:
 
 
 def record_submission(*, report, actor=None, files: PreparedFiles, written: list[str]) -> Event:
-    """Mới gửi: the first event of every report, and the IOC's reception clock."""
+    """Mới gửi: the first event of every report, and the IOC's reception clock.
+
+    The report was stored with its urgency already judged (`looks_urgent`). The IOC is named
+    by a subquery in the step's own INSERT: looking it up first would cost a round trip.
+    """
     now = timezone.now()
-    if looks_urgent(f"{report.title} {report.description}"):
-        report.urgent_suspected = True
-        report.urgency = "urgent"
-        type(report).objects.filter(pk=report.pk).update(urgent_suspected=True, urgency="urgent")
-    open_step(report=report, kind=StepKind.RECEPTION, unit=ioc_root(), now=now, calendar=current_calendar())
+    ioc = Subquery(ioc_roots().values("pk")[:1])
+    open_step(report=report, kind=StepKind.RECEPTION, unit=ioc, now=now, calendar=current_calendar())
     event = _write_event(
         report,
         PendingEvent(EventKind.SUBMITTED, data={"channel": report.channel}),

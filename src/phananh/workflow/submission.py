@@ -26,8 +26,9 @@ from phananh.reports.files import PreparedFiles, Upload, delete_files, prepare_f
 from phananh.reports.intake import Submission
 from phananh.reports.models import IdempotencyRecord, Report
 from phananh.reports.search import search_document
+from phananh.reports.statuses import Urgency
 
-from .services import record_submission
+from .services import looks_urgent, record_submission
 
 logger = logging.getLogger(__name__)
 
@@ -68,12 +69,9 @@ def _replay(key: str, fingerprint: str) -> Submitted | None:
     return Submitted(report=record.report, secret=None, response=record.response, replayed=True)
 
 
-def _unique_tracking_code() -> str:
-    for _attempt in range(10):
-        code = new_tracking_code()
-        if not Report.objects.filter(tracking_code=code).exists():
-            return code
-    raise RuntimeError("could not draw a free tracking code")
+# A code drawn twice in a year is refused by the unique constraint and another is drawn: with
+# 887 million codes a year, ten refusals in a row mean something else is wrong.
+_CODE_DRAWS = 10
 
 
 def report_submit(
@@ -101,33 +99,43 @@ def report_submit(
             submission.latitude, submission.longitude = (Decimal(f"{v:.6f}") for v in gps)
             location_source = "photo"
 
-    written: list[str] = []
-    try:
-        with transaction.atomic():
-            result = _create(submission, files, actor, location_source, written)
-            if idempotency:
-                result.response = idempotency.render(result.report, result.secret)
-                IdempotencyRecord.objects.create(
-                    key=idempotency.key,
-                    request_hash=fingerprint,
-                    report=result.report,
-                    response=result.response,
-                )
-    except BaseException as exc:
-        delete_files(written)
-        if idempotency and isinstance(exc, IntegrityError):
-            # Another request with the same key won the race: answer with its result.
-            replay = _replay(idempotency.key, fingerprint)
-            if replay:
-                return replay
-        raise
-    logger.info("report %s submitted via %s", result.report.tracking_code, submission.channel)
-    return result
+    # One transaction: the report, its first step and event, its files' rows, the Idempotency-Key
+    # and the tasks that follow (see core.tasks.enqueue_on_commit). The tracking code is not
+    # looked up first: the unique constraint refuses a code already used, and the transaction
+    # (rolled back whole, or to its savepoint inside a caller's) is run again with another.
+    for _draw in range(_CODE_DRAWS):
+        tracking_code = new_tracking_code()
+        written: list[str] = []
+        try:
+            with transaction.atomic():
+                result = _create(submission, tracking_code, files, actor, location_source, written)
+                if idempotency:
+                    result.response = idempotency.render(result.report, result.secret)
+                    IdempotencyRecord.objects.create(
+                        key=idempotency.key,
+                        request_hash=fingerprint,
+                        report=result.report,
+                        response=result.response,
+                    )
+        except BaseException as exc:
+            delete_files(written)
+            if isinstance(exc, IntegrityError):
+                if Report.objects.filter(tracking_code=tracking_code).exists():
+                    continue  # the code was another report's: draw again
+                if idempotency and (replay := _replay(idempotency.key, fingerprint)):
+                    return replay  # another request with the same key won the race
+            raise
+        logger.info("report %s submitted via %s", tracking_code, submission.channel)
+        return result
+    raise RuntimeError(f"no free tracking code in {_CODE_DRAWS} draws")
 
 
-def _create(submission, files: PreparedFiles, actor, location_source, written) -> Submitted:
+def _create(
+    submission, tracking_code: str, files: PreparedFiles, actor, location_source, written
+) -> Submitted:
     secret = new_secret()
-    tracking_code = _unique_tracking_code()
+    # Judged before the INSERT, so that the report is written once, with its urgency.
+    urgent = looks_urgent(f"{submission.title} {submission.description}")
     report = Report.objects.create(
         tracking_code=tracking_code,
         search_text=search_document(
@@ -140,6 +148,8 @@ def _create(submission, files: PreparedFiles, actor, location_source, written) -
         consent_at=timezone.now(),
         created_by=actor,
         location_source=location_source,
+        urgent_suspected=urgent,
+        urgency=Urgency.URGENT if urgent else Urgency.NORMAL,
         **vars(submission),
     )
     record_submission(report=report, actor=actor, files=files, written=written)
