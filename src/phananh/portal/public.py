@@ -10,7 +10,6 @@ from datetime import date
 
 from django import forms
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.template import TemplateDoesNotExist
@@ -29,7 +28,7 @@ from phananh.reports.selectors import active_categories
 from phananh.reports.statuses import Status, colour
 from phananh.stats.selectors import Period, headline, public_figures
 
-from . import selectors
+from . import pagination, selectors
 from .selectors import Filters
 
 PAGE_SIZE = 20
@@ -131,20 +130,35 @@ def home(request):
 
 @require_GET
 def report_list(request):
-    """Phản ánh đã công khai: published reports, filtered, searched, a page at a time."""
+    """Phản ánh đã công khai: published reports, filtered, searched, a page at a time.
+
+    Pages are linked by keyset cursors (older and newer from where the page ends), so that a
+    deep page costs what the first does; the count is exact up to
+    `pagination.EXACT_COUNT_UP_TO` and an estimate, said to be one ("khoảng"), beyond.
+    """
     form = ReportFilterForm(request.GET)
     form.is_valid()
-    reports = selectors.published_reports(form.filters())
-    page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = form.filters()
+    ordering = selectors.published_ordering(filters)
+    cursor = None
+    if request.GET.get("cursor"):
+        try:
+            cursor = pagination.decode(request.GET["cursor"], ordering.mode)
+        except ValidationFailed:
+            # A link from before the list changed its order or a damaged one: the first page.
+            cursor = None
+    page = pagination.keyset_page(ordering, size=PAGE_SIZE, cursor=cursor)
     query = request.GET.copy()
-    query.pop("page", None)
+    for name in ("page", "cursor"):
+        query.pop(name, None)
     return render(
         request,
         "portal/public/list.html",
         _context(
             form=form,
             page=page,
-            reports=selectors.with_card_photos(page.object_list),
+            count=pagination.count(selectors.published_matches(filters)),
+            reports=selectors.with_card_photos(page.rows),
             query=query.urlencode(),
             filtered=any(form.data.get(name) for name in form.fields),
         ),
