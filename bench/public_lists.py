@@ -137,6 +137,8 @@ def measures(database: str) -> list[tuple[str, str, float]]:
     """(name, path, goal in ms): the figures of the issue's table that belong to the public side."""
     deep = urlencode({"cursor": deep_cursor(database, 0.9)})
     return [
+        # The floor on this machine: a request with one trivial query (no goal of its own).
+        ("floor: /healthz", "/healthz", 50),
         ("API list, page 1", "/api/v1/public/reports", 50),
         ("API list, 90% deep (cursor)", f"/api/v1/public/reports?{deep}", 50),
         ("API search `duong`", "/api/v1/public/reports?text=duong", 50),

@@ -184,6 +184,7 @@ def test_small_counts_are_exact(client, published):
 def test_large_counts_are_an_estimate_said_to_be_one(client, published, monkeypatch):
     # Given a list larger than the limit of exact counts
     monkeypatch.setattr(pagination, "EXACT_COUNT_UP_TO", 4)
+    monkeypatch.setattr(public, "PAGE_SIZE", 2)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE reports_report")
@@ -200,8 +201,9 @@ def test_large_counts_are_an_estimate_said_to_be_one(client, published, monkeypa
         # SQLite, the small embedded database, counts
         assert (body["count"], body["count_is_estimate"]) == (9, False)
         assert page.get("found").text.startswith("9 ")
-    # And a filtered list under the limit is exact either way
-    assert get(client, API, text="so 3")["count_is_estimate"] is False
+    # And a filtered list under the limit is exact either way, as is a list on one page
+    assert get(client, API, text="so 3", page_size=2)["count_is_estimate"] is False
+    assert (get(client, API)["count"], get(client, API)["count_is_estimate"]) == (9, False)
 
 
 def test_the_list_page_walks_by_older_and_newer_links_and_keeps_the_filters(client, published, monkeypatch):

@@ -206,7 +206,8 @@ def public_reports(request, params: Query[PublicFilters]):
         found = pagination.keyset_page(ordering, size=params.page_size, cursor=None)
     else:
         found = _numbered_page(filters, ordering, params)
-    counted = pagination.count(selectors.published_matches(filters))
+    whole = found if not params.cursor and params.page == 1 else None
+    counted = pagination.count(selectors.published_matches(filters), whole=whole)
     return {
         "count": counted.value,
         "count_is_estimate": counted.is_estimate,

@@ -179,7 +179,7 @@ def report_list(request):
         _context(
             form=form,
             page=page,
-            count=pagination.count(selectors.published_matches(filters)),
+            count=pagination.count(selectors.published_matches(filters), whole=None if cursor else page),
             reports=selectors.with_card_photos(page.rows),
             query=query.urlencode(),
             filtered=any(form.data.get(name) for name in form.fields),
@@ -285,7 +285,11 @@ def map_clusters(request):
     except ValidationFailed as exc:
         return _map_error(exc)
     found = selectors.clusters(bbox=bbox, zoom=zoom, field_id=field_id, status=status)
-    names = dict(Category.objects.values_list("pk", "name")) if found.clusters else {}
+    names = (
+        dict(Category.objects.values_list("pk", "name"))
+        if any(c.tracking_code for c in found.clusters)
+        else {}
+    )
     # One reverse() for thousands of markers.
     report_url = reverse("portal:public_report", args=["PA-00-XXXXXX"]).replace("PA-00-XXXXXX", "{}")
     list_url = reverse("portal:public_list")
