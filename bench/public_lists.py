@@ -38,7 +38,7 @@ import psycopg  # noqa: E402
 from phananh.portal import pagination  # noqa: E402
 
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "60"))
-WARM_UP = 5
+WARM_UP = 20
 VIEWPORT = (1280, 800)
 PROVINCE = (21.85, 106.60)
 
@@ -158,7 +158,8 @@ def main(databases: list[str]) -> int:
     missed = False
     for database in databases:
         total, public = prepare(database)
-        print(f"\n{database}: {total:,} reports, {public:,} published")
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"\n{database}: {total:,} reports, {public:,} published (load average {load})")
         print(f"  {'measure':<34} {'p50 ms':>8} {'p95 ms':>8} {'goal':>6}  {'kB':>6}")
         server, port = start_server(database)
         try:

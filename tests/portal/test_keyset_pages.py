@@ -235,3 +235,13 @@ def test_a_damaged_link_on_the_list_page_shows_the_first_page(client, published)
 
     assert page.status == 200
     assert codes_on(page) == published[:20]
+
+
+def test_the_openapi_document_names_the_cursor_links_and_the_estimate(client):
+    document = client.get("/api/v1/openapi.json").json()
+    operation = document["paths"][API]["get"]
+    page = document["components"]["schemas"]["PublicReportPage"]["properties"]
+
+    assert "cursor" in {p["name"] for p in operation["parameters"]}
+    assert {"count", "count_is_estimate", "next", "previous", "page"} <= set(page)
+    assert "10,000" in page["count_is_estimate"]["description"]
