@@ -9,9 +9,11 @@ A few other public pages are timed too, for information.
 
 from __future__ import annotations
 
+import html
 import math
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -171,6 +173,12 @@ def timed(client, url: str, runs: int = 5) -> tuple[float, int, dict | None]:
     return statistics.median(times), size, body
 
 
+def _next_page(client) -> str:
+    """The list page's "next" link, as a reader who pressed it would follow (a cursor)."""
+    found = re.search(r'rel="next" href="([^"]+)"', client.get("/phan-anh/").content.decode())
+    return "/phan-anh/" + html.unescape(found.group(1)) if found else "/phan-anh/"
+
+
 def run() -> bool:
     import django
 
@@ -218,7 +226,7 @@ def run() -> bool:
     for name, url in [
         ("home", "/"),
         ("list", "/phan-anh/"),
-        ("list, page 50", "/phan-anh/?page=50"),
+        ("list, next page", _next_page(client)),
         ("list, search", "/phan-anh/?q=duong+so+12"),
         ("api list", "/api/v1/public/reports?page_size=100"),
         ("api list, bbox", f"/api/v1/public/reports?bbox={bbox_for(15, CITY)}"),

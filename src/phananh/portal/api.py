@@ -17,10 +17,13 @@ from phananh.core.schemas import ErrorOut
 from phananh.reports.models import Attachment, Report
 from phananh.reports.statuses import Status
 
-from . import selectors
+from . import pagination, selectors
 from .selectors import Filters
 
 router = Router(tags=["public"])
+
+# Numbered pages skip rows (OFFSET), whose cost grows with the depth: deeper, cursors only.
+MAX_PAGE_DEPTH = 10_000
 
 
 class FieldRef(Schema):
@@ -52,9 +55,16 @@ class PublicReportItem(Schema):
 
 
 class PublicReportPage(Schema):
-    count: int
-    page: int
+    count: int = Field(..., description="How many reports match; an estimate when `count_is_estimate`.")
+    count_is_estimate: bool = Field(
+        ...,
+        description=f"True when more than {pagination.EXACT_COUNT_UP_TO:,} match: `count` is then "
+        "the database's estimate, not a count.",
+    )
+    page: int | None = Field(..., description="The page number asked for; null on a page reached by cursor.")
     page_size: int
+    next: str | None = Field(..., description="The next page (by cursor); null on the last page.")
+    previous: str | None = Field(..., description="The page before (by cursor); null on the first page.")
     results: list[PublicReportItem]
 
 
@@ -105,7 +115,18 @@ class PublicFilters(Schema):
     text: str | None = Field(
         None, max_length=200, description="Words to find, accents and case ignored; best matches first."
     )
-    page: int = Field(1, ge=1, le=1_000_000, description="1 is the first page.")
+    cursor: str | None = Field(
+        None,
+        max_length=300,
+        description="Where a page starts, as given in `next` or `previous`: follow those links.",
+    )
+    page: int = Field(
+        1,
+        ge=1,
+        le=1_000_000,
+        description=f"1 is the first page. Deprecated beyond page 1: follow `next`; pages that start "
+        f"past the {MAX_PAGE_DEPTH:,}th report are refused (`page_too_deep`).",
+    )
     page_size: int = Field(20, ge=1, le=100)
 
 
@@ -167,16 +188,65 @@ def _filters(params: PublicFilters) -> Filters:
     summary="Published reports",
 )
 def public_reports(request, params: Query[PublicFilters]):
-    """Phản ánh đã công khai: newest published first, or best matches first with `text`."""
-    reports = selectors.published_reports(_filters(params))
-    start = (params.page - 1) * params.page_size
-    page = selectors.with_card_photos(reports[start : start + params.page_size])
+    """Phản ánh đã công khai: newest published first, or best matches first with `text`.
+
+    Walk the pages with `next` and `previous` (keyset cursors): each page costs the same at any
+    depth, and a report published meanwhile does not shift the pages.
+    """
+    filters = _filters(params)
+    ordering = selectors.published_ordering(filters)
+    if params.cursor and params.page != 1:
+        message = _("Give either a cursor or a page number, not both.")
+        raise ValidationFailed("cursor_and_page", message, fields={"cursor": [message], "page": [message]})
+    if params.cursor:
+        found = pagination.keyset_page(
+            ordering, size=params.page_size, cursor=pagination.decode(params.cursor, ordering.mode)
+        )
+    elif params.page == 1:
+        found = pagination.keyset_page(ordering, size=params.page_size, cursor=None)
+    else:
+        found = _numbered_page(filters, ordering, params)
+    whole = found if not params.cursor and params.page == 1 else None
+    counted = pagination.count(selectors.published_matches(filters), whole=whole)
     return {
-        "count": reports.count(),
-        "page": params.page,
+        "count": counted.value,
+        "count_is_estimate": counted.is_estimate,
+        "page": None if params.cursor else params.page,
         "page_size": params.page_size,
-        "results": [_item(request, report) for report in page],
+        "next": _page_link(request, found.next),
+        "previous": _page_link(request, found.previous),
+        "results": [_item(request, report) for report in selectors.with_card_photos(found.rows)],
     }
+
+
+def _numbered_page(filters: Filters, ordering: pagination.Ordering, params) -> pagination.Page:
+    """Page 2 and beyond by number, as before cursors: rows skipped, so only so deep."""
+    start = (params.page - 1) * params.page_size
+    if start >= MAX_PAGE_DEPTH:
+        message = _("Pages this deep are reached by following the next links (cursor), not by number.")
+        raise ValidationFailed("page_too_deep", message, fields={"page": [message]})
+    rows = list(selectors.published_reports(filters)[start : start + params.page_size + 1])
+    more, rows = len(rows) > params.page_size, rows[: params.page_size]
+
+    def at(row, direction: str) -> str:
+        score = getattr(row, "search_score", 0)
+        moment = getattr(row, ordering.key)
+        return pagination.encode(pagination.Cursor(ordering.mode, direction, score, moment, row.pk))
+
+    if not rows:
+        return pagination.Page([], None, None)
+    return pagination.Page(
+        rows, at(rows[-1], pagination.FORWARD) if more else None, at(rows[0], pagination.BACKWARD)
+    )
+
+
+def _page_link(request, cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    query = request.GET.copy()
+    query.pop("page", None)
+    query["cursor"] = cursor
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
 
 
 @router.get(

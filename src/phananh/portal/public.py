@@ -10,7 +10,7 @@ from datetime import date
 
 from django import forms
 from django.conf import settings
-from django.core.paginator import Paginator
+from django.core.cache import cache
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.template import TemplateDoesNotExist
@@ -24,12 +24,13 @@ from django.views.decorators.http import require_GET
 from phananh.core.errors import ValidationFailed
 from phananh.org.selectors import communes
 from phananh.reports.files import attachment_response
-from phananh.reports.models import Category
+from phananh.reports.models import Category, Rating, Report
 from phananh.reports.selectors import active_categories
 from phananh.reports.statuses import Status, colour
 from phananh.stats.selectors import Period, headline, public_figures
+from phananh.workflow.models import Event
 
-from . import selectors
+from . import pagination, selectors
 from .selectors import Filters
 
 PAGE_SIZE = 20
@@ -113,9 +114,29 @@ class ReportFilterForm(PeriodForm):
         )
 
 
+# The home page's counters are kept this long at most (seconds): see `_headline`.
+HEADLINE_SECONDS = 60
+
+
+def _headline(year: int):
+    """This year's counters, from the cache while nothing new was written.
+
+    Summing a year of figures is most of the home page's time at a million reports, and every
+    visitor asks for the same sums. The key holds the last report, event and rating written, so
+    that a submission, a step or a rating shows at once; the figures a task refreshes after an
+    event are in within HEADLINE_SECONDS.
+    """
+    last = [
+        model.objects.order_by("-pk").values_list("pk", flat=True).first()
+        for model in (Report, Event, Rating)
+    ]
+    key = "portal:home:{}:{}:{}:{}".format(year, *last)
+    return cache.get_or_set(key, lambda: headline(Period.this_year()), HEADLINE_SECONDS)
+
+
 def home(request):
     """Trang chủ: this year's counters, the latest published results, look-up and send."""
-    counts, satisfaction = headline(Period.this_year())
+    counts, satisfaction = _headline(timezone.localdate().year)
     latest = selectors.published().select_related("category", "commune").order_by("-published_at", "-id")
     return render(
         request,
@@ -131,20 +152,35 @@ def home(request):
 
 @require_GET
 def report_list(request):
-    """Phản ánh đã công khai: published reports, filtered, searched, a page at a time."""
+    """Phản ánh đã công khai: published reports, filtered, searched, a page at a time.
+
+    Pages are linked by keyset cursors (older and newer from where the page ends), so that a
+    deep page costs what the first does; the count is exact up to
+    `pagination.EXACT_COUNT_UP_TO` and an estimate, said to be one ("khoảng"), beyond.
+    """
     form = ReportFilterForm(request.GET)
     form.is_valid()
-    reports = selectors.published_reports(form.filters())
-    page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = form.filters()
+    ordering = selectors.published_ordering(filters)
+    cursor = None
+    if request.GET.get("cursor"):
+        try:
+            cursor = pagination.decode(request.GET["cursor"], ordering.mode)
+        except ValidationFailed:
+            # A link from before the list changed its order or a damaged one: the first page.
+            cursor = None
+    page = pagination.keyset_page(ordering, size=PAGE_SIZE, cursor=cursor)
     query = request.GET.copy()
-    query.pop("page", None)
+    for name in ("page", "cursor"):
+        query.pop(name, None)
     return render(
         request,
         "portal/public/list.html",
         _context(
             form=form,
             page=page,
-            reports=selectors.with_card_photos(page.object_list),
+            count=pagination.count(selectors.published_matches(filters), whole=None if cursor else page),
+            reports=selectors.with_card_photos(page.rows),
             query=query.urlencode(),
             filtered=any(form.data.get(name) for name in form.fields),
         ),
@@ -249,7 +285,11 @@ def map_clusters(request):
     except ValidationFailed as exc:
         return _map_error(exc)
     found = selectors.clusters(bbox=bbox, zoom=zoom, field_id=field_id, status=status)
-    names = dict(Category.objects.values_list("pk", "name")) if found.clusters else {}
+    names = (
+        dict(Category.objects.values_list("pk", "name"))
+        if any(c.tracking_code for c in found.clusters)
+        else {}
+    )
     # One reverse() for thousands of markers.
     report_url = reverse("portal:public_report", args=["PA-00-XXXXXX"]).replace("PA-00-XXXXXX", "{}")
     list_url = reverse("portal:public_list")

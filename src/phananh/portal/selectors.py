@@ -14,34 +14,24 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 
-from django.db.models import (
-    Avg,
-    BigIntegerField,
-    Count,
-    ExpressionWrapper,
-    F,
-    FloatField,
-    Min,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-)
-from django.db.models.functions import Cast, Round
+from django.db import connections
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from phananh.core.errors import ValidationFailed
 from phananh.reports.codes import normalise_tracking_code
 from phananh.reports.models import Attachment, AttachmentKind, Category, Rating, Report
-from phananh.reports.search import search
+from phananh.reports.search import Tier, has_words, matching, score_tiers, search
 from phananh.reports.statuses import Status, colour
 from phananh.stats.selectors import Period
 from phananh.workflow.actions import ACTIONS
 from phananh.workflow.models import Event, EventKind
 from phananh.workflow.public import PublicStep, public_timeline
 from phananh.workflow.selectors import current_rating
+
+from .models import GRID_LEVELS, MapCell
+from .pagination import Ordering
 
 # What the public sees of a place: 0.001° is about 110 m north–south, 100 m east–west here.
 PRECISION = Decimal("0.001")
@@ -141,9 +131,7 @@ def category_by_code(code: str) -> Category | None:
     return Category.objects.filter(code=code).first() if code else None
 
 
-def published_reports(filters: Filters | None = None) -> QuerySet[Report]:
-    """Published reports matching `filters`: best matches first when searching, else newest published."""
-    filters = filters or Filters()
+def _filtered(filters: Filters) -> QuerySet[Report]:
     reports = published().select_related("category", "commune")
     if filters.field:
         reports = reports.filter(category__code=filters.field)
@@ -157,9 +145,39 @@ def published_reports(filters: Filters | None = None) -> QuerySet[Report]:
         reports = reports.filter(created_at__lt=Period(filters.end, filters.end).bounds()[1])
     if filters.bbox:
         reports = in_bbox(reports, filters.bbox)
-    if filters.text.strip():
+    return reports
+
+
+def published_reports(filters: Filters | None = None) -> QuerySet[Report]:
+    """Published reports matching `filters`: best matches first when searching, else newest published."""
+    filters = filters or Filters()
+    reports = _filtered(filters)
+    if has_words(filters.text):
         return search(reports, filters.text)
     return reports.order_by("-published_at", "-id")
+
+
+def published_matches(filters: Filters) -> QuerySet[Report]:
+    """The published reports matching `filters`, unordered: what a list counts."""
+    return matching(_filtered(filters), filters.text)
+
+
+def published_ordering(filters: Filters) -> Ordering:
+    """The order of `published_reports` for keyset pages: newest published, or by search score.
+
+    On PostgreSQL a search is read a score at a time, each newest received first (the order of
+    `search`), so that a common word stops after a page along an index; elsewhere in one query.
+    """
+    reports = _filtered(filters)
+    if has_words(filters.text) and connections[reports.db].vendor != "postgresql":
+        # Without a trigram index each tier would read the whole table again: one query instead.
+        return Ordering(
+            "s", "created_at", [Tier(0, search(reports, filters.text))], score_field="search_score"
+        )
+    tiers = score_tiers(reports, filters.text)
+    if tiers:
+        return Ordering("s", "created_at", tiers)
+    return Ordering("p", "published_at", [Tier(0, reports.order_by("-published_at", "-id"))])
 
 
 # --- Photos -----------------------------------------------------------------------------------
@@ -311,52 +329,106 @@ def cell_thousandths(zoom: int, bbox: BBox) -> int:
     return max(size, widest)
 
 
-def _grid_index(column: str, offset: int, cell_micro: int):
-    """floor((round(x, 3) + offset) / cell) with the ORM, the same on SQLite and PostgreSQL.
+def grid_level(thousandths: int) -> int:
+    """The grid level that serves cells of this size: the same, or the next coarser one."""
+    return next((size for size in GRID_LEVELS if size >= thousandths), GRID_LEVELS[-1])
 
-    In whole micro-degrees (the columns keep 6 decimals, so rounding the float product is
-    exact), shifted to be positive so that integer division, which truncates on both
-    databases, is floor. Adding 500 µ° before dividing by a multiple of 1000 µ° puts a place in
-    the cell of its rounded value (half up). Floats rather than decimals: SQLite would wrap
-    every decimal step in a CAST, a third of the query's time.
-    """
-    micro = ExpressionWrapper((F(column) + Value(float(offset))) * Value(1e6), output_field=FloatField())
-    whole = Cast(Round(micro), BigIntegerField())
-    return ExpressionWrapper((whole + Value(500)) / Value(cell_micro), output_field=BigIntegerField())
+
+def _thousandths(value: Decimal, offset: int, rounding: str) -> int:
+    return int((value * 1000).to_integral_value(rounding)) + offset * 1000
+
+
+@dataclass
+class _Sums:
+    reports: int = 0
+    latitude: int = 0
+    longitude: int = 0
+    ids: int = 0
+
+
+def _add_cells(found: dict, cells: QuerySet[MapCell], per: int) -> None:
+    """Add the rows of `cells` into `found`, `per` × `per` of their cells in one (integer division)."""
+    rows = (
+        cells.annotate(y=F("cell_y") / Value(per), x=F("cell_x") / Value(per))
+        .order_by()
+        .values("y", "x")
+        .annotate(n=Sum("reports"), lat=Sum("latitude_sum"), lon=Sum("longitude_sum"), ids=Sum("id_sum"))
+    )
+    for row in rows:
+        sums = found.setdefault((row["y"], row["x"]), _Sums())
+        sums.reports += row["n"]
+        sums.latitude += row["lat"]
+        sums.longitude += row["lon"]
+        sums.ids += row["ids"]
 
 
 def clusters(*, bbox: BBox, zoom: int, field_id: int | None = None, status: str = "") -> ClusterMap:
     """Published reports in `bbox`, counted on a grid whose cells shrink as the map zooms in.
 
-    One GROUP BY that reads only the map index (is_public, latitude, longitude; the id rides
-    along), then the codes of the cells that hold a single report, by id. A cell's place is the
-    mean of its reports' places, rounded.
+    Read from the grid the triggers keep (`MapCell`), never from the reports: the cells that lie
+    wholly in the box at their level, and the box's edges, where a cell is only partly inside,
+    from the finest level (one rounded place a row), which is inside or outside as a whole. So
+    the counts are those of the reports whose rounded place is in the box, as the list's. A
+    cell's place is the mean of its reports' places, rounded; a cell of one report names it.
     """
-    k = cell_thousandths(zoom, bbox)
-    reports = in_bbox(published(), bbox)
+    k = grid_level(cell_thousandths(zoom, bbox))
+    cells = MapCell.objects.all()
     if field_id is not None:
-        reports = reports.filter(category_id=field_id)
+        cells = cells.filter(category_id=field_id)
     if status:
-        reports = reports.filter(status=status)
-    rows = list(
-        reports.annotate(
-            cell_y=_grid_index("latitude", 90, k * 1000), cell_x=_grid_index("longitude", 180, k * 1000)
-        )
-        .order_by()
-        .values("cell_y", "cell_x")
-        .annotate(n=Count("pk"), lat=Avg("latitude"), lon=Avg("longitude"), first=Min("pk"))
-    )
-    singles = [row["first"] for row in rows if row["n"] == 1]
+        cells = cells.filter(status=status)
+    # The box in rounded places: thousandths of a degree from 90° S and 180° W, both ends in.
+    south = _thousandths(bbox.south, 90, ROUND_CEILING)
+    north = _thousandths(bbox.north, 90, ROUND_FLOOR)
+    west = _thousandths(bbox.west, 180, ROUND_CEILING)
+    east = _thousandths(bbox.east, 180, ROUND_FLOOR)
+    found: dict[tuple[int, int], _Sums] = {}
+    if south <= north and west <= east:
+        # Whole cells: from the first that starts in the box to the last that ends in it.
+        first_y, last_y = -(-south // k), (north + 1) // k - 1
+        first_x, last_x = -(-west // k), (east + 1) // k - 1
+        finest = cells.filter(level=1)
+        if first_y <= last_y and first_x <= last_x:
+            _add_cells(
+                found,
+                cells.filter(level=k, cell_y__range=(first_y, last_y), cell_x__range=(first_x, last_x)),
+                1,
+            )
+            inner_y = (first_y * k, (last_y + 1) * k - 1)
+            edges = [
+                ((south, inner_y[0] - 1), (west, east)),
+                ((inner_y[1] + 1, north), (west, east)),
+                (inner_y, (west, first_x * k - 1)),
+                (inner_y, ((last_x + 1) * k, east)),
+            ]
+        else:
+            edges = [((south, north), (west, east))]
+        strips = Q()
+        for (y0, y1), (x0, x1) in edges:
+            if y0 <= y1 and x0 <= x1:
+                strips |= Q(cell_y__range=(y0, y1), cell_x__range=(x0, x1))
+        if strips:
+            # One query for the four edges: the strips do not overlap, so no place counts twice.
+            _add_cells(found, finest.filter(strips), k)
+    live = {cell: sums for cell, sums in sorted(found.items()) if sums.reports > 0}
+    singles = [sums.ids for sums in live.values() if sums.reports == 1]
     named = {
         pk: (code, category)
         for pk, code, category in published()
         .filter(pk__in=singles)
         .values_list("pk", "tracking_code", "category_id")
     }
-    found = []
-    for row in rows:
-        code, category = named.get(row["first"], ("", None)) if row["n"] == 1 else ("", None)
-        found.append(
-            Cluster(public_coordinate(row["lat"]), public_coordinate(row["lon"]), row["n"], code, category)
+    million = Decimal(1_000_000)
+    found_clusters = []
+    for sums in live.values():
+        code, category = named.get(sums.ids, ("", None)) if sums.reports == 1 else ("", None)
+        found_clusters.append(
+            Cluster(
+                public_coordinate(Decimal(sums.latitude) / sums.reports / million),
+                public_coordinate(Decimal(sums.longitude) / sums.reports / million),
+                sums.reports,
+                code,
+                category,
+            )
         )
-    return ClusterMap(zoom=zoom, cell=Decimal(k) / 1000, clusters=found)
+    return ClusterMap(zoom=zoom, cell=Decimal(k) / 1000, clusters=found_clusters)

@@ -142,10 +142,18 @@ class Report(models.Model):
         verbose_name = _("report")
         verbose_name_plural = _("reports")
         ordering = ["-created_at", "-id"]
-        # The public map's bounding-box scan and the public list's newest-published-first order.
+        # The public map's bounding-box scan; the public list's orders, newest published and
+        # newest received (a search's tiers), read backwards from a cursor. Those two hold only
+        # published reports: intake does not write them. On PostgreSQL, migration 0010 adds a
+        # trigram index on the published reports' `search_text` for the search's LIKE '%word%'.
         indexes = [
             models.Index(fields=["is_public", "latitude", "longitude"], name="report_public_map"),
-            models.Index(fields=["is_public", "published_at"], name="report_public_list"),
+            models.Index(
+                fields=["published_at", "id"], condition=models.Q(is_public=True), name="report_public_newest"
+            ),
+            models.Index(
+                fields=["created_at", "id"], condition=models.Q(is_public=True), name="report_public_received"
+            ),
         ]
 
     def __str__(self):
