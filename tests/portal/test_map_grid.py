@@ -161,3 +161,21 @@ def test_the_migration_and_the_code_agree_on_the_levels():
 
     assert migration.LEVELS == GRID_LEVELS
     assert zoom_sizes == set(GRID_LEVELS)
+
+
+def test_an_emptied_cell_is_dropped_and_never_goes_below_zero(road):
+    first = publish_directly(send("Ổ gà", category=road.code, **at("21.85", "106.76")))
+    Report.objects.filter(pk=first.pk).update(is_public=False)
+    assert not MapCell.objects.exists()
+
+    # The grid emptied before the reports, as a flush of the test database does on SQLite:
+    publish_directly(first)
+    MapCell.objects.all().delete()
+    Report.objects.filter(pk=first.pk).delete()
+    assert not MapCell.objects.exists()
+
+    # A report published at the same place afterwards is on the map.
+    publish_directly(send("Ổ gà nữa", category=road.code, **at("21.85", "106.76")))
+    assert the_grid() == counted_afresh() and not MapCell.objects.filter(reports__lte=0).exists()
+    bbox = parse_bbox("106.0,21.0,107.5,22.5")
+    assert clusters(bbox=bbox, zoom=10).total == 1

@@ -43,7 +43,23 @@ def _count(row: str, sign: str, vendor: str) -> str:
             reports = portal_mapcell.reports + excluded.reports,
             latitude_sum = portal_mapcell.latitude_sum + excluded.latitude_sum,
             longitude_sum = portal_mapcell.longitude_sum + excluded.longitude_sum,
-            id_sum = portal_mapcell.id_sum + excluded.id_sum;"""
+            id_sum = portal_mapcell.id_sum + excluded.id_sum;{_emptied(row, lat, lon) if sign else ""}"""
+
+
+def _emptied(row: str, lat: str, lon: str) -> str:
+    """Drop the cells a report just left that hold no report any more.
+
+    A cell never stays at zero, nor below: taking a report back from a cell already gone (the
+    grid emptied before the reports, as Django's test flush does on SQLite) leaves no negative
+    count for the next report to cancel out.
+    """
+    return f"""
+        DELETE FROM portal_mapcell
+        WHERE reports <= 0 AND category_id = coalesce({row}.category_id, 0) AND status = {row}.status
+          AND (level, cell_y, cell_x) IN (
+            SELECT size, ({lat} + 90000500) / (size * 1000), ({lon} + 180000500) / (size * 1000)
+            FROM ({_levels()}) AS levels
+          );"""
 
 
 def _changed(vendor: str) -> str:
