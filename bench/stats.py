@@ -107,22 +107,32 @@ def run() -> bool:
     user = steering_member()
     api = {"Authorization": f"Bearer {bearer_token(user)}"}
     browser = {"Cookie": session_cookie(user)}
-    measured = {}
-    with production_server(WEB_CONCURRENCY="2") as base:
-        measured["year summary (API)"] = timed_get(f"{base}/api/v1/stats/summary?{year}", api)
-        measured["unit table (API)"] = timed_get(f"{base}/api/v1/stats/units?{year}", api)
-        measured["dashboard page"] = timed_get(f"{base}/can-bo/thong-ke/?{year}", browser)
-        weeks = f"{base}/can-bo/thong-ke/?{year}&interval=week"
-        measured["dashboard page, by week"] = timed_get(weeks, browser)
-        measured["public statistics page"] = timed_get(f"{base}/thong-ke/?{year}")
+    measured, first = {}, []
+    # As deployed: the cache (which keeps what clean months add up to) is Redis, shared by workers.
+    redis = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6")
+    import redis as redis_client
+
+    redis_client.Redis.from_url(redis).flushdb()  # the first calls find nothing kept
+    with production_server(WEB_CONCURRENCY="2", REDIS_URL=redis) as base:
+        asked = {
+            "year summary (API)": (f"{base}/api/v1/stats/summary?{year}", api),
+            "unit table (API)": (f"{base}/api/v1/stats/units?{year}", api),
+            "dashboard page": (f"{base}/can-bo/thong-ke/?{year}", browser),
+            "dashboard page, by week": (f"{base}/can-bo/thong-ke/?{year}&interval=week", browser),
+            "public statistics page": (f"{base}/thong-ke/?{year}", {}),
+        }
+        for name, (url, headers) in asked.items():
+            measured[name] = timed_get(url, headers, first=first)
     ok = True
     print(f"\n{REPORTS:,} reports on {os.environ['DB']}, production server; the last 365 days:")
-    for name, took in measured.items():
+    print(f"  {'':<26} {'median':>8}   {'first':>8}")
+    for (name, took), cold in zip(measured.items(), first, strict=True):
         goal = GOALS.get(name)
         passed = goal is None or took <= goal
         ok &= passed
         verdict = f"goal {goal} ms  {'ok' if passed else 'MISSED'}" if goal else "(no goal of its own)"
-        print(f"  {name:<26} {took:>8.0f} ms   {verdict}")
+        print(f"  {name:<26} {took:>6.0f} ms  {cold:>6.0f} ms   {verdict}")
+    print("(first: the first call, before the cache holds what the clean months add up to)")
     return ok
 
 

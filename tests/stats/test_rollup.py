@@ -288,6 +288,12 @@ def test_a_late_change_marks_its_month_and_is_counted_at_once(
     if month == march.start:
         assert after.rejected.total == before.rejected.total - 1
 
+    # Rebuilt, the month is read from its rollup again, not from what was kept of it before.
+    rollup.rebuild_dirty()
+    again = summary(period=Period(month, rollup.month_period(month).end))
+    assert as_counted(again) == as_counted(after)
+    assert as_counted(summary(period=march)) == counted_by_hand(march)
+
 
 def places_by_hand(period: Period) -> dict:
     """Reports received in the period by cell of 0.01°, from the reports themselves."""

@@ -41,6 +41,17 @@ def heat(
                 .order_by()
             ):
                 found[(rollup.place_cell(c["latitude"]), rollup.place_cell(c["longitude"]))] += c["n"]
+        # The odd days at either end: kept while their month is clean, as `rollup.cells` does.
+        kept_months, _changed = rollup.clean_months([p.start.replace(day=1) for p in periods])
+        for days in [p for p in periods if p.start.replace(day=1) in kept_months]:
+            received = rows.filter(within("received_at", [days]))
+            found += rollup.kept(
+                f"places {days}",
+                [days.start.replace(day=1)],
+                received,
+                lambda r=received: rollup.place_counts(r),
+            )
+            periods.remove(days)
     if periods:
         found += rollup.place_counts(rows.filter(within("received_at", periods)))
     return [[float(lat), float(lng), n] for (lat, lng), n in found.most_common(most)]

@@ -9,11 +9,14 @@ the per-report rows, so an answer is as current as those rows, whatever the roll
 from __future__ import annotations
 
 import calendar
+import hashlib
+import time
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Round
@@ -21,7 +24,12 @@ from django.utils import timezone
 
 from .models import DirtyMonth, MonthFigures, MonthPlaces, ReportFigures
 from .periods import Period
-from .tallies import DIMENSIONS, STORED, Cell, fact_cells, overdue_cells, tally, within
+from .tallies import DIMENSIONS, STORED, Cell, fact_cells, grouped_rows, overdue_cells, within
+
+# How long sums read from clean months are kept at most (`kept`).
+KEEP_SECONDS = 24 * 3600
+# Changed whenever what `kept` stores changes shape, so that a new release never reads an old one's.
+KEPT_FORMAT = 1
 
 
 def month_of(moment: datetime) -> date:
@@ -70,6 +78,45 @@ def mark(moments: Iterable[datetime | None]) -> None:
         unique_fields=["month"],
         update_fields=["marked_at"],
     )
+    # What was kept of these months' rows (`kept`) is stale: now, and again once this
+    # transaction commits, so that no reader keeps what it read in between under the new version.
+    _new_versions(months)
+    transaction.on_commit(lambda: _new_versions(months))
+
+
+def _version_key(month: date) -> str:
+    return f"stats:month-version:{month:%Y-%m}"
+
+
+def _new_versions(months: Iterable[date]) -> None:
+    for month in months:
+        try:
+            cache.incr(_version_key(month))
+        except ValueError:  # not kept yet (or evicted): any value unlike the last one read
+            cache.set(_version_key(month), time.time_ns(), None)
+
+
+def kept(what: str, months: list[date], query: QuerySet, compute) -> list[Cell]:
+    """Sums that depend on the rows of clean months only, kept until one of those months changes.
+
+    While a month is clean its rows are what they were when its rollup was built, so sums read
+    from them (its rollup, or some of its days from the per-report rows) are kept under the
+    months' versions, which `mark` changes with every change in a month.
+    """
+    keys = [_version_key(m) for m in months]
+    versions = cache.get_many(keys)
+    for key in keys:
+        if key not in versions:
+            versions[key] = cache.get_or_set(key, time.time_ns, None)
+    signature = hashlib.sha256(f"{what}|{query.query}|{[versions[k] for k in keys]}".encode()).hexdigest()[
+        :40
+    ]
+    key = f"stats:kept:{KEPT_FORMAT}:{signature}"
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, KEEP_SECONDS)
+    return found
 
 
 def rebuild(month: date) -> int:
@@ -145,7 +192,7 @@ def freshness() -> datetime | None:
 
 def _rollup_cells(qs: QuerySet) -> list[Cell]:
     rows = qs.values(*DIMENSIONS).annotate(**{name: Sum(name) for name in STORED})
-    return [Cell.of(r, tally(r)) for r in rows]
+    return [Cell.of(r) for r in grouped_rows(rows)]
 
 
 def cells(period: Period, facts: QuerySet, months: QuerySet | None) -> list[Cell]:
@@ -158,6 +205,14 @@ def cells(period: Period, facts: QuerySet, months: QuerySet | None) -> list[Cell
         return fact_cells(facts, [period]) + overdue_cells(facts, [period])
     whole, rest = split(period)
     clean, dirty = clean_months(whole)
-    rest += [month_period(m) for m in dirty]
-    found = _rollup_cells(months.filter(month__in=clean)) if clean else []
+    kept_months, _changed = clean_months([p.start.replace(day=1) for p in rest])
+    odd_days = [p for p in rest if p.start.replace(day=1) in kept_months]
+    rest = [p for p in rest if p not in odd_days] + [month_period(m) for m in dirty]
+    found = []
+    if clean:
+        rollup = months.filter(month__in=clean)
+        found += kept(f"months {clean}", clean, rollup, lambda: _rollup_cells(rollup))
+    for days in odd_days:
+        month = [days.start.replace(day=1)]
+        found += kept(f"days {days}", month, facts, lambda days=days: fact_cells(facts, [days]))
     return found + fact_cells(facts, rest) + overdue_cells(facts, [period])

@@ -77,7 +77,8 @@ def returns_by_unit(period: Period, parent: Unit) -> dict[int, int]:
         )
         .order_by()
         .values("unit_id")
-        .annotate(n=Count("pk"))
+        # Counted on a column of the (kind, time, unit) index: read from the index alone.
+        .annotate(n=Count("unit_id"))
     )
     depth = parent.path.count("/") - 1
     counts: dict[int, int] = {}

@@ -36,7 +36,7 @@ from phananh.reports.models import Category, RatingValue
 from . import rollup
 from .models import STEP_KINDS, MonthFigures, ReportFigures
 from .periods import Period
-from .tallies import DATED_BY, STORED, Cell, Tally, measures, tally, within
+from .tallies import DATED_BY, RECEIVED_AT, REJECTED_AT, STORED, Cell, Tally, measures, tally, within
 
 TOP_FIELDS = 5
 INTERVALS = {"week": TruncWeek, "month": TruncMonth}
@@ -210,13 +210,13 @@ def _cells(period: Period, *, scope_user=None, unit=None, field=None, channel=No
 
 
 def _summarise(cells: list[Cell], categories: dict | None = None) -> Summary:
-    total, reasons, by_field, units = Tally.total([cell.tally for cell in cells]), {}, {}, set()
+    total, reasons, by_field, units = Cell.total(cells), {}, {}, set()
     for cell in cells:
-        t = cell.tally
-        if t.rejected:
-            reasons[cell.reason] = reasons.get(cell.reason, 0) + t.rejected
-        if t.received:
-            by_field[cell.category_id] = by_field.get(cell.category_id, 0) + t.received
+        values = cell.values
+        if values[REJECTED_AT]:
+            reasons[cell.reason] = reasons.get(cell.reason, 0) + values[REJECTED_AT]
+        if values[RECEIVED_AT]:
+            by_field[cell.category_id] = by_field.get(cell.category_id, 0) + values[RECEIVED_AT]
             if cell.lead_unit_id is not None:
                 units.add(cell.lead_unit_id)
     return _build(
@@ -352,8 +352,9 @@ def series(
     """The figures week by week or month by month; each figure on its own date, as in `summary`.
 
     Months are read from the monthly rollup where it is clean, the rest (weeks, the days at
-    either end, months changed since their rollup) from the per-report rows. `overdue_open` is
-    a figure of now, not of a week, and stays 0 here.
+    either end, months changed since their rollup) from the per-report rows; what comes from
+    clean months is kept (`rollup.kept`). `overdue_open` is a figure of now, not of a week, and
+    stays 0 here.
     """
     qs = figure_rows(scope_user=scope_user, unit=unit, field=field, channel=channel, commune=commune)
     tallies: dict[date, Tally] = {}
@@ -364,22 +365,40 @@ def series(
             months = months.filter(channel=channel)
         whole, periods = rollup.split(period)
         clean, dirty = rollup.clean_months(whole)
+        if clean:
+            rows = months.filter(month__in=clean).values("month").annotate(**{n: Sum(n) for n in STORED})
+            found = rollup.kept(f"series {clean}", clean, rows, lambda: {r["month"]: tally(r) for r in rows})
+            _add(tallies, found)
+        kept_months, _changed = rollup.clean_months([p.start.replace(day=1) for p in periods])
+        for days in [p for p in periods if p.start.replace(day=1) in kept_months]:
+            found = rollup.kept(
+                f"series {days}",
+                [days.start.replace(day=1)],
+                qs,
+                lambda d=days: _by_bucket(qs, [d], interval),
+            )
+            _add(tallies, found)
+            periods.remove(days)
         periods += [rollup.month_period(m) for m in dirty]
-        rows = (
-            months.filter(month__in=clean).values("month").annotate(**{n: Sum(n) for n in STORED})
-            if clean
-            else []
-        )
-        for row in rows:
-            tallies.setdefault(row["month"], Tally()).add(tally(row))
+    if periods:
+        _add(tallies, _by_bucket(qs, periods, interval))
+    return [Point(start, _build(t)) for start, t in sorted(tallies.items())]
+
+
+def _add(tallies: dict[date, Tally], found: dict[date, Tally]) -> None:
+    for start, t in found.items():
+        tallies.setdefault(start, Tally()).add(t)
+
+
+def _by_bucket(qs: QuerySet, periods: list[Period], interval: str) -> dict[date, Tally]:
+    """The sums of the per-report rows dated in `periods`, by week or month of their own date."""
     dated = {name: within(name, periods) for name in DATED_BY}
     every = measures(*dated.values())
     trunc = INTERVALS[interval]
     zone = timezone.get_current_timezone()
+    tallies: dict[date, Tally] = {}
     # Each sum is grouped by its own date: three passes, each over the rows dated in the periods.
     for when, names in DATED_BY.items():
-        if not periods:
-            break
         rows = (
             qs.filter(dated[when])
             .annotate(bucket=trunc(when, tzinfo=zone))
@@ -388,7 +407,7 @@ def series(
         )
         for row in rows:
             tallies.setdefault(_day(row["bucket"]), Tally()).add(tally(row))
-    return [Point(start, _build(t)) for start, t in sorted(tallies.items())]
+    return tallies
 
 
 def _day(value) -> date:

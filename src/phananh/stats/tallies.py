@@ -50,13 +50,6 @@ class Tally:
     verification_late: int = 0
     verification_hours: float = 0.0
 
-    @classmethod
-    def total(cls, tallies: list[Tally]) -> Tally:
-        """The sum of many tallies, column by column (thousands of cells per answer: kept cheap)."""
-        if not tallies:
-            return cls()
-        return cls(*(sum(column) for column in zip(*(vars(t).values() for t in tallies), strict=True)))
-
     def add(self, other: Tally) -> Tally:
         for name in TALLY_NAMES:
             setattr(self, name, getattr(self, name) + getattr(other, name))
@@ -77,17 +70,35 @@ DATED_BY = {"received_at": RECEIVED, "resolved_at": RESOLVED, "rated_at": RATED}
 
 
 class Cell(NamedTuple):
-    """The sums of the reports of one field, lead unit, rejection reason and channel."""
+    """The sums of the reports of one field, lead unit, rejection reason and channel.
+
+    `values` holds the sums in the order of `Tally`'s fields: thousands of cells are added up
+    per answer, and plain tuples add up several times faster than objects.
+    """
 
     category_id: int | None
     lead_unit_id: int | None
     reason: str
     channel: str
-    tally: Tally
+    values: tuple
 
     @classmethod
-    def of(cls, row: dict, t: Tally) -> Cell:
-        return cls(*(row[name] for name in DIMENSIONS), t)
+    def of(cls, row: dict, values: tuple | None = None) -> Cell:
+        """The cell of a grouped row; its sums are the row's own unless `values` are given."""
+        if values is None:
+            values = tuple(row.get(name) or 0 for name in TALLY_NAMES)
+        return cls(*(row[name] for name in DIMENSIONS), values)
+
+    @property
+    def tally(self) -> Tally:
+        return Tally(*self.values)
+
+    @staticmethod
+    def total(cells: list[Cell]) -> Tally:
+        """The sum of the cells, column by column."""
+        if not cells:
+            return Tally()
+        return Tally(*map(sum, zip(*[cell.values for cell in cells], strict=True)))
 
 
 def within(name: str, periods: list[Period]) -> Q:
@@ -128,6 +139,23 @@ def tally(row: dict) -> Tally:
     return Tally(**{name: row.get(name) or 0 for name in TALLY_NAMES})
 
 
+def grouped_rows(qs: QuerySet) -> list[dict]:
+    """The rows of a `values(...).annotate(...)` query, read without Django's per-value converters.
+
+    Every column here is a key, a count or a sum that the database driver already gives as the
+    Python value it is; at ten thousand cells of twenty-five sums, the converters were half of
+    an answer's time.
+    """
+    from django.db import connections
+
+    query = qs.query
+    columns = [*query.values_select, *query.annotation_select]
+    sql, params = query.get_compiler(using=qs.db).as_sql()
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
 def fact_cells(qs: QuerySet, periods: list[Period]) -> list[Cell]:
     """Cells summed from the per-report rows dated in `periods` (one GROUP BY)."""
     if not periods:
@@ -138,7 +166,7 @@ def fact_cells(qs: QuerySet, periods: list[Period]) -> list[Cell]:
         .values(*DIMENSIONS)
         .annotate(**measures(received, resolved, rated))
     )
-    return [Cell.of(r, tally(r)) for r in rows]
+    return [Cell.of(r) for r in grouped_rows(rows)]
 
 
 def overdue_cells(qs: QuerySet, periods: list[Period]) -> list[Cell]:
@@ -148,4 +176,8 @@ def overdue_cells(qs: QuerySet, periods: list[Period]) -> list[Cell]:
         .values(*DIMENSIONS)
         .annotate(n=Count("pk"))
     )
-    return [Cell.of(r, Tally(overdue_open=r["n"])) for r in rows]
+    return [Cell.of(r, tuple(Tally(overdue_open=r["n"]).__dict__.values())) for r in rows]
+
+
+# Where two sums sit in `Cell.values`.
+RECEIVED_AT, REJECTED_AT = TALLY_NAMES.index("received"), TALLY_NAMES.index("rejected")

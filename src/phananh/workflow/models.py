@@ -82,8 +82,9 @@ class Event(models.Model):
         verbose_name = _("event")
         verbose_name_plural = _("events")
         ordering = ["created_at", "id"]
-        # The statistics count events of one kind in a period (returns) among millions.
-        indexes = [models.Index(fields=["kind", "created_at"], name="event_kind_time")]
+        # The statistics count events of one kind in a period by unit (returns) among millions:
+        # with the unit in the index, from the index alone.
+        indexes = [models.Index(fields=["kind", "created_at", "unit"], name="event_kind_time_unit")]
 
     def __str__(self):
         return f"{self.report_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
