@@ -16,7 +16,6 @@ from __future__ import annotations
 import http.client
 import math
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,6 +25,7 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "phananh.settings")
 os.environ.setdefault("DB", "postgres")
 
@@ -34,6 +34,7 @@ import django  # noqa: E402
 django.setup()
 
 import psycopg  # noqa: E402
+from server import production_server  # noqa: E402
 
 from phananh.portal import pagination  # noqa: E402
 
@@ -50,12 +51,6 @@ def bbox_for(zoom: int, centre: tuple[float, float]) -> str:
     half_h = VIEWPORT[1] / 2 * degrees_per_pixel * math.cos(math.radians(centre[0]))
     lat, lon = centre
     return f"{lon - half_w:.6f},{lat - half_h:.6f},{lon + half_w:.6f},{lat + half_h:.6f}"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def environment(database: str, port: int) -> dict:
@@ -92,26 +87,6 @@ def deep_cursor(database: str, share: float) -> str:
             [int(public * share)],
         ).fetchone()
     return pagination.encode(pagination.Cursor("p", pagination.FORWARD, 0, moment, pk))
-
-
-def start_server(database: str) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-c", "deploy/gunicorn.conf.py"],
-        cwd=ROOT,
-        env=environment(database, port),
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return server, port
-        except OSError:
-            time.sleep(0.3)
-    server.terminate()
-    raise SystemExit(f"gunicorn did not answer on port {port}")
 
 
 def timed(port: int, path: str) -> tuple[float, float, int]:
@@ -161,8 +136,9 @@ def main(databases: list[str]) -> int:
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         print(f"\n{database}: {total:,} reports, {public:,} published (load average {load})")
         print(f"  {'measure':<34} {'p50 ms':>8} {'p95 ms':>8} {'goal':>6}  {'kB':>6}")
-        server, port = start_server(database)
-        try:
+        concurrency = os.environ.get("WEB_CONCURRENCY", "4")
+        with production_server(DB="postgres", DB_NAME=database, WEB_CONCURRENCY=concurrency) as base:
+            port = int(base.rsplit(":", 1)[1])
             results[database] = {}
             for name, path, goal in measures(database):
                 p50, p95, size = timed(port, path)
@@ -171,9 +147,6 @@ def main(databases: list[str]) -> int:
                 missed |= not ok
                 verdict = "ok" if ok else "MISSED"
                 print(f"  {name:<34} {p50:8.1f} {p95:8.1f} {goal:>6}  {size / 1024:6.1f}  {verdict}")
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
     if len(databases) >= 2:
         smaller, larger = databases[-2], databases[-1]
         print(f"\ngrowth of p95 from {smaller} to {larger} (more than 2x is a defect to fix or explain)")
