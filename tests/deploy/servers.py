@@ -24,10 +24,20 @@ GUNICORN = Path(sys.executable).with_name("gunicorn")
 BROTLI_STATIC = Path("/usr/lib/nginx/modules/ngx_http_brotli_static_module.so")
 
 
+_GIVEN: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nobody listens on, never one this process was given already: the system
+    may hand a port just closed out again, and a test that asks for three (gunicorn, nginx's
+    HTTP and HTTPS) would then start two servers on one port."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _GIVEN:
+            _GIVEN.add(port)
+            return port
 
 
 def server_env(**extra) -> dict:
