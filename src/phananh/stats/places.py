@@ -30,28 +30,20 @@ def heat(
     periods = [period]
     if reader_scope(scope_user, unit) is None and not (field or channel or commune):
         # The whole province: the rollup has no other dimension than the month and the cell.
-        whole, periods = rollup.split(period)
-        clean, dirty = rollup.clean_months(whole)
-        periods += [rollup.month_period(m) for m in dirty]
-        if clean:
+        parts = rollup.plan(period)
+        if parts.months:
             for c in (
-                MonthPlaces.objects.filter(month__in=clean)
+                MonthPlaces.objects.filter(month__in=parts.months)
                 .values("latitude", "longitude")
                 .annotate(n=Sum("received"))
                 .order_by()
             ):
                 found[(rollup.place_cell(c["latitude"]), rollup.place_cell(c["longitude"]))] += c["n"]
-        # The odd days at either end: kept while their month is clean, as `rollup.cells` does.
-        kept_months, _changed = rollup.clean_months([p.start.replace(day=1) for p in periods])
-        for days in [p for p in periods if p.start.replace(day=1) in kept_months]:
+        for days in parts.odd_days:
             received = rows.filter(within("received_at", [days]))
-            found += rollup.kept(
-                f"places {days}",
-                [days.start.replace(day=1)],
-                received,
-                lambda r=received: rollup.place_counts(r),
-            )
-            periods.remove(days)
+            month = [days.start.replace(day=1)]
+            found += rollup.kept(f"places {days}", month, received, lambda r=received: rollup.place_counts(r))
+        periods = parts.raw
     if periods:
         found += rollup.place_counts(rows.filter(within("received_at", periods)))
     return [[float(lat), float(lng), n] for (lat, lng), n in found.most_common(most)]

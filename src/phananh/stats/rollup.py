@@ -13,6 +13,7 @@ import hashlib
 import time
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -96,7 +97,7 @@ def _new_versions(months: Iterable[date]) -> None:
             cache.set(_version_key(month), time.time_ns(), None)
 
 
-def kept(what: str, months: list[date], query: QuerySet, compute) -> list[Cell]:
+def kept(what: str, months: list[date], query: QuerySet, compute):
     """Sums that depend on the rows of clean months only, kept until one of those months changes.
 
     While a month is clean its rows are what they were when its rollup was built, so sums read
@@ -163,10 +164,29 @@ def rebuild_dirty() -> int:
     return sum(rebuild(month) for month in list(months))
 
 
-def clean_months(months: list[date]) -> tuple[list[date], list[date]]:
-    """The months whose rollup matches the per-report figures, and those to read from the rows."""
-    dirty = set(DirtyMonth.objects.filter(month__in=months).values_list("month", flat=True))
-    return [m for m in months if m not in dirty], [m for m in months if m in dirty]
+@dataclass(frozen=True)
+class Plan:
+    """Where each part of a period is read from."""
+
+    months: list[date]  # whole months whose rollup is clean: read from the rollup, kept
+    odd_days: list[Period]  # the days at either end, in clean months: per-report rows, kept
+    raw: list[Period]  # days of months changed since their rollup: per-report rows, every time
+
+
+def plan(period: Period) -> Plan:
+    """Split `period` into what the rollup answers, what may be kept, and what is read afresh."""
+    whole, rest = split(period)
+    dirty = set(
+        DirtyMonth.objects.filter(month__in=[*whole, *(p.start.replace(day=1) for p in rest)]).values_list(
+            "month", flat=True
+        )
+    )
+    return Plan(
+        months=[m for m in whole if m not in dirty],
+        odd_days=[p for p in rest if p.start.replace(day=1) not in dirty],
+        raw=[p for p in rest if p.start.replace(day=1) in dirty]
+        + [month_period(m) for m in whole if m in dirty],
+    )
 
 
 def place_counts(rows: QuerySet[ReportFigures]) -> Counter:
@@ -203,16 +223,12 @@ def cells(period: Period, facts: QuerySet, months: QuerySet | None) -> list[Cell
     """
     if months is None:
         return fact_cells(facts, [period]) + overdue_cells(facts, [period])
-    whole, rest = split(period)
-    clean, dirty = clean_months(whole)
-    kept_months, _changed = clean_months([p.start.replace(day=1) for p in rest])
-    odd_days = [p for p in rest if p.start.replace(day=1) in kept_months]
-    rest = [p for p in rest if p not in odd_days] + [month_period(m) for m in dirty]
+    parts = plan(period)
     found = []
-    if clean:
-        rollup = months.filter(month__in=clean)
-        found += kept(f"months {clean}", clean, rollup, lambda: _rollup_cells(rollup))
-    for days in odd_days:
+    if parts.months:
+        rollup = months.filter(month__in=parts.months)
+        found += kept(f"months {parts.months}", parts.months, rollup, lambda: _rollup_cells(rollup))
+    for days in parts.odd_days:
         month = [days.start.replace(day=1)]
         found += kept(f"days {days}", month, facts, lambda days=days: fact_cells(facts, [days]))
-    return found + fact_cells(facts, rest) + overdue_cells(facts, [period])
+    return found + fact_cells(facts, parts.raw) + overdue_cells(facts, [period])

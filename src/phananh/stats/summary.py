@@ -363,23 +363,22 @@ def series(
         months = _within(MonthFigures.objects.order_by(), reader_scope(scope_user, unit), field)
         if channel:
             months = months.filter(channel=channel)
-        whole, periods = rollup.split(period)
-        clean, dirty = rollup.clean_months(whole)
-        if clean:
-            rows = months.filter(month__in=clean).values("month").annotate(**{n: Sum(n) for n in STORED})
-            found = rollup.kept(f"series {clean}", clean, rows, lambda: {r["month"]: tally(r) for r in rows})
-            _add(tallies, found)
-        kept_months, _changed = rollup.clean_months([p.start.replace(day=1) for p in periods])
-        for days in [p for p in periods if p.start.replace(day=1) in kept_months]:
+        parts = rollup.plan(period)
+        if parts.months:
+            rows = (
+                months.filter(month__in=parts.months).values("month").annotate(**{n: Sum(n) for n in STORED})
+            )
             found = rollup.kept(
-                f"series {days}",
-                [days.start.replace(day=1)],
-                qs,
-                lambda d=days: _by_bucket(qs, [d], interval),
+                f"series {parts.months}", parts.months, rows, lambda: {r["month"]: tally(r) for r in rows}
             )
             _add(tallies, found)
-            periods.remove(days)
-        periods += [rollup.month_period(m) for m in dirty]
+        for days in parts.odd_days:
+            month = [days.start.replace(day=1)]
+            _add(
+                tallies,
+                rollup.kept(f"series {days}", month, qs, lambda d=days: _by_bucket(qs, [d], interval)),
+            )
+        periods = parts.raw
     if periods:
         _add(tallies, _by_bucket(qs, periods, interval))
     return [Point(start, _build(t)) for start, t in sorted(tallies.items())]
