@@ -385,7 +385,13 @@ def test_ten_reports_nearby_stay_compact_and_the_published_one_shows_its_photo(p
     )
     photo = items.first.locator("img")
     expect(photo).to_be_visible()
-    assert photo.evaluate("img => img.complete && img.naturalWidth > 0")
+    # (a photo is shown once it has loaded: wait for the load, and fail if it broke)
+    assert photo.evaluate(
+        """img => img.complete ? img.naturalWidth > 0 : new Promise(done => {
+            img.addEventListener("load", () => done(img.naturalWidth > 0));
+            img.addEventListener("error", () => done(false));
+        })"""
+    )
     expect(items.first.locator("[data-field=track]")).to_have_attribute(
         "href", f"/phan-anh/{published.tracking_code}/"
     )
