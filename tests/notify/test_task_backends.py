@@ -27,8 +27,14 @@ from rq import SimpleWorker
 
 from phananh.notify.models import Notification
 from phananh.notify.tasks import sweep_deadlines
+from phananh.stats import tasks as event_tasks
 from phananh.workflow.deadlines import reminder_moment
 from phananh.workflow.models import Step, StepKind
+
+# The tasks every event is handed to are defined when a process starts, under its own backend (a
+# task checks its queue against the backend when it is defined): imported above, before a test
+# swaps the backend for RQ with a queue of its own, as in a running process.
+assert event_tasks.refresh_figures
 
 REDIS_TEST_URL = os.getenv("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
 

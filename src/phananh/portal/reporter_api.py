@@ -107,9 +107,12 @@ def _idempotency_key(request) -> str:
     return key
 
 
-def submitted_answer(request, report: Report, secret: str) -> dict:
-    """The 201 answer of a submission; stored as is for an Idempotency-Key replay."""
-    attachments = list(report.attachments.values_list("kind", flat=True))
+def submitted_answer(request, report: Report, secret: str, *, photos: int, documents: int) -> dict:
+    """The 201 answer of a submission; stored as is for an Idempotency-Key replay.
+
+    `photos` and `documents` are the files the request carried: the report stores every one of
+    them or is not stored at all, so they are not counted again in the database.
+    """
     return {
         "tracking_code": report.tracking_code,
         "secret": secret,
@@ -117,8 +120,8 @@ def submitted_answer(request, report: Report, secret: str) -> dict:
         "status_label": str(report.status_label),
         "created_at": report.created_at.isoformat(),
         "tracking_url": request.build_absolute_uri(reverse("portal:track", args=[report.tracking_code])),
-        "photos": attachments.count("photo"),
-        "documents": attachments.count("document"),
+        "photos": photos,
+        "documents": documents,
         "latitude": float(report.latitude) if report.latitude is not None else None,
         "longitude": float(report.longitude) if report.longitude is not None else None,
         "location_source": report.location_source,
@@ -157,9 +160,10 @@ def submit_report(request):
     documents = read_uploads(
         document_files, field="documents", limit_bytes=settings.PHANANH_MAX_DOCUMENT_BYTES
     )
-    idempotency = Idempotency(key, lambda r, s: submitted_answer(request, r, s)) if key else None
+    counts = {"photos": len(photos), "documents": len(documents)}
+    idempotency = Idempotency(key, lambda r, s: submitted_answer(request, r, s, **counts)) if key else None
     result = report_submit(submission=submission, photos=photos, documents=documents, idempotency=idempotency)
-    return Status(201, result.response or submitted_answer(request, result.report, result.secret))
+    return Status(201, result.response or submitted_answer(request, result.report, result.secret, **counts))
 
 
 @router.get("/reports/{tracking_code}", response={200: TrackingOut, 404: ErrorOut}, summary="Follow a report")

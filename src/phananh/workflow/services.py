@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from pydantic import ValidationError as PydanticValidationError
 
 from phananh.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from phananh.core.tasks import enqueue_on_commit
+from phananh.core.tasks import enqueue_all_on_commit
 from phananh.core.validation import SEVERAL_PROBLEMS, validation_failed
 from phananh.org.access import can_see, ioc_roots
 from phananh.org.models import User
@@ -62,9 +62,7 @@ def _enqueue_notifications(events: Sequence[Event]) -> None:
     so that the apps above it depend on it and never the other way round.
     """
     tasks = [import_string(path) for path in settings.PHANANH_EVENT_TASKS]
-    for event in events:
-        for task in tasks:
-            enqueue_on_commit(task, event.pk)
+    enqueue_all_on_commit((task, (event.pk,)) for event in events for task in tasks)
 
 
 def looks_urgent(text: str) -> bool:
