@@ -41,7 +41,13 @@ def exists(db: str) -> bool:
 
 
 def django_env(db: str) -> dict:
-    return {**os.environ, "DB": "postgres", "DB_NAME": db, "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT / "src")}
+    return {
+        **os.environ,
+        "DB": "postgres",
+        "DB_NAME": db,
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT / "src"),
+    }
 
 
 def count(db: str) -> int:
@@ -66,7 +72,9 @@ def ensure(size: str, smaller: str | None) -> int:
         command = [*manage, "generate_data", "--reports", str(wanted - have), "-v", "0"]
         subprocess.run(command, env=django_env(db), check=True, cwd=ROOT)
         took = time.perf_counter() - started
-        print(f"{db}: generated {wanted - have:,} in {took:.0f} s ({(wanted - have) / took:.0f}/s)", flush=True)
+        print(
+            f"{db}: generated {wanted - have:,} in {took:.0f} s ({(wanted - have) / took:.0f}/s)", flush=True
+        )
         psql(db, "VACUUM ANALYZE")
     have = count(db)
     print(f"{db}: {have:,} reports", flush=True)

@@ -1,6 +1,7 @@
 """Intake benchmark: reports/s and latency through the production server, beside pgbench.
 
     .venv/bin/python bench/intake.py [--db bench_intake] [--reports 20000] [--seconds 20]
+    .venv/bin/python bench/intake.py --sizes bench_20k bench_200k bench_1m
 
 On PostgreSQL only (127.0.0.1:5432, user postgres, or PGHOST/PGUSER). It creates the database
 `--db` when it does not exist, migrates it and fills it with `manage.py generate_data`, then:
@@ -18,7 +19,11 @@ On PostgreSQL only (127.0.0.1:5432, user postgres, or PGHOST/PGUSER). It creates
 Every figure is printed beside its goal. The clients run on the same machine as the server and
 the database: on a small machine they take some of its CPU, which the figures include. Tasks
 go to the database backend (no REDIS_URL) and no worker runs meanwhile: they wait, as they do
-during a burst. Exit status 1 when a goal is missed.
+during a burst. What a run writes (its reports and their rows, pgbench's, the tasks) is deleted
+at the end, so that the database keeps its size from one run to the next. With `--sizes`, the
+same on each database named (`bench/databases.py` makes them at 20k, 200k and 1M reports), then
+every figure side by side and how it grew from the last size but one to the last. Exit status 1
+when a goal is missed.
 """
 
 from __future__ import annotations
@@ -165,15 +170,29 @@ def pgbench_script(db: str) -> str:
             lines.append(f"{sql} \\gset event_")
             continue
         if "dbtaskresult" in sql:
-            # The task's own id, and the event it names.
-            sql = re.sub(r"VALUES \('[^']+'", "VALUES (md5(random()::text)", sql, count=1)
-            sql = sql.replace(
-                f"""'{{"args": [{event_id}], "kwargs": {{}}}}'::jsonb""",
-                """('{"args": [' || :event_id || '], "kwargs": {}}')::jsonb""",
-            )
+            sql = task_rows(sql, event_id)
         lines.append(f"{sql};")
     lines.append("COMMIT;")
     return "\n".join(lines) + "\n"
+
+
+def task_rows(sql: str, event_id: int) -> str:
+    """The INSERT of the event's tasks (one row each, as arrays: Django's bulk INSERT … UNNEST),
+    with each task's own id, the moment of the run and the event the report's INSERT made."""
+    ids = re.search(r"\('\{([0-9a-f,]+)\}'::uuid\[\]\)", sql)
+    assert ids, sql
+    rows = len(ids.group(1).split(","))
+    sql = sql.replace(ids.group(0), "(ARRAY[" + ", ".join(["md5(random()::text)::uuid"] * rows) + "])")
+    now = "(ARRAY[" + ", ".join(["now()"] * rows) + "])"
+    sql = re.sub(r"\('\{\"\d{4}-[^}]*\}'::timestamptz\[\]\)", now, sql, count=1)
+    arguments = """('{"args": [' || :event_id || '], "kwargs": {}}')::jsonb"""
+    sql, found = re.subn(
+        r"\( E'\{[^']*\[" + str(event_id) + r"\][^']*\}'::jsonb\[\]\)",
+        "(ARRAY[" + ", ".join([arguments] * rows) + "])",
+        sql,
+    )
+    assert found == 1, sql
+    return sql
 
 
 def run_pgbench(db: str, script: str, clients: int, seconds: int) -> dict:
@@ -337,7 +356,17 @@ def main() -> None:
         default=ROOT,
         help="the checkout gunicorn serves (e.g. `git archive` of an earlier commit, to compare)",
     )
+    parser.add_argument("--figures", type=Path, help="write the figures to this JSON file")
+    parser.add_argument(
+        "--sizes",
+        nargs="+",
+        metavar="DB",
+        help="run on each of these databases in turn and print them side by side "
+        "(e.g. bench_20k bench_200k bench_1m, made by bench/databases.py)",
+    )
     args = parser.parse_args()
+    if args.sizes:
+        side_by_side(args.sizes, args.seconds)
 
     for tool in ("psql", "createdb", "pgbench"):
         if shutil.which(tool) is None:
@@ -346,13 +375,47 @@ def main() -> None:
 
     os.environ.update(django_env(args.db))
     sys.path.insert(0, str(ROOT / "src"))
-    media = Path(tempfile.mkdtemp(prefix="phananh-bench-media-"))
-    os.environ["MEDIA_ROOT"] = str(media)
+    os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="phananh-bench-media-")
     warnings.filterwarnings("ignore", "No directory at")
     import django
 
     django.setup()
 
+    from django.db.models import Max
+    from django.utils import timezone
+
+    from phananh.reports.models import Report
+
+    # What the run adds is taken out at the end: the database holds its count for the next run.
+    last, started = Report.objects.aggregate(last=Max("pk"))["last"] or 0, timezone.now()
+    try:
+        figures = measure(args, count)
+    finally:
+        remove_added(last, started)
+    if args.figures:
+        args.figures.write_text(json.dumps(figures))
+    sys.exit(0 if figures["met"] else 1)
+
+
+def remove_added(last: int, started) -> None:
+    """Delete the reports sent since `last` (with their steps, events, files' rows) and the tasks
+    they enqueued: the run leaves the database as it found it."""
+    from django.db import connection
+    from django_tasks_db.models import DBTaskResult
+
+    from phananh.reports.models import Attachment, Report
+
+    # A file's row protects its event: the files first, then the reports with the rest.
+    removed, _ = Attachment.objects.filter(report_id__gt=last).delete()
+    removed += Report.objects.filter(pk__gt=last).delete()[0]
+    DBTaskResult.objects.filter(enqueued_at__gte=started).delete()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    print(f"(removed the {removed:,} rows the run wrote)")
+
+
+def measure(args, count: int) -> dict:
+    media = Path(os.environ["MEDIA_ROOT"])
     photo = phone_photo()
     cpu = photo_cpu(photo)
     script = pgbench_script(args.db)
@@ -416,7 +479,64 @@ def main() -> None:
             results.append(False)
     if raw["failed"]:
         print(f"  pgbench failed transactions: {raw['failed']}")
-    sys.exit(0 if all(results) else 1)
+    return {
+        "reports": count,
+        "json_rate": json_load["rate"],
+        "json_p95_ms": json_load["p95_ms"],
+        "json_p50_ms": json_load["p50_ms"],
+        "json_cpu_ms": 1000 * json_cpu / max(json_reports, 1),
+        "pgbench_rate": raw["rate"],
+        "raw_share": share,
+        "photo_rate": photo_load["rate"],
+        "photo_p95_ms": photo_load["p95_ms"],
+        "photo_cpu_ms": photo_server_ms,
+        "met": all(results),
+    }
+
+
+# --- Side by side ---------------------------------------------------------------------------------
+
+SIDE_BY_SIDE = (
+    # key, label, goal, at most
+    ("json_rate", "JSON intake, reports/s", GOALS["json_rate"], False),
+    ("json_p95_ms", "  p95 ms", GOALS["json_p95_ms"], True),
+    ("json_p50_ms", "  p50 ms", None, True),
+    ("json_cpu_ms", "  server CPU per report, ms", None, True),
+    ("pgbench_rate", "pgbench, same rows, /s", None, False),
+    ("raw_share", "intake / pgbench, %", 100 * GOALS["raw_share"], False),
+    ("photo_rate", "one 2.8 MB photo, reports/s", GOALS["photo_rate"], False),
+    ("photo_p95_ms", "  p95 ms", GOALS["photo_p95_ms"], True),
+    ("photo_cpu_ms", "  server CPU per report, ms", None, True),
+)
+
+
+def side_by_side(databases: list[str], seconds: int) -> None:
+    """The bench on each database (bench/databases.py makes them) in turn, then side by side."""
+    results = {}
+    missed = False
+    for database in databases:
+        print(f"\n=== {database}", flush=True)
+        with tempfile.NamedTemporaryFile(suffix=".json") as out:
+            command = [PYTHON, __file__, "--db", database, "--reports", "0", "--seconds", str(seconds)]
+            done = subprocess.run([*command, "--figures", out.name])
+            missed |= done.returncode != 0
+            results[database] = json.loads(Path(out.name).read_text() or "{}")
+    print(f"\nIntake side by side ({seconds} s per measure; load average now {os.getloadavg()[0]:.1f})")
+    print(f"{'':<32}" + "".join(f"{d:>13}" for d in databases) + f"{'goal':>9}")
+    print(f"{'reports in the database':<32}" + "".join(f"{results[d]['reports']:>13,}" for d in databases))
+    for key, label, goal, at_most in SIDE_BY_SIDE:
+        cells = "".join(f"{results[d][key]:>13.1f}" for d in databases)
+        target = "" if goal is None else (f"< {goal}" if at_most else f">= {goal}")
+        print(f"{label:<32}{cells}{target:>9}")
+    if len(databases) >= 2:
+        smaller, larger = databases[-2], databases[-1]
+        print(f"\ngrowth from {smaller} to {larger} (more than 2x is a defect to fix or explain)")
+        for key, label, _goal, at_most in SIDE_BY_SIDE:
+            ratio = results[larger][key] / results[smaller][key]
+            # A rate that falls is a cost that grows.
+            growth = ratio if at_most else 1 / ratio
+            print(f"  {label.strip():<32} cost {growth:5.2f}x  {'ok' if growth <= 2 else 'GROWS'}")
+    sys.exit(1 if missed else 0)
 
 
 if __name__ == "__main__":

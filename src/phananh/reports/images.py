@@ -132,11 +132,17 @@ def process_photo(data: bytes, *, field: str = "photos") -> ProcessedPhoto:
         except Exception as exc:  # any decoder failure on hostile input is a damaged file
             raise corrupt from exc
 
-    content = _encode(image, stored_format)
+    # The stored copy without a second pass to optimise its Huffman tables: half the time to
+    # encode for a file a few per cent larger.
+    content = _encode(image, stored_format, optimize=False)
 
-    thumb = _flatten(image)
+    thumb = _flatten(image)  # the stored copy itself when it has no transparency: not changed below
     thumb_side = settings.PHANANH_THUMBNAIL_SIDE
-    thumb.thumbnail((thumb_side, thumb_side), Image.Resampling.LANCZOS)
+    if thumb_size := _at_most(thumb.width, thumb.height, thumb_side):
+        # Averaged down by a whole factor first (reducing_gap 1: 2,000 px to 400 is a 5 × 5
+        # box), then Lanczos for the rest: a quarter of the time of Lanczos over the whole
+        # copy, and a box average aliases no more than Lanczos at these factors.
+        thumb = thumb.resize(_within(thumb_size, thumb_side), Image.Resampling.LANCZOS, reducing_gap=1.0)
     thumbnail = _encode(_fresh(thumb), "JPEG", quality=80)
 
     return ProcessedPhoto(
@@ -156,6 +162,11 @@ def _at_most(width: int, height: int, side: int) -> tuple[int, int] | None:
         return None
     scale = side / max(width, height)
     return math.ceil(width * scale), math.ceil(height * scale)
+
+
+def _within(size: tuple[int, int], side: int) -> tuple[int, int]:
+    """`size` (from `_at_most`, rounded up) brought inside a square of `side`."""
+    return min(size[0], side), min(size[1], side)
 
 
 def _exif(image: Image.Image) -> Image.Exif:
@@ -229,7 +240,9 @@ def _normalise_mode(image: Image.Image, icc_profile: bytes | None) -> Image.Imag
 
 
 def _flatten(image: Image.Image) -> Image.Image:
-    """RGB, with any transparency laid on white (JPEG has no alpha)."""
+    """RGB, with any transparency laid on white (JPEG has no alpha); an RGB image as it is."""
+    if image.mode == "RGB":
+        return image
     if image.mode != "RGBA":
         return image.convert("RGB")
     background = Image.new("RGB", image.size, (255, 255, 255))
@@ -242,12 +255,12 @@ def _fresh(image: Image.Image) -> Image.Image:
     return Image.frombytes(image.mode, image.size, image.tobytes())
 
 
-def _encode(image: Image.Image, fmt: str, *, quality: int = 85) -> bytes:
+def _encode(image: Image.Image, fmt: str, *, quality: int = 85, optimize: bool = True) -> bytes:
     buffer = io.BytesIO()
     if fmt == "PNG":
         image.save(buffer, format="PNG", optimize=False)
     elif fmt == "WEBP":
         image.save(buffer, format="WEBP", quality=quality, method=4)
     else:
-        image.save(buffer, format="JPEG", quality=quality, optimize=True)
+        image.save(buffer, format="JPEG", quality=quality, optimize=optimize)
     return buffer.getvalue()
