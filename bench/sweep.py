@@ -98,6 +98,7 @@ def fill() -> None:
     from phananh.workflow.models import Step
 
     call_command("migrate", verbosity=0)
+    people = cast()  # the province and its staff, made when the database has none
     # Everyone has an email address, so that the sweep queues the emails of those who want them.
     User.objects.filter(email="").update(email=Concat("username", Value("@bench.example.vn")))
     have = running_steps().count()
@@ -105,7 +106,7 @@ def fill() -> None:
     if have >= wanted:
         print(f"{have:,} running steps already there")
         return
-    rng, people, now = random.Random(have), cast(), timezone.now()
+    rng, now = random.Random(have), timezone.now()
     units = people.departments + people.communes + [d for ds in people.divisions.values() for d in ds]
     first = Report.objects.count()
     started = time.perf_counter()
