@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from phananh.workflow.models import EventKind
 
 from .delivery import queue_message
-from .models import Delivery, Notification, StaffEmailSettings
+from .models import Notification, StaffEmailSettings
 
 DEADLINE_NEAR = "deadline_near"
 DEADLINE_PASSED = "deadline_passed"
@@ -68,9 +68,11 @@ def _body(notification: Notification, report_path: str, settings_link: str) -> s
     return "\n".join(lines) + "\n"
 
 
-def staff_emails(notifications: Iterable[Notification]) -> list[Delivery]:
-    """The email of each notification its recipient wants by email, as unsaved `Delivery` rows.
+def staff_email_rows(notifications: Iterable[Notification]) -> list[dict]:
+    """The email of each notification its recipient wants by email, as `Delivery` columns.
 
+    Each notification needs `pk`, `kind`, `text`, `recipient` (a User), `report` and `event` (or
+    None), with their ids: a saved `Notification`, or what the deadline sweep writes in bulk.
     Keyed once per notification (dedupe_key), so a task that runs twice sends nothing more.
     """
     candidates = [n for n in notifications if n.kind in EMAIL_KINDS]
@@ -99,33 +101,36 @@ def staff_emails(notifications: Iterable[Notification]) -> list[Delivery]:
             if key not in bodies:
                 bodies[key] = _body(notification, report_path, settings_link)
             rows.append(
-                Delivery(
-                    channel="email",
-                    to_address=person.email,
-                    subject=f"[PhanAnh] {notification.text}"[:300],
-                    body=bodies[key],
-                    purpose=f"staff_{notification.kind}",
-                    report=notification.report,
-                    event=notification.event,
-                    dedupe_key=f"staff:{notification.pk}",
-                    next_attempt_at=now,
-                )
+                {
+                    "channel": "email",
+                    "to_address": person.email,
+                    "subject": f"[PhanAnh] {notification.text}"[:300],
+                    "body": bodies[key],
+                    "purpose": f"staff_{notification.kind}",
+                    "report_id": notification.report_id,
+                    "event_id": notification.event_id,
+                    "dedupe_key": f"staff:{notification.pk}",
+                    "next_attempt_at": now,
+                }
             )
     return rows
 
 
 def queue_staff_emails(notifications: Iterable[Notification]) -> int:
     """Queue an email for each notification its recipient wants by email; return how many."""
-    rows = staff_emails(notifications)
+    notifications = list(notifications)
+    reports = {n.report_id: n.report for n in notifications}
+    events = {n.event_id: n.event for n in notifications}
+    rows = staff_email_rows(notifications)
     for row in rows:
         queue_message(
-            channel=row.channel,
-            to=row.to_address,
-            subject=row.subject,
-            body=row.body,
-            purpose=row.purpose,
-            report=row.report,
-            event=row.event,
-            dedupe_key=row.dedupe_key,
+            channel=row["channel"],
+            to=row["to_address"],
+            subject=row["subject"],
+            body=row["body"],
+            purpose=row["purpose"],
+            report=reports[row["report_id"]],
+            event=events[row["event_id"]],
+            dedupe_key=row["dedupe_key"],
         )
     return len(rows)

@@ -6,15 +6,16 @@ Set-based: two indexed queries find the due steps, over the running steps not ye
 (`Step.remind_at` is when a reminder is due, `Step.deadline` when an escalation is), so a sweep
 with nothing due reads nothing else. The due steps are taken in batches of `BATCH_SIZE`; each
 batch is one transaction that claims its steps, writes their notifications and their emails
-with bulk inserts, and enqueues one task that sends the batch's emails after the commit.
+as plain rows in bulk (`COPY` on PostgreSQL, see `core.bulk`), and enqueues one task that sends
+the batch's emails after the commit.
 
 Exactly once, even when two workers sweep at the same moment: a batch locks its steps
 (`SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL, so two sweeps share the work; SQLite runs
 one writing transaction at a time) and marks them `reminded_at` / `escalated_at` in the
 transaction that writes their notifications, so a notification exists if and only if its
 claim committed. A sweep killed midway leaves whole batches done and the rest untouched: the
-next sweep finishes the job and repeats nothing. The list of notifications a sweep created is
-returned.
+next sweep finishes the job and repeats nothing. A sweep answers how many notifications it
+wrote.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
@@ -30,12 +32,14 @@ from django.db.models.functions import Coalesce
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from phananh.core.bulk import insert_rows
 from phananh.org.models import Role, Unit, User
+from phananh.reports.models import Report
 from phananh.workflow.models import Step, StepKind
 
 from .delivery_tasks import deliver_batch
 from .models import Delivery, Notification
-from .staff_email import staff_emails
+from .staff_email import staff_email_rows
 
 DEADLINE_NEAR = "deadline_near"
 DEADLINE_PASSED = "deadline_passed"
@@ -132,28 +136,62 @@ class Staff:
         return [*self.responsible(step), *self.nearest(step.unit_id, (Role.LEADER,)), *self.operators]
 
 
-def _values(step: Step) -> dict[str, str]:
-    """What the texts say of a step, in the active language (call inside translation.override)."""
-    return {
-        "code": step.report.tracking_code,
-        "step": str(step.get_kind_display()),
-        "deadline": formats.date_format(timezone.localtime(step.deadline), "SHORT_DATETIME_FORMAT"),
-    }
+class Texts:
+    """The words of one batch's messages, translated once for the batch rather than once a step
+    (call inside translation.override)."""
+
+    def __init__(self, *, escalate: bool):
+        if escalate:
+            self.template = _("%(code)s: the step “%(step)s” is overdue (deadline %(deadline)s)")
+        else:
+            self.template = _("%(code)s: the step “%(step)s” is due on %(deadline)s")
+        self.steps = {kind: str(label) for kind, label in StepKind.choices}
+        self.moments: dict[datetime, str] = {}
+
+    def of(self, step: Step) -> str:
+        deadline = self.moments.get(step.deadline)
+        if deadline is None:
+            moment = timezone.localtime(step.deadline)
+            deadline = self.moments[step.deadline] = formats.date_format(moment, "SHORT_DATETIME_FORMAT")
+        return self.template % {
+            "code": step.report.tracking_code,
+            "step": self.steps.get(step.kind, step.kind),
+            "deadline": deadline,
+        }
 
 
-def _message(step: Step, staff: Staff, *, escalate: bool) -> tuple[str, list[User]]:
+def _message(step: Step, staff: Staff, texts: Texts, *, escalate: bool) -> tuple[str, list[User]]:
     """The text of the step's reminder or escalation, and who gets it (each once, by id)."""
-    if escalate:
-        text = _("%(code)s: the step “%(step)s” is overdue (deadline %(deadline)s)") % _values(step)
-        people = staff.escalation(step)
-    else:
-        text = _("%(code)s: the step “%(step)s” is due on %(deadline)s") % _values(step)
-        people = staff.responsible(step)
-    return text, sorted({person.pk: person for person in people}.values(), key=lambda person: person.pk)
+    people = staff.escalation(step) if escalate else staff.responsible(step)
+    return texts.of(step), sorted(
+        {person.pk: person for person in people}.values(), key=lambda person: person.pk
+    )
 
 
-def _sweep_batch(due: QuerySet[Step], now: datetime, *, escalate: bool) -> list[Notification] | None:
-    """Claim and notify the next batch of `due` steps; None when there is none left to take."""
+class Told(NamedTuple):
+    """A notification the sweep writes, as the staff emails read it (in place of a model instance:
+    a first sweep can write a hundred thousand)."""
+
+    pk: int
+    recipient: User
+    report: Report
+    kind: str
+    text: str
+    event = None
+    event_id = None
+
+    @property
+    def recipient_id(self) -> int:
+        return self.recipient.pk
+
+    @property
+    def report_id(self) -> int:
+        return self.report.pk
+
+
+def _sweep_batch(due: QuerySet[Step], now: datetime, *, escalate: bool) -> int | None:
+    """Claim and notify the next batch of `due` steps: how many notifications it wrote, or None
+    when there is no step left to take."""
     with transaction.atomic():
         # Locked until the commit: a second sweep skips these rows and takes the next ones.
         steps = list(
@@ -175,34 +213,42 @@ def _sweep_batch(due: QuerySet[Step], now: datetime, *, escalate: bool) -> list[
             transaction.set_rollback(True)
             return None
         staff = Staff(steps)
-        notifications = []
+        kind = DEADLINE_PASSED if escalate else DEADLINE_NEAR
+        told: list[tuple[User, Report, str]] = []
         with translation.override(settings.LANGUAGE_CODE):
+            texts = Texts(escalate=escalate)
             for step in steps:
-                text, people = _message(step, staff, escalate=escalate)
-                notifications += [
-                    Notification(
-                        recipient=person,
-                        report=step.report,
-                        kind=DEADLINE_PASSED if escalate else DEADLINE_NEAR,
-                        text=text,
-                        urgent=escalate,
-                    )
-                    for person in people
-                ]
-        created = Notification.objects.bulk_create(notifications)
+                text, people = _message(step, staff, texts, escalate=escalate)
+                told += [(person, step.report, text) for person in people]
+        # Plain rows, written in one go (COPY on PostgreSQL): see core.bulk.
+        ids = insert_rows(
+            Notification,
+            [
+                {
+                    "recipient_id": person.pk,
+                    "report_id": report.pk,
+                    "kind": kind,
+                    "text": text,
+                    "urgent": escalate,
+                }
+                for person, report, text in told
+            ],
+        )
+        notifications = [
+            Told(pk, person, report, kind, text) for pk, (person, report, text) in zip(ids, told, strict=True)
+        ]
         # New notifications, so new dedupe keys: one INSERT, and one task that sends them all.
-        emails = Delivery.objects.bulk_create(staff_emails(created))
+        emails = insert_rows(Delivery, staff_email_rows(notifications))
         if emails:
-            ids = [email.pk for email in emails]
-            transaction.on_commit(lambda: deliver_batch.enqueue(ids))
-        return created
+            transaction.on_commit(lambda: deliver_batch.enqueue(emails))
+        return len(ids)
 
 
-def sweep_deadlines(now: datetime | None = None) -> list[Notification]:
-    """Remind and escalate every running step that is due; return the notifications written."""
+def sweep_deadlines(now: datetime | None = None) -> int:
+    """Remind and escalate every running step that is due; return how many notifications it wrote."""
     now = now or timezone.now()
-    created: list[Notification] = []
+    written = 0
     for due, escalate in ((_overdue(now), True), (_near(now), False)):
         while (batch := _sweep_batch(due, now, escalate=escalate)) is not None:
-            created += batch
-    return created
+            written += batch
+    return written

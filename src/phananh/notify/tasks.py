@@ -15,7 +15,7 @@ def notify_event(event_id: int) -> int:
 def sweep_deadlines() -> int:
     """Remind the staff of steps near their deadline and escalate those past it (periodic)."""
     # The sweeper queues the emails of those who want reminders by email along with each claim.
-    return len(sweeper.sweep_deadlines())
+    return sweeper.sweep_deadlines()
 
 
 @task()
