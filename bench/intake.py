@@ -162,7 +162,8 @@ def pgbench_script(db: str) -> str:
         sql = re.sub(r"'\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?[+-]\d\d:\d\d'::timestamptz", "now()", sql)
         if sql.startswith('INSERT INTO "reports_report"'):
             # A code of its own per row (the unique index is part of the work).
-            sql = sql.replace(f"'{code}'", "'PB-' || substr(md5(random()::text), 1, 9)", 1)
+            fresh = "'PB-' || substr(md5(random()::text || clock_timestamp()::text), 1, 16)"
+            sql = sql.replace(f"'{code}'", fresh, 1)
             lines.append(f"{sql} \\gset report_")
             continue
         sql = re.sub(rf"VALUES \({report_id}, ", "VALUES (:report_id, ", sql)
@@ -320,9 +321,11 @@ def load(port: int, body: bytes, content_type: str, clients: int, seconds: int) 
 
 
 def cpu_of(server: subprocess.Popen) -> float:
-    """CPU seconds used so far by gunicorn's workers (from /proc)."""
-    total = 0.0
+    """CPU seconds used so far by gunicorn's workers (from /proc): those running, and those
+    already replaced (after PHANANH_WEB_MAX_REQUESTS), which the master has reaped."""
     ticks = os.sysconf("SC_CLK_TCK")
+    master = Path(f"/proc/{server.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    total = (int(master[13]) + int(master[14])) / ticks  # its reaped children's user and system time
     for child in Path("/proc").iterdir():
         try:
             stat = (child / "stat").read_text().rsplit(")", 1)[1].split()
