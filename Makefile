@@ -7,7 +7,7 @@ PORT ?= 8000
 MANAGE := $(PY) manage.py
 export PYTHONUNBUFFERED := 1
 
-.PHONY: static browser nginx run serve test test-sqlite test-postgres test-cluster lint check install assets messages migrate demo bench clean
+.PHONY: static browser nginx run serve test test-sqlite test-postgres test-cluster lint check install assets messages migrate demo bench bench-sizes clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)."; exit 1; }
@@ -118,6 +118,14 @@ bench: install
 	-DB=postgres $(PY) bench/public_lists.py $${BENCH_STATS_DB:-bench_stats}
 	createdb -h $${PGHOST:-127.0.0.1} -U $${PGUSER:-postgres} bench_sweep 2>/dev/null || true
 	-DB=postgres DB_NAME=bench_sweep $(PY) bench/sweep.py
+
+# The issue's table side by side at 20k, 200k and 1M generated reports (docs/performance.md).
+# Making the three databases the first time takes about 45 minutes on 2 cores.
+bench-sizes: install
+	$(PY) bench/databases.py
+	-DB=postgres $(PY) bench/public_lists.py bench_20k bench_200k bench_1m
+	-$(PY) bench/intake.py --sizes bench_20k bench_200k bench_1m
+	-DB=postgres $(PY) bench/sweep.py bench_20k bench_200k bench_1m
 
 clean:
 	rm -rf $(VENV) node_modules var
