@@ -267,6 +267,7 @@ PHANANH_PERIODIC_TASKS = [
     "phananh.stats.tasks.catch_up_figures",
     "phananh.stats.tasks.rebuild_months",
     "phananh.stats.tasks.delete_old_exports",
+    "phananh.workflow.tasks.prune_idempotency_records",
     # The database backend's tasks a dead worker left RUNNING (under RQ it finds none: RQ's own
     # registries do this there, see RQ below).
     "phananh.core.tasks.recover_stale_tasks",

@@ -17,11 +17,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from phananh.core.errors import Conflict
 from phananh.core.geo import in_vietnam
-from phananh.reports.codes import hash_secret, new_secret, new_tracking_code
+from phananh.reports.codes import hash_secret, new_secret, new_tracking_code, secret_matches
 from phananh.reports.files import PreparedFiles, Upload, delete_files, prepare_files
 from phananh.reports.intake import Submission
 from phananh.reports.models import IdempotencyRecord, Report
@@ -57,16 +58,49 @@ def _fingerprint(submission: Submission, photos: Sequence[Upload], documents: Se
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def _replay_window_start():
+    return timezone.now() - timedelta(hours=settings.PHANANH_IDEMPOTENCY_TTL_HOURS)
+
+
+def _secret_for(key: str, fingerprint: str) -> str:
+    """The reporter's secret of a submission sent with an Idempotency-Key.
+
+    Derived (an HMAC under the deployment's SECRET_KEY) from the key and the fingerprint of the
+    request's content, so that a resend of the same request can be answered the same secret
+    without any copy of it being kept: the report keeps its hash, the remembered answer has no
+    secret at all. A resend with the same key and other content is refused before this is asked.
+    """
+    return salted_hmac("phananh.idempotent-secret", f"{key}\n{fingerprint}", algorithm="sha256").hexdigest()[
+        :32
+    ]
+
+
 def _replay(key: str, fingerprint: str) -> Submitted | None:
+    """The first answer again, for a resend within the replay window; None when the key is new.
+
+    A key older than the window is forgotten here (the periodic prune also does it), so that
+    the resend is a new report rather than an answer from days ago.
+    """
     record = IdempotencyRecord.objects.select_related("report").filter(key=key).first()
     if record is None:
+        return None
+    if record.created_at < _replay_window_start():
+        IdempotencyRecord.objects.filter(pk=record.pk).delete()
         return None
     if record.request_hash != fingerprint:
         raise Conflict(
             "idempotency_key_reused",
             _("This Idempotency-Key was already used for a different submission."),
         )
-    return Submitted(report=record.report, secret=None, response=record.response, replayed=True)
+    response = dict(record.response)
+    secret = _secret_for(key, fingerprint)
+    if secret_matches(secret, record.report.secret_hash):
+        response["secret"] = secret
+    else:
+        # The secret was changed since (or SECRET_KEY was): the resend learns the code only.
+        secret = None
+        response["secret"] = None
+    return Submitted(report=record.report, secret=secret, response=response, replayed=True)
 
 
 # A code drawn twice in a year is refused by the unique constraint and another is drawn: with
@@ -106,16 +140,18 @@ def report_submit(
     for _draw in range(_CODE_DRAWS):
         tracking_code = new_tracking_code()
         written: list[str] = []
+        secret = _secret_for(idempotency.key, fingerprint) if idempotency else new_secret()
         try:
             with transaction.atomic():
-                result = _create(submission, tracking_code, files, actor, location_source, written)
+                result = _create(submission, tracking_code, secret, files, actor, location_source, written)
                 if idempotency:
                     result.response = idempotency.render(result.report, result.secret)
+                    # Remembered without the secret: a replay derives it again (_secret_for).
                     IdempotencyRecord.objects.create(
                         key=idempotency.key,
                         request_hash=fingerprint,
                         report=result.report,
-                        response=result.response,
+                        response={**result.response, "secret": None},
                     )
         except BaseException as exc:
             delete_files(written)
@@ -131,9 +167,8 @@ def report_submit(
 
 
 def _create(
-    submission, tracking_code: str, files: PreparedFiles, actor, location_source, written
+    submission, tracking_code: str, secret: str, files: PreparedFiles, actor, location_source, written
 ) -> Submitted:
-    secret = new_secret()
     # Judged before the INSERT, so that the report is written once, with its urgency.
     urgent = looks_urgent(f"{submission.title} {submission.description}")
     report = Report.objects.create(
@@ -158,6 +193,5 @@ def _create(
 
 def idempotency_records_prune() -> int:
     """Forget Idempotency-Keys older than the replay window (a periodic task)."""
-    cutoff = timezone.now() - timedelta(hours=settings.PHANANH_IDEMPOTENCY_TTL_HOURS)
-    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=_replay_window_start()).delete()
     return deleted
