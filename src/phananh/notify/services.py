@@ -118,6 +118,8 @@ def notify_event(event_id: int) -> int:
     # By email too, to those who want this kind of notification in their mailbox. Every
     # notification of the event, not only this run's: a run killed between the two steps left
     # notifications without their emails, and the emails are queued once per notification.
-    queue_staff_emails(Notification.objects.filter(event=event).select_related("recipient", "report"))
+    queue_staff_emails(
+        Notification.objects.filter(event=event).select_related("recipient", "report", "event")
+    )
     queue_reporter_messages(event)  # the reporter, by email, SMS or Zalo (public steps only)
     return created
