@@ -1,7 +1,9 @@
 """The JSON API, versioned under /api/v1/: each app's Ninja router, and one error format.
 
 Every error answers `{"code": "...", "message": "...", "fields": {...}}` with a 4xx status;
-`code` is stable for programs, `message` is for people (Vietnamese by default).
+`code` is stable for programs, `message` is for people (Vietnamese by default). The statuses
+any operation may answer (an unreadable body, invalid input, no token, a body too large) are
+documented on every operation here, once, beside those the operation declares itself.
 """
 
 from django.http import Http404
@@ -11,17 +13,60 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from phananh.core.errors import ApplicationError
+from phananh.core.schemas import ErrorOut, documented
 from phananh.org.api import router as auth_router
 from phananh.portal.api import router as public_router
+from phananh.portal.reporter_api import OPENAPI_SCHEMAS as REPORTER_SCHEMAS
 from phananh.portal.reporter_api import router as reporter_router
 from phananh.reports.api import router as reports_router
 from phananh.stats.api import router as stats_router
 from phananh.workflow.api import OPENAPI_SCHEMAS as WORKFLOW_SCHEMAS
 from phananh.workflow.api import router as staff_router
 
+ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
+# What any operation may answer besides its own answers, and when.
+COMMON_ANSWERS = {
+    400: (
+        "body",
+        "The body cannot be read: not JSON (`malformed_json`) or a broken form (`malformed_request`).",
+    ),
+    401: (
+        "security",
+        "No bearer token, or one that was revoked or whose account cannot act (`unauthorised`).",
+    ),
+    413: ("always", "The request is larger than the server accepts (`request_too_large`)."),
+    422: ("input", "Some input is missing or not valid: `fields` and `errors` say which."),
+}
+
+
+def _takes_input(operation: dict) -> bool:
+    # A text path parameter always reads; a number, a query parameter or a body may be refused.
+    parameters = operation.get("parameters", [])
+    return "requestBody" in operation or any(
+        p["in"] != "path" or p.get("schema", {}).get("type") != "string" for p in parameters
+    )
+
+
+def add_common_answers(operation: dict) -> None:
+    """Document on one operation the error answers that do not depend on the operation."""
+    applies = {
+        "always": True,
+        "body": "requestBody" in operation,
+        "security": bool(operation.get("security")),
+        "input": _takes_input(operation),
+    }
+    responses = operation.setdefault("responses", {})
+    for status, (when, description) in COMMON_ANSWERS.items():
+        if applies[when] and status not in responses and str(status) not in responses:
+            responses[status] = {
+                "description": description,
+                "content": {"application/json": {"schema": ERROR_REF}},
+            }
+
 
 class PhanAnhAPI(NinjaAPI):
-    """NinjaAPI that also publishes schemas an operation names only in its `openapi_extra`.
+    """NinjaAPI that documents the common error answers on every operation, and publishes the
+    schemas an operation names only in its `openapi_extra`.
 
     The workflow's action endpoint reads JSON or multipart itself, so Ninja does not see its
     body model; the actions' discriminated union (`ActionIn`) is added to the components here.
@@ -33,7 +78,14 @@ class PhanAnhAPI(NinjaAPI):
 
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
-        schema["components"]["schemas"].update(self.extra_schemas)
+        components = schema["components"]["schemas"]
+        components.update(self.extra_schemas)
+        error, parts = documented(ErrorOut)
+        for name, part in {**parts, "ErrorOut": error}.items():
+            components.setdefault(name, part)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                add_common_answers(operation)
         return schema
 
 
@@ -55,6 +107,7 @@ api.add_router("/staff", staff_router)
 api.add_router("/stats", stats_router)
 api.add_router("/", public_router)
 api.extra_schemas.update(WORKFLOW_SCHEMAS)
+api.extra_schemas.update(REPORTER_SCHEMAS)
 
 
 def error_response(request, status: int, code: str, message: str, fields=None, errors=None):
@@ -92,4 +145,6 @@ def unauthorised(request, exc):
 
 @api.exception_handler(HttpError)
 def http_error(request, exc: HttpError):
+    if exc.status_code == 400:  # Ninja could not parse the body of an operation it reads itself
+        return error_response(request, 400, "malformed_json", _("The body is not valid JSON."))
     return error_response(request, exc.status_code, "http_error", str(exc))

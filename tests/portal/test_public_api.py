@@ -97,6 +97,9 @@ def test_the_list_is_paged(client):
         ({"page": 0}, "invalid_input", "page"),
         ({"page": "x"}, "invalid_input", "page"),
         ({"bbox": "1,2,3"}, "invalid_bbox", "bbox"),
+        ({"bbox": "107,21,106,22"}, "invalid_bbox", "bbox"),
+        ({"bbox": "106, 21,107,22"}, "invalid_bbox", "bbox"),
+        ({"commune": 0}, "invalid_input", "commune"),
         ({"field": "khong-co"}, "unknown_field", "field"),
         ({"status": "khong-co"}, "unknown_status", "status"),
         ({"text": "x" * 201}, "invalid_input", "text"),
@@ -109,6 +112,13 @@ def test_wrong_parameters_are_a_422_that_says_which(client, params, code, field)
     assert body["code"] == code
     assert field in body["fields"]
     assert body["message"]
+
+
+def test_an_empty_bbox_is_no_box_as_an_empty_form_field_is(client, handled):
+    status, body = get(client, LIST, bbox="", status="", field="")
+
+    assert status == 200
+    assert [r["tracking_code"] for r in body["results"]] == [handled.tracking_code]
 
 
 def test_a_published_report_in_detail(client, handled, so_xd):

@@ -113,6 +113,9 @@ def test_the_series_counts_each_week(four, api_as):
     ("params", "field", "code"),
     [
         ({"from": "2026-13-01"}, "from", "invalid_input"),
+        # Only a date as the document states it: pydantic alone read "0" as 1 January 1970.
+        ({"to": "0"}, "to", "invalid_input"),
+        ({"unit": 0}, "unit", "invalid_input"),
         ({"from": "2026-05-01", "to": "2026-04-01"}, "to", "invalid_period"),
         ({"unit": 999999}, "unit", "unknown_unit"),
         ({"field": "khong-co"}, "field", "unknown_category"),

@@ -678,6 +678,41 @@ def test_files_sent_with_an_action_that_takes_none_are_refused(api_as, province,
     assert api_as("lan").get(url(province["new"])).json()["status"] == "submitted"
 
 
+def test_an_action_sent_as_a_form_is_taken_as_json_would_be(api_as, province, so_xd, road):
+    response = api_as("lan").post(
+        url(province["new"], "/actions"),
+        {"action": "accept", "category": road.code, "lead_unit": str(so_xd.pk), "cooperating_units": ""},
+    )
+
+    assert response.status_code == 200, response.content
+    assert (response.json()["status"], response.json()["lead_unit"]["id"]) == ("dispatched", so_xd.pk)
+
+
+def test_text_sent_where_a_file_belongs_is_refused_not_lost(api_as, province):
+    report = province["assigned"]
+    before = api_as("tuan").get(url(report)).json()
+
+    response = api_as("tuan").post(
+        url(report, "/actions"), {"action": "submit_result", "result": "Đã sửa.", "photos": "anh.jpg"}
+    )
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "not_a_file"
+    after = api_as("tuan").get(url(report)).json()
+    assert (after["status"], len(after["timeline"])) == (before["status"], len(before["timeline"]))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"unit": 0}, {"page": 10**22}, {"status": "submitted,nope"}],
+)
+def test_a_list_question_outside_the_documented_range_is_a_422(api_as, province, params):
+    response = api_as("lan").get("/api/v1/staff/reports", params)
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid_input"
+
+
 def test_a_body_that_is_not_json_is_a_bad_request(api_as, province):
     response = api_as("lan").post(
         url(province["new"], "/actions"), "{action:", content_type="application/json"
@@ -715,9 +750,12 @@ def test_the_openapi_documents_every_action_and_every_error(client):
     action = schema["paths"]["/api/v1/staff/reports/{tracking_code}/actions"]["post"]
     content = action["requestBody"]["content"]
     assert content["application/json"]["schema"] == {"$ref": "#/components/schemas/ActionIn"}
-    assert {"photos", "documents", "action", "unit", "result"} <= set(
-        content["multipart/form-data"]["schema"]["properties"]
-    )
+    form = content["multipart/form-data"]["schema"]
+    assert {"photos", "documents"} <= set(form["properties"])
+    # One form per action, with that action's own required fields (a dispatch needs its unit)
+    dispatch = next(f for f in form["oneOf"] if f["properties"]["action"].get("const") == "dispatch")
+    assert {"action", "unit"} <= set(dispatch["required"])
+    assert len(form["oneOf"]) == len(ACTION_SCHEMAS)
     union = components["ActionIn"]
     assert union["discriminator"]["propertyName"] == "action"
     assert len(union["oneOf"]) == len(ACTION_SCHEMAS) == 20
@@ -734,6 +772,7 @@ def test_the_openapi_documents_every_action_and_every_error(client):
         "code",
         "message",
         "fields",
+        "errors",
         "status",
     }
     # And every staff endpoint says it needs the bearer token

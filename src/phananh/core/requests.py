@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from .errors import ApplicationError, PayloadTooLarge, ValidationFailed
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+FILE_FIELDS = ("photos", "documents")
 
 
 def _too_large() -> PayloadTooLarge:
@@ -24,6 +25,11 @@ def _too_large() -> PayloadTooLarge:
 def _read_form(request, list_fields: frozenset[str]) -> tuple[dict, list, list]:
     raw: dict = {}
     try:
+        for key in FILE_FIELDS:
+            # Text where a file belongs (a file name, a path): the file would be lost unseen.
+            if any(value.strip() for value in request.POST.getlist(key)):
+                message = _("Attach the file itself, not its name.")
+                raise ValidationFailed("not_a_file", message, fields={key: [message]})
         for key in request.POST:
             # An empty form field means "not given", as an HTML form sends every input.
             values = [v for v in request.POST.getlist(key) if v.strip()]

@@ -29,3 +29,10 @@ def fold(value: str) -> str:
     decomposed = unicodedata.normalize("NFD", value)
     stripped = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
     return re.sub(r"\s+", " ", stripped.lower()).strip()
+
+
+# A text that is not blank once cleaned: at least one character that is neither white space
+# (as str.strip() sees it) nor one `clean_text` drops. A JSON-schema pattern, for the OpenAPI.
+NOT_BLANK_PATTERN = (
+    "[^\\x00-\\x20\\x7f\\x85\\xa0\\u1680\\u2000-\\u200f\\u2028-\\u202f\\u205f\\u2066-\\u2069\\u3000]"
+)

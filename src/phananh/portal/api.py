@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from phananh.core.errors import NotFound, ValidationFailed
-from phananh.core.schemas import ErrorOut
+from phananh.core.schemas import ErrorOut, rules
+from phananh.org.api import FieldRef
 from phananh.reports.models import Attachment, Report
 from phananh.reports.statuses import Status
 
@@ -24,11 +25,6 @@ router = Router(tags=["public"])
 
 # Numbered pages skip rows (OFFSET), whose cost grows with the depth: deeper, cursors only.
 MAX_PAGE_DEPTH = 10_000
-
-
-class FieldRef(Schema):
-    code: str
-    name: str
 
 
 class CommuneRef(Schema):
@@ -88,7 +84,7 @@ class PublicEventOut(Schema):
     note: str = Field(..., description="The note written for the public (a rejection's reason...), or empty.")
 
 
-class RatingOut(Schema):
+class PublicRatingOut(Schema):
     value: str = Field(..., description="`satisfied`, `acceptable` or `unsatisfied`.")
     label: str
 
@@ -102,16 +98,25 @@ class PublicReportDetail(PublicReportItem):
     photos: list[PhotoOut] = Field(..., description="Photos sent with the report (before the handling).")
     result: ResultOut | None
     timeline: list[PublicEventOut]
-    rating: RatingOut | None = Field(
+    rating: PublicRatingOut | None = Field(
         ..., description="The reporter's rating of this result, without comment."
     )
 
 
 class PublicFilters(Schema):
-    bbox: str | None = Field(None, description="west,south,east,north in degrees (WGS84).")
+    bbox: str | None = Field(
+        None,
+        description="west,south,east,north in degrees (WGS84), e.g. `106.70,21.80,106.80,21.90`; "
+        "empty: anywhere.",
+        json_schema_extra={"pattern": f"^$|{selectors.BBOX_PATTERN}"},
+    )
     field: str | None = Field(None, description="Field code from GET /categories.")
-    commune: int | None = Field(None, description="Unit id of a commune or ward.")
-    status: str | None = Field(None, description="`resolved` or `closed`.")
+    commune: int | None = Field(None, ge=1, description="Unit id of a commune or ward.")
+    status: str | None = Field(
+        None,
+        description="A status, e.g. `resolved` or `closed`; empty: any.",
+        json_schema_extra={"enum": ["", *Status.values]},
+    )
     text: str | None = Field(
         None, max_length=200, description="Words to find, accents and case ignored; best matches first."
     )
@@ -166,7 +171,7 @@ def _item(request, report: Report) -> dict:
 
 
 def _filters(params: PublicFilters) -> Filters:
-    bbox = selectors.parse_bbox(params.bbox) if params.bbox is not None else None
+    bbox = selectors.parse_bbox(params.bbox) if params.bbox else None
     if params.field and selectors.category_by_code(params.field) is None:
         message = _("There is no such field.")
         raise ValidationFailed("unknown_field", message, fields={"field": [message]})
@@ -186,6 +191,13 @@ def _filters(params: PublicFilters) -> Filters:
     "/public/reports",
     response={200: PublicReportPage, 422: ErrorOut},
     summary="Published reports",
+    openapi_extra=rules(
+        invalid_bbox="`bbox` has its west east of its east, or its south north of its north",
+        unknown_field="`field` names no field",
+        invalid_cursor="`cursor` is not one this API gave",
+        cursor_and_page="both `cursor` and a `page` other than 1",
+        page_too_deep="`page` starts past the 10,000th report: follow `next`",
+    ),
 )
 def public_reports(request, params: Query[PublicFilters]):
     """Phản ánh đã công khai: newest published first, or best matches first with `text`.

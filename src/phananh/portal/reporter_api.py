@@ -9,16 +9,16 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from ninja.schema import NinjaGenerateJsonSchema
 
 from phananh.core.errors import Forbidden, NotFound, ValidationFailed
 from phananh.core.requests import read_body
-from phananh.core.schemas import ErrorOut
+from phananh.core.schemas import ConflictOut, ErrorOut, documented, rules
+from phananh.core.text import NOT_BLANK_PATTERN
 from phananh.org.access import Reporter
 from phananh.reports.api import CategoryRef
 from phananh.reports.codes import prove_reporter
 from phananh.reports.files import read_uploads
-from phananh.reports.intake import ReportIn, validate_submission
+from phananh.reports.intake import FALSE_WORDS, TRUE_WORDS, ReportIn, validate_submission
 from phananh.reports.models import Channel, RatingValue, Report
 from phananh.reports.selectors import report_by_tracking_code
 from phananh.reports.statuses import colour
@@ -72,20 +72,44 @@ class TrackingOut(Schema):
 
 # The body of POST /reports is documented from ReportIn, the schema that validates it: as JSON
 # the way Ninja documents any schema, as a form with the same fields as text, plus the files.
-_REPORT_IN_SCHEMA = ReportIn.model_json_schema(schema_generator=NinjaGenerateJsonSchema)
+_REPORT_IN_SCHEMA, OPENAPI_SCHEMAS = documented(ReportIn)
+_REPORT_IN_FIELDS = _REPORT_IN_SCHEMA["properties"]
+# What this door allows of the fields every door shares: its own channels, no Zalo messages,
+# and the consent given.
+_REPORT_IN_FIELDS["channel"]["enum"] = ["", *API_CHANNELS]
+_REPORT_IN_FIELDS["contact_channel"]["enum"] = ["", "email", "sms"]
+_REPORT_IN_FIELDS["consent"]["enum"] = [True]
+_REPORT_IN_FIELDS["description"]["pattern"] = NOT_BLANK_PATTERN
+# Degrees as text: a decimal point or the Vietnamese decimal comma; empty is no place.
+_DEGREES_PATTERN = "^$|^ *[-+]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+) *$"
+for _name in ("latitude", "longitude"):
+    _REPORT_IN_FIELDS[_name]["anyOf"][1]["pattern"] = _DEGREES_PATTERN
 
 
-def _form_field(json_property: dict) -> dict:
+def _form_field(name: str, json_property: dict) -> dict:
     """A field of ReportIn as a form sends it: text, with the same description and choices."""
-    kept = ("description", "enum", "maxLength")
-    return {"type": "string", **{key: value for key, value in json_property.items() if key in kept}}
+    kept = ("description", "enum", "maxLength", "pattern")
+    field = {"type": "string", **{key: value for key, value in json_property.items() if key in kept}}
+    kinds = {option.get("type") for option in json_property.get("anyOf", [json_property])}
+    if "boolean" in kinds:  # a box: what browsers and form libraries send for it
+        field["enum"] = list(TRUE_WORDS) if name == "consent" else [*TRUE_WORDS, *FALSE_WORDS]
+    elif "number" in kinds:
+        field["pattern"] = _DEGREES_PATTERN
+    elif "integer" in kinds:
+        field["pattern"] = "^[0-9]+$"
+    if name not in _REPORT_IN_SCHEMA["required"]:  # a blank field is one not given
+        if "enum" in field and "" not in field["enum"]:
+            field["enum"] = [*field["enum"], ""]
+        if "pattern" in field:
+            field["pattern"] = f"^\\s*$|{field['pattern']}"
+    return field
 
 
 _MULTIPART_SCHEMA = {
     "type": "object",
     "required": list(_REPORT_IN_SCHEMA["required"]),
     "properties": {
-        **{name: _form_field(_REPORT_IN_SCHEMA["properties"][name]) for name in ReportIn.model_fields},
+        **{name: _form_field(name, _REPORT_IN_FIELDS[name]) for name in ReportIn.model_fields},
         "photos": {
             "type": "array",
             "items": {"type": "string", "format": "binary"},
@@ -133,6 +157,24 @@ def submitted_answer(request, report: Report, secret: str, *, photos: int, docum
     response={201: SubmittedOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut, 400: ErrorOut},
     summary="Submit a report",
     openapi_extra={
+        **rules(
+            contact_required="neither a phone nor an email, and not anonymous",
+            invalid_phone="`reporter_phone` is not a Vietnamese phone number",
+            invalid_email="`reporter_email` is not an email address",
+            email_required="`contact_channel` is `email` without `reporter_email`",
+            phone_required="`contact_channel` is `sms` without `reporter_phone`",
+            coordinate_missing="a latitude without a longitude, or the other way round",
+            location_outside_vietnam="the place is outside Vietnam",
+            unknown_category="`category` names no active field",
+            unknown_commune="`commune` names no active commune or ward",
+            description_too_long="the description is longer than the province allows",
+            coordinate_out_of_range="a latitude or longitude given as text beyond ±90 or ±180",
+            invalid_idempotency_key="the Idempotency-Key header has characters that cannot be printed",
+            unsupported_file_type="a file that is not a photo (JPEG, PNG, WebP, HEIC) or a PDF",
+            corrupt_image="a photo that cannot be read",
+            too_many_photos="more photos than the province allows",
+            too_many_documents="more documents than the province allows",
+        ),
         "requestBody": {
             "required": True,
             "content": {
@@ -188,7 +230,15 @@ class InfoIn(Schema):
     """The reporter's answer to a request for more information."""
 
     secret: str = Field(..., description="The secret given when the report was submitted.")
-    text: str = Field(..., description="The answer (at most 5,000 characters).")
+    text: str = Field(
+        ...,
+        description="The answer (at most 5,000 characters).",
+        json_schema_extra={"pattern": NOT_BLANK_PATTERN},
+    )
+
+
+_INFO_IN_SCHEMA, _INFO_PARTS = documented(InfoIn)
+OPENAPI_SCHEMAS.update(_INFO_PARTS)
 
 
 class InfoOut(Schema):
@@ -215,30 +265,37 @@ def _as_reporter(tracking_code: str, secret) -> tuple[Report, Reporter]:
         400: ErrorOut,
         403: ErrorOut,
         404: ErrorOut,
-        409: ErrorOut,
+        409: ConflictOut,
         413: ErrorOut,
         422: ErrorOut,
     },
     summary="Answer a request for more information (reporter)",
     openapi_extra={
+        **rules(
+            text_too_long="the answer is longer than the province allows",
+            unsupported_file_type="a file that is not a photo (JPEG, PNG, WebP, HEIC) or a PDF",
+            corrupt_image="a photo that cannot be read",
+            too_many_photos="more photos than the province allows",
+            too_many_documents="more documents than the province allows",
+        ),
         "requestBody": {
             "required": True,
             "content": {
-                "application/json": {"schema": InfoIn.model_json_schema()},
+                "application/json": {"schema": _INFO_IN_SCHEMA},
                 "multipart/form-data": {
                     "schema": {
                         "type": "object",
                         "required": ["secret", "text"],
                         "properties": {
                             "secret": {"type": "string"},
-                            "text": {"type": "string"},
+                            "text": {"type": "string", "pattern": NOT_BLANK_PATTERN},
                             "photos": {"type": "array", "items": {"type": "string", "format": "binary"}},
                             "documents": {"type": "array", "items": {"type": "string", "format": "binary"}},
                         },
                     }
                 },
             },
-        }
+        },
     },
 )
 def provide_info(request, tracking_code: str):
@@ -282,8 +339,9 @@ class RatingOut(Schema):
 
 @router.post(
     "/reports/{tracking_code}/rating",
-    response={201: RatingOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={201: RatingOut, 403: ErrorOut, 404: ErrorOut, 409: ConflictOut, 422: ErrorOut},
     summary="Rate the result (reporter)",
+    openapi_extra=rules(comment_too_long="the comment is longer than the province allows"),
 )
 def rate_report(request, tracking_code: str, payload: RatingIn):
     """Đánh giá: once for each closure, with the report's secret.

@@ -10,6 +10,7 @@ out nothing finer than what its page shows.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
@@ -81,12 +82,17 @@ def _invalid(name: str, code: str, message: str) -> ValidationFailed:
     return ValidationFailed(code, message, fields={name: [message]})
 
 
+_NUMBER = r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
+# Four numbers separated by commas, as the API's OpenAPI states it (ASCII digits, no spaces).
+BBOX_PATTERN = rf"^{_NUMBER},{_NUMBER},{_NUMBER},{_NUMBER}$"
+
+
 def parse_bbox(raw: str | None, name: str = "bbox") -> BBox:
     """`w,s,e,n` as Leaflet's `getBounds().toBBoxString()` gives it; clamped to the globe."""
-    parts = (raw or "").split(",")
     message = _("Give four numbers: west, south, east, north.")
-    if len(parts) != 4:
+    if not re.fullmatch(BBOX_PATTERN, raw or ""):
         raise _invalid(name, "invalid_bbox", message)
+    parts = raw.split(",")
     try:
         west, south, east, north = (Decimal(part.strip()) for part in parts)
     except InvalidOperation as exc:

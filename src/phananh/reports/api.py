@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from phananh.core.errors import ValidationFailed
+from phananh.core.schemas import ErrorOut, rules
 from phananh.core.text import fold
 from phananh.org.grouping import grouped
 from phananh.org.models import Unit, UnitKind
@@ -69,14 +70,23 @@ def _unit_filter(units, *, kind: str | None, within: int | None):
 
 
 class UnitFilters(Schema):
-    kind: str | None = Field(None, description="A unit kind, or `local` for communes and wards.")
-    within: int | None = Field(None, description="A unit's id: only the units below it.")
+    kind: str | None = Field(
+        None,
+        description="A unit kind, or `local` for communes and wards; empty: every kind.",
+        json_schema_extra={"enum": ["", "local", *UnitKind.values]},
+    )
+    within: int | None = Field(None, ge=1, description="A unit's id: only the units below it.")
     q: str | None = Field(None, max_length=100, description="Words of the name; accents are not needed.")
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=1_000_000)
     page_size: int = Field(UNITS_PAGE_SIZE, ge=1, le=UNITS_PAGE_SIZE)
 
 
-@router.get("/units", response=list[UnitOut], summary="Active units, for intake and dispatch")
+@router.get(
+    "/units",
+    response={200: list[UnitOut], 422: ErrorOut},
+    summary="Active units, for intake and dispatch",
+    openapi_extra=rules(unknown_unit="`within` names no unit"),
+)
 def list_units(request, response: HttpResponse, filters: Query[UnitFilters]):
     """`kind=local` gives the communes and wards a report's place can be in.
 

@@ -38,7 +38,7 @@ from .models import Category, Channel, ReportKind
 _PHONE = re.compile(r"^(?:\+84|84|0)(\d{9,10})$")
 _CODE = re.compile(r"^[a-z0-9-]{1,60}$")
 _MICRODEGREE = Decimal("0.000001")
-_TRUE, _FALSE = ("true", "1", "on", "yes"), ("false", "0", "off", "no")
+TRUE_WORDS, FALSE_WORDS = ("true", "1", "on", "yes"), ("false", "0", "off", "no")
 # Channels a reporter may choose for messages; Zalo only for reports sent through Zalo.
 CONTACT_CHANNELS = ("", "email", "sms", "zalo")
 # Codes of pydantic's own checks, should one ever answer before the validators below.
@@ -136,8 +136,8 @@ def _yes_or_no(value, default: bool) -> bool:
         return default
     if isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.lower() in _TRUE + _FALSE:
-        return value.lower() in _TRUE
+    if isinstance(value, str) and value.lower() in TRUE_WORDS + FALSE_WORDS:
+        return value.lower() in TRUE_WORDS
     raise problem("invalid_type", _("This must be true or false."))
 
 
@@ -371,14 +371,13 @@ class ReportIn(Schema):
     @field_validator("contact_channel", mode="before")
     @classmethod
     def _offered_contact_channel(cls, value, info: ValidationInfo) -> str:
-        if info.data.get("anonymous"):  # nobody is written to: the choice is not kept
-            return ""
         if value is None:
             value = ""
         if not isinstance(value, str) or value not in CONTACT_CHANNELS:
             values = ", ".join(c for c in CONTACT_CHANNELS if c)
             raise problem("invalid_contact_channel", _("Allowed values: %(values)s.") % {"values": values})
-        return value
+        # Nobody is written to about an anonymous report: a valid choice is not kept.
+        return "" if info.data.get("anonymous") else value
 
     @field_validator("contact_channel", mode="after")
     @classmethod
@@ -396,7 +395,8 @@ class ReportIn(Schema):
     @field_validator("notifications_opt_out", mode="before")
     @classmethod
     def _opt_out(cls, value, info: ValidationInfo) -> bool:
-        return False if info.data.get("anonymous") else _yes_or_no(value, False)
+        opted_out = _yes_or_no(value, False)  # checked even when it is not kept
+        return False if info.data.get("anonymous") else opted_out
 
     # --- The whole report ---------------------------------------------------------------------
 

@@ -8,16 +8,18 @@ accounts get 403. Every figure is defined in `docs/statistics.md` and computed b
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
+from pydantic import BeforeValidator
 
 from phananh.core.errors import ValidationFailed
-from phananh.core.schemas import ErrorOut
+from phananh.core.schemas import ErrorOut, rules
 from phananh.org.auth import staff_token
 from phananh.org.models import Unit
 from phananh.reports.models import Category, Channel
@@ -27,6 +29,22 @@ from .periods import Period
 
 router = Router(tags=["statistics"], auth=staff_token)
 ERRORS = {401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
+RULES = rules(
+    invalid_period="`to` comes before `from`",
+    unknown_unit="`unit`, `commune` or `parent` names no unit",
+    unknown_category="`field` names no field",
+)
+
+
+def _iso_day(value):
+    # Only YYYY-MM-DD, as the document's `format: date` says: pydantic alone would also read a
+    # number of seconds ("0" is 1 January 1970).
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise ValueError("Enter a date as YYYY-MM-DD.")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso_day)]
 
 
 class ShareOut(Schema):
@@ -39,7 +57,7 @@ class RejectedOut(Schema):
     by_reason: dict[str, int] = Field(..., description="Rejected reports by the code of their reason.")
 
 
-class StepOut(Schema):
+class StepFiguresOut(Schema):
     finished: int = Field(..., description="Steps of this kind finished by the reports resolved.")
     on_time: int
     late: int
@@ -78,7 +96,7 @@ class SummaryOut(Schema):
     resolved_on_time: int
     resolved_late: int = Field(..., description="Resolved with some step finished after its deadline.")
     on_time_rate: float | None = Field(..., description="resolved_on_time / resolved, 0 to 1.")
-    steps: dict[str, StepOut] = Field(..., description="Per step kind, of the reports resolved.")
+    steps: dict[str, StepFiguresOut] = Field(..., description="Per step kind, of the reports resolved.")
     average_hours: dict[str, float | None]
     ratings: RatingsOut = Field(..., description="Each report's latest rating, given in the period.")
     calls: CallsOut
@@ -123,16 +141,16 @@ class SeriesAnswer(Schema):
 
 
 class Filters(Schema):
-    start: date | None = Field(None, alias="from", description="First day (default: 1 January).")
-    end: date | None = Field(None, alias="to", description="Last day, included (default: today).")
-    unit: int | None = Field(None, description="Unit id: the reports its subtree leads.")
+    start: Day | None = Field(None, alias="from", description="First day (default: 1 January).")
+    end: Day | None = Field(None, alias="to", description="Last day, included (default: today).")
+    unit: int | None = Field(None, ge=1, description="Unit id: the reports its subtree leads.")
     field: str | None = Field(None, description="Field code.")
     channel: Channel | None = None
-    commune: int | None = Field(None, description="Unit id of the commune or ward of the place.")
+    commune: int | None = Field(None, ge=1, description="Unit id of the commune or ward of the place.")
 
 
-class UnitFilters(Filters):
-    parent: int | None = Field(None, description="Rows for the units right below this one.")
+class UnitRowFilters(Filters):
+    parent: int | None = Field(None, ge=1, description="Rows for the units right below this one.")
 
 
 class SeriesFilters(Filters):
@@ -178,7 +196,9 @@ def _out(period: Period) -> dict:
     return {"start": period.start, "end": period.end}
 
 
-@router.get("/summary", response={200: SummaryAnswer, **ERRORS}, summary="A period's figures")
+@router.get(
+    "/summary", response={200: SummaryAnswer, **ERRORS}, summary="A period's figures", openapi_extra=RULES
+)
 def stats_summary(request, filters: Query[Filters]):
     """Số liệu tổng hợp: the figures of the reports in the caller's scope, for the period."""
     period = _period(filters)
@@ -186,8 +206,10 @@ def stats_summary(request, filters: Query[Filters]):
     return {"period": _out(period), "figures": asdict(found)}
 
 
-@router.get("/units", response={200: UnitsAnswer, **ERRORS}, summary="The figures of each unit")
-def stats_units(request, filters: Query[UnitFilters]):
+@router.get(
+    "/units", response={200: UnitsAnswer, **ERRORS}, summary="The figures of each unit", openapi_extra=RULES
+)
+def stats_units(request, filters: Query[UnitRowFilters]):
     """Theo đơn vị: one row per unit below `parent` (the IOC, or the caller's own unit)."""
     period = _period(filters)
     parent = _unit(filters.parent if filters.parent is not None else filters.unit, "parent")
@@ -209,7 +231,10 @@ def stats_units(request, filters: Query[UnitFilters]):
 
 
 @router.get(
-    "/series", response={200: SeriesAnswer, **ERRORS}, summary="The figures week by week or month by month"
+    "/series",
+    response={200: SeriesAnswer, **ERRORS},
+    summary="The figures week by week or month by month",
+    openapi_extra=RULES,
 )
 def stats_series(request, filters: Query[SeriesFilters]):
     """Xu hướng: each week or month of the period, each figure counted on its own date."""

@@ -21,7 +21,8 @@ from ninja.schema import NinjaGenerateJsonSchema
 
 from phananh.core.errors import Forbidden, NotFound, ValidationFailed
 from phananh.core.requests import read_body
-from phananh.core.schemas import ErrorOut
+from phananh.core.schemas import ConflictOut, ErrorOut, rules
+from phananh.core.text import NOT_BLANK_PATTERN
 from phananh.org.access import reporter_contact
 from phananh.org.api import UnitRef, display_name
 from phananh.org.auth import staff_token
@@ -60,6 +61,9 @@ LIST_FIELDS = frozenset(
     if get_origin(info.annotation) is list
 )
 EXCERPT_CHARS = 200
+# Statuses separated by commas, each perhaps with spaces around, empty parts ignored.
+_STATUS = "|".join(Status.values)
+STATUS_LIST_PATTERN = f"^ *(?:{_STATUS})? *(?:, *(?:{_STATUS})? *)*$"
 LABELS = {name: spec.label for name, spec in ACTIONS.items()}
 
 
@@ -187,9 +191,11 @@ class ReportDetailOut(ReportItemOut):
 
 class ReportFilters(Schema):
     status: list[str] = Field(
-        default_factory=list, description="Repeat it, or separate statuses with commas."
+        default_factory=list,
+        description="Repeat it, or separate statuses with commas.",
+        json_schema_extra={"items": {"type": "string", "pattern": STATUS_LIST_PATTERN}},
     )
-    unit: int | None = Field(None, description="Unit id: reports led by this unit or one of its units.")
+    unit: int | None = Field(None, ge=1, description="Unit id: reports led by this unit or one of its units.")
     field: str | None = Field(None, description="Field code.")
     urgency: Urgency | None = None
     overdue: bool | None = Field(
@@ -205,12 +211,8 @@ class ReportFilters(Schema):
         description="`unsatisfied`: closed reports whose reporter was not satisfied, waiting for "
         "the IOC to reopen them (`reopen`) or keep them closed (`dismiss_review`).",
     )
-    page: int = Field(1, ge=1, description="1 is the first page.")
+    page: int = Field(1, ge=1, le=1_000_000, description="1 is the first page.")
     page_size: int = Field(20, ge=1, le=100)
-
-
-class ConflictOut(ErrorOut):
-    status: str = Field(..., description="The report's current status.")
 
 
 def _person(user) -> dict | None:
@@ -358,6 +360,21 @@ def _fresh_detail(request, report: Report) -> dict:
 # --- reading an action -----------------------------------------------------------------------
 
 
+def _as_form(action: dict) -> dict:
+    """An action's JSON schema as a form sends it: a form has no null, and a blank field is
+    not given at all, so a required text must not be blank."""
+    properties = {}
+    for name, spec in action["properties"].items():
+        options = [option for option in spec.get("anyOf", []) if option.get("type") != "null"]
+        if len(options) == 1:
+            spec = {**{k: v for k, v in spec.items() if k not in ("anyOf", "default")}, **options[0]}
+        chosen = "pattern" in spec or "const" in spec or "enum" in spec
+        if name in action.get("required", []) and spec.get("type") == "string" and not chosen:
+            spec = {**spec, "pattern": NOT_BLANK_PATTERN}
+        properties[name] = spec
+    return {**action, "title": f"{action['title']} (form)", "properties": properties}
+
+
 def _action_openapi() -> tuple[dict, dict]:
     """The request body of the actions endpoint, and the schemas it refers to.
 
@@ -372,20 +389,17 @@ def _action_openapi() -> tuple[dict, dict]:
     reveal["properties"] = {k: v for k, v in reveal["properties"].items() if k != "action"}
     reveal["required"] = [k for k in reveal.get("required", []) if k != "action"]
     components["RevealIn"] = reveal
-    form_fields: dict = {"action": {"type": "string", "enum": list(ACTION_SCHEMAS)}}
-    for name in (schema.__name__ for schema in ACTION_SCHEMAS.values()):
-        for field, spec in components[name]["properties"].items():
-            form_fields.setdefault(field, spec)
+    # As a form, each action has the same fields as in JSON, sent as text; the files beside
+    # them, taken only by `submit_result` (`files_not_accepted` otherwise).
     files = {"type": "array", "items": {"type": "string", "format": "binary"}}
     form = {
         "type": "object",
-        "required": ["action"],
         "description": "The same fields as JSON, as form fields; files only with `submit_result`.",
         "properties": {
-            **form_fields,
             "photos": {**files, "description": "JPEG, PNG, WebP or HEIC; metadata is removed."},
             "documents": {**files, "description": "PDF files."},
         },
+        "oneOf": [_as_form(components[schema.__name__]) for schema in ACTION_SCHEMAS.values()],
     }
     body = {
         "required": True,
@@ -398,6 +412,24 @@ def _action_openapi() -> tuple[dict, dict]:
 
 
 ACTION_OPENAPI, OPENAPI_SCHEMAS = _action_openapi()
+# Input that fits an action's schema and is still refused: it names something that does not
+# exist or may not be chosen here, or a date the report's deadlines do not allow.
+ACTION_RULES = rules(
+    unknown_unit="a unit id names no active unit",
+    invalid_unit="the unit cannot take this role (the IOC itself, a unit that does not handle)",
+    unit_outside_subtree="a unit dispatches only to its own units",
+    unknown_category="`category` names no active field",
+    unknown_reason="`reason` names no rejection reason",
+    unknown_report="`into` names no report",
+    invalid_original="`into` names this report, or one that is not open",
+    invalid_handler="`handler` is not a staff member of the lead unit's subtree",
+    reporter_wants_private="publishing a report whose reporter asked that it stay private",
+    deadline_in_past="a deadline before now",
+    deadline_not_later="a new deadline not after the current one",
+    deadline_not_allowed="only the IOC sets the handling deadline",
+    note_required="sending a result back needs a note",
+    files_not_accepted="files with an action other than `submit_result`",
+)
 # What an action answers: the report in its new state, or why not.
 ACTION_RESPONSES = {
     200: ReportDetailOut,
@@ -414,7 +446,7 @@ ACTION_RESPONSES = {
 
 
 def _statuses(values: list[str]) -> list[str]:
-    statuses = [part.strip() for value in values for part in value.split(",") if part.strip()]
+    statuses = [part.strip(" ") for value in values for part in value.split(",") if part.strip(" ")]
     unknown = sorted(set(statuses) - set(Status.values))
     if unknown:
         raise ValidationFailed(
@@ -429,6 +461,7 @@ def _statuses(values: list[str]) -> list[str]:
     "/reports",
     response={200: ReportPageOut, 401: ErrorOut, 422: ErrorOut},
     summary="Reports the caller may see",
+    openapi_extra=rules(unknown_unit="`unit` names no unit"),
 )
 def list_reports(request, filters: Query[ReportFilters]):
     """Danh sách phản ánh: newest first, within the caller's scope (unit subtree and fields).
@@ -487,7 +520,7 @@ def report_detail(request, tracking_code: str, include: Literal["reporter"] | No
     "/reports/{tracking_code}/actions",
     response={**ACTION_RESPONSES, 413: ErrorOut},
     summary="Take a workflow action",
-    openapi_extra=ACTION_OPENAPI,
+    openapi_extra={**ACTION_OPENAPI, **ACTION_RULES},
 )
 def take_action(request, tracking_code: str):
     """Xử lý: `{"action": NAME, ...}` with the fields of that action (see `ActionIn`).
@@ -521,7 +554,8 @@ def take_action(request, tracking_code: str):
         "requestBody": {
             "required": True,
             "content": {"application/json": {"schema": {"$ref": REF_TEMPLATE.format(model="RevealIn")}}},
-        }
+        },
+        **rules(unknown_unit="`unit` names no active unit"),
     },
 )
 def reveal_contact(request, tracking_code: str):
@@ -541,8 +575,9 @@ def reveal_contact(request, tracking_code: str):
     "/users",
     response={200: list[StaffChoice], 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
     summary="Staff an assignment can name",
+    openapi_extra=rules(unknown_unit="`unit` names no unit"),
 )
-def list_staff(request, unit: int | None = None):
+def list_staff(request, unit: int | None = Query(None, ge=1)):
     """Cán bộ: the active handlers, focal points and leaders of a unit and of its own units.
 
     `unit` defaults to the caller's unit. The IOC may look at any unit; a unit only at its own

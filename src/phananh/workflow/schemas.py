@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from ninja import Field, Schema
 from pydantic import AfterValidator, BeforeValidator, TypeAdapter, ValidationInfo
 
-from phananh.core.text import clean_text
+from phananh.core.text import NOT_BLANK_PATTERN, clean_text
 from phananh.core.validation import problem
 from phananh.reports.models import RatingValue
 from phananh.reports.statuses import Urgency
@@ -43,7 +43,11 @@ Note = Annotated[
     BeforeValidator(_clean),
     Field("", max_length=5000, title=gettext_noop("Note"), description="Free text written on the timeline."),
 ]
-Required = Annotated[str, BeforeValidator(_clean), Field(..., min_length=1, max_length=5000)]
+# Required text: blank once cleaned is missing, and the schema says so with its pattern.
+NOT_BLANK = {"pattern": NOT_BLANK_PATTERN}
+Required = Annotated[
+    str, BeforeValidator(_clean), Field(..., min_length=1, max_length=5000, json_schema_extra=NOT_BLANK)
+]
 ReporterText = Annotated[str, BeforeValidator(_clean), AfterValidator(_within_limit)]
 
 
@@ -236,6 +240,7 @@ class ProvideInfoIn(ActionSchema):
     text: ReporterText = Field(
         ...,
         min_length=1,
+        json_schema_extra=NOT_BLANK,
         title=gettext_noop("Your answer"),
         description="The answer (at most 5,000 characters).",
     )
