@@ -171,6 +171,15 @@ def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(client, lan):
     assert not ApiToken.objects.exists()
 
 
+def test_a_username_with_a_nul_character_is_invalid_input_not_a_server_error(client, lan):
+    # PostgreSQL cannot compare a text holding NUL: the lookup was a 500 there
+    response = sign_in(client, username="lan\x00")
+
+    assert response.status_code == 422
+    assert "username" in response.json()["fields"]
+    assert not ApiToken.objects.exists()
+
+
 def test_a_deactivated_account_cannot_sign_in_and_its_tokens_stop_working(client, lan):
     # Given Lan has a token
     token = sign_in(client).json()["token"]

@@ -14,7 +14,8 @@ router = Router(tags=["auth"])
 
 
 class TokenIn(Schema):
-    username: str = Field(..., max_length=150)
+    # No NUL: PostgreSQL cannot compare a text holding one (the lookup was a 500).
+    username: str = Field(..., max_length=150, pattern=r"^[^\x00]*$")
     # Bounded so that nobody makes the server hash megabytes.
     password: str = Field(..., max_length=1024)
     name: str = Field("", max_length=100, description="What the token is for, e.g. the device's name.")
