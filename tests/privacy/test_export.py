@@ -214,3 +214,17 @@ def test_the_page_download_needs_the_private_link_of_that_report(case):
     assert Client().get(url).status_code == 405
     assert exports() == []
     assert Report.objects.get(pk=report.pk).reporter_name == HOA_NAME
+
+
+def test_the_openapi_says_the_download_is_a_zip_or_the_json_document():
+    paths = Client().get("/api/v1/openapi.json").json()["paths"]
+    answers = paths["/api/v1/reports/{tracking_code}/data"]["post"]["responses"]
+
+    assert set(answers["200"]["content"]) == {"application/json", "application/zip"}
+    assert answers["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ReporterDataOut"
+    }
+    assert {"403", "404", "422"} <= set(answers)
+    assert {"200", "403", "404", "422"} <= set(
+        paths["/api/v1/reports/{tracking_code}/erasure"]["post"]["responses"]
+    )

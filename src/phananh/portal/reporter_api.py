@@ -424,7 +424,7 @@ class ReporterDataOut(Schema):
     summary="Download the reporter's data (reporter)",
     openapi_extra={
         "responses": {
-            "200": {
+            200: {
                 "description": "The ZIP (`format=zip`) or the JSON document (`format=json`).",
                 "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
             }
