@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "phananh.notify",
     "phananh.backoffice",
     "phananh.stats",
+    "phananh.privacy",
     "phananh.demo",
 ]
 
@@ -268,6 +269,7 @@ PHANANH_PERIODIC_TASKS = [
     "phananh.stats.tasks.rebuild_months",
     "phananh.stats.tasks.delete_old_exports",
     "phananh.workflow.tasks.prune_idempotency_records",
+    "phananh.privacy.tasks.anonymise_old_reports",
     # The database backend's tasks a dead worker left RUNNING (under RQ it finds none: RQ's own
     # registries do this there, see RQ below).
     "phananh.core.tasks.recover_stale_tasks",
@@ -286,6 +288,12 @@ PHANANH_REMINDER_SHARE = float(os.getenv("PHANANH_REMINDER_SHARE") or 0.75)
 # A resolved report whose result was sent to the reporter closes by itself after this many days
 # (calendar days) without a rating; the reporter may still rate it afterwards.
 PHANANH_AUTO_CLOSE_DAYS = envint("PHANANH_AUTO_CLOSE_DAYS", 7)
+# Thời hạn lưu trữ: the reporter's personal data is erased this many months after their report
+# was closed, rejected or merged (0: kept for ever). By a periodic task, in batches of
+# PHANANH_RETENTION_BATCH reports, for at most PHANANH_RETENTION_RUN_SECONDS a round.
+PHANANH_RETENTION_MONTHS = envint("PHANANH_RETENTION_MONTHS", 24)
+PHANANH_RETENTION_BATCH = envint("PHANANH_RETENTION_BATCH", 500)
+PHANANH_RETENTION_RUN_SECONDS = envint("PHANANH_RETENTION_RUN_SECONDS", 120)
 
 # A dashboard's report list longer than this many rows is written by a task, not while the person
 # waits (a web worker may not take minutes), and downloaded from the exports page when ready.

@@ -74,9 +74,11 @@ def _enqueue_after_commit(delivery_id: int) -> None:
 def _due(now: datetime) -> Q:
     """Rows a worker may take now: due ones, and 'sending' ones whose worker died."""
     stale_before = now - timedelta(seconds=settings.PHANANH_DELIVERY_STALE_SECONDS)
-    return Q(status__in=CLAIMABLE_STATUSES, next_attempt_at__lte=now) | Q(
+    due = Q(status__in=CLAIMABLE_STATUSES, next_attempt_at__lte=now) | Q(
         status=DeliveryStatus.SENDING, claimed_at__lt=stale_before
     )
+    # A row whose address was erased (see `forget_recipients`) has nobody left to write to.
+    return due & ~Q(to_address="")
 
 
 def backoff(attempts: int) -> timedelta:
@@ -165,9 +167,33 @@ def delivery_retry(*, delivery: Delivery) -> bool:
     False when it is no longer failed or dead (sent or being sent meanwhile).
     """
     with transaction.atomic():
-        updated = Delivery.objects.filter(pk=delivery.pk, status__in=UNDELIVERED_STATUSES).update(
+        undelivered = Delivery.objects.filter(pk=delivery.pk, status__in=UNDELIVERED_STATUSES)
+        updated = undelivered.exclude(to_address="").update(
             status=DeliveryStatus.PENDING, next_attempt_at=timezone.now(), attempts=0, claimed_at=None
         )
         if updated == 1:
             _enqueue_after_commit(delivery.pk)
     return updated == 1
+
+
+# What an unsent message erased by `forget_recipients` says, instead of the error it had.
+ERASED_NOTE = "Not sent: the recipient's personal data was erased."
+
+
+def forget_recipients(delivery_ids) -> int:
+    """Erase who these messages went to and what they said: their recipient's personal data is
+    being erased (the reporter asked, or the retention period ended).
+
+    The rows stay, as the record that a message of this purpose went through this channel at
+    this time, with its status; a message not sent yet never will be. One a worker is sending
+    at this very moment is not stopped: it is finished, and never tried again.
+    """
+    ids = list(delivery_ids)
+    # An error may quote the address (masked): it goes too.
+    erased = Delivery.objects.filter(pk__in=ids).update(
+        to_address="", subject="", body="", headers={}, last_error=""
+    )
+    Delivery.objects.filter(pk__in=ids, status__in=CLAIMABLE_STATUSES).update(
+        status=DeliveryStatus.DEAD, next_attempt_at=None, last_error=ERASED_NOTE
+    )
+    return erased

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from phananh.reports.codes import private_link_token
-from phananh.reports.models import Channel, Report
+from phananh.reports.models import Channel, Follower, Report
 from phananh.reports.statuses import Status
 from phananh.workflow.models import Event, EventKind
 
@@ -162,3 +162,38 @@ def queue_reporter_messages(event: Event) -> list[Delivery]:
         dedupe_key=f"reporter:{purpose}:{event.pk}:{channel}",
     )
     return [delivery]
+
+
+def deliveries_to_reporters(reports) -> dict[int, list[int]]:
+    """The messages sent to the reporter of each of `reports`: {report id: [delivery ids]}.
+
+    `reports` are Report rows whose contact is still there. A reporter's messages are those of
+    their report written for them (this module's, `reporter:` keys), those of their report sent
+    to one of their addresses (they followed it by email too), and the news of the report that
+    theirs was merged into, sent to their email as a follower through it. Never the messages of
+    other people who follow the same report.
+    """
+    by_id = {report.pk: report for report in reports}
+    addresses = {
+        pk: {a.lower() for a in (r.reporter_email, r.reporter_phone, r.zalo_user_id) if a}
+        for pk, r in by_id.items()
+    }
+    # The reports these ones were merged into, each with the duplicates that follow it.
+    following: dict[int, list[int]] = {}
+    for original, duplicate in Follower.objects.filter(via_report__in=list(by_id)).values_list(
+        "report_id", "via_report_id"
+    ):
+        following.setdefault(original, []).append(duplicate)
+    mine: dict[int, list[int]] = {pk: [] for pk in by_id}
+    rows = Delivery.objects.filter(report_id__in=set(by_id) | set(following)).values_list(
+        "pk", "report_id", "to_address", "dedupe_key"
+    )
+    for pk, report_id, to_address, key in rows.order_by("pk"):
+        address = to_address.lower()
+        if report_id in by_id and (key.startswith("reporter:") or address in addresses[report_id]):
+            mine[report_id].append(pk)
+        for duplicate in following.get(report_id, ()):
+            email = by_id[duplicate].reporter_email.lower()
+            if email and address == email and pk not in mine[duplicate]:
+                mine[duplicate].append(pk)
+    return mine

@@ -124,8 +124,9 @@ def can_see_contact(user, report) -> bool:
 
 
 def reporter_contact(user, report, *, via: str) -> dict | None:
-    """The reporter's contact for this staff member, logging the read; None if not allowed."""
-    if report.is_anonymous or not can_see_contact(user, report):
+    """The reporter's contact for this staff member, logging the read; None if not allowed, and
+    when there is none (sent anonymously, or erased)."""
+    if report.is_anonymous or report.personal_data_erased_at or not can_see_contact(user, report):
         return None
     PersonalDataAccess.objects.create(report=report, user=user, via=via)
     return {"name": report.reporter_name, "phone": report.reporter_phone, "email": report.reporter_email}

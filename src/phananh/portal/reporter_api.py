@@ -1,11 +1,14 @@
 """The reporter's API: submit a report from an app or another system, follow it by its tracking
-code, and, with the report's secret, answer a question and rate the result."""
+code, and, with the report's secret, answer a question, rate the result, download their data
+and have it erased."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from django.conf import settings
+from django.http import FileResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
@@ -15,6 +18,8 @@ from phananh.core.requests import read_body
 from phananh.core.schemas import ConflictOut, ErrorOut, documented, rules
 from phananh.core.text import NOT_BLANK_PATTERN
 from phananh.org.access import Reporter
+from phananh.privacy.erasure import personal_data_erase
+from phananh.privacy.export import FORMAT, FORMAT_VERSION, data_export
 from phananh.reports.api import CategoryRef
 from phananh.reports.codes import prove_reporter
 from phananh.reports.files import read_uploads
@@ -364,3 +369,186 @@ def rate_report(request, tracking_code: str, payload: RatingIn):
     return Status(
         201, {"value": rating.value, "value_label": rating.get_value_display(), "closure": rating.closure}
     )
+
+
+# --- the reporter's data -------------------------------------------------------------------
+
+
+class DataIn(Schema):
+    secret: str = Field(..., description="The secret given when the report was submitted.")
+    format: Literal["zip", "json"] = Field(
+        "zip",
+        description="`zip`: the document with the reporter's photos and documents; `json`: the document.",
+    )
+
+
+class DataReportOut(Schema):
+    tracking_code: str
+    kind: str
+    kind_label: str
+    title: str
+    description: str
+    category: CategoryRef | None
+    address: str
+    commune: str | None
+    latitude: float | None
+    longitude: float | None
+    location_source: str
+    channel: str
+    created_at: datetime
+    status: str
+    status_label: str
+    wants_public: bool
+    published: bool
+
+
+class DataReporterOut(Schema):
+    name: str
+    phone: str
+    email: str
+    zalo_user_id: str
+    anonymous: bool
+    contact_channel: str
+    no_messages: bool
+    personal_data_erased_at: datetime | None
+
+
+class DataConsentOut(Schema):
+    given_at: datetime
+    version: str
+    text: str = Field(..., description="The text of that version, in the language asked.")
+    withdrawn_at: datetime | None
+
+
+class DataStepOut(Schema):
+    kind: str
+    label: str
+    at: datetime
+    status: str
+    note: str = Field(..., description="The public note, or the reporter's own answer.")
+
+
+class DataResultOut(Schema):
+    at: datetime
+    text: str
+
+
+class DataRatingOut(Schema):
+    closure: int
+    value: str
+    value_label: str
+    comment: str
+    at: datetime
+
+
+class DataFileOut(Schema):
+    path: str = Field(..., description="Where the file is in the ZIP.")
+    kind: str = Field(..., description="`photo` or `document`.")
+    content_type: str
+    size: int
+    sha256: str
+    step: str = Field(..., description="The step the file came with: `submitted` or `info_provided`.")
+    step_at: datetime
+
+
+class DataMessageOut(Schema):
+    channel: str
+    to: str = Field(..., description="Empty once the personal data was erased, like `subject` and `body`.")
+    subject: str
+    body: str
+    purpose: str
+    status: str
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class ReporterDataOut(Schema):
+    format: str = Field(..., examples=[FORMAT])
+    format_version: int = Field(..., examples=[FORMAT_VERSION])
+    exported_at: datetime
+    report: DataReportOut
+    reporter: DataReporterOut
+    consent: DataConsentOut
+    timeline: list[DataStepOut]
+    result: DataResultOut | None
+    ratings: list[DataRatingOut]
+    files: list[DataFileOut]
+    messages: list[DataMessageOut]
+
+
+@router.post(
+    "/reports/{tracking_code}/data",
+    response={200: ReporterDataOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Download the reporter's data (reporter)",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The ZIP (`format=zip`) or the JSON document (`format=json`).",
+                "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def download_reporter_data(request, tracking_code: str, payload: DataIn):
+    """Tải dữ liệu: everything kept about the reporter for this report, with the report's secret.
+
+    The ZIP holds `du-lieu.json` (the JSON document, format `phananh.reporter-data` version 1),
+    the reporter's photos and documents under `tep/` and `doc-truoc.txt`. This report only: each
+    report has its own secret. 403 `invalid_secret`; 404 `report_not_found`. Each download is a
+    step on the report's internal timeline.
+    """
+    report, reporter = _as_reporter(tracking_code, payload.secret)
+    result = data_export(report=report, reporter=reporter, via="api", as_zip=payload.format == "zip")
+    if payload.format == "json":
+        return result
+    response = FileResponse(
+        result, as_attachment=True, filename=f"{report.tracking_code}.zip", content_type="application/zip"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class ErasureIn(Schema):
+    secret: str = Field(..., description="The secret given when the report was submitted.")
+    confirm: bool = Field(
+        False, description="Must be true: the reporter confirmed, after being told it cannot be undone."
+    )
+
+
+class ErasureOut(Schema):
+    tracking_code: str
+    status: str
+    status_label: str
+    erased_now: bool = Field(..., description="False when the data had been erased before (nothing changed).")
+    personal_data_erased_at: datetime
+    consent_withdrawn_at: datetime | None = Field(
+        ..., description="Empty when the retention period, not the reporter, erased the data."
+    )
+
+
+@router.post(
+    "/reports/{tracking_code}/erasure",
+    response={200: ErasureOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Withdraw consent and erase the reporter's personal data (reporter)",
+)
+def erase_reporter_data(request, tracking_code: str, payload: ErasureIn):
+    """Rút lại đồng ý: the reporter's name, phone, email and Zalo id are erased everywhere.
+
+    The report goes on being handled without a contact: no message is sent any more. Its content
+    and what was published stay; the statistics do not change. Asking again answers the same,
+    with `erased_now` false. 403 `invalid_secret`; 404 `report_not_found`; 422
+    `confirmation_required` without `"confirm": true`.
+    """
+    report, reporter = _as_reporter(tracking_code, payload.secret)
+    if not payload.confirm:
+        message = _("Confirm that the personal data is to be erased: it cannot be undone.")
+        raise ValidationFailed("confirmation_required", message, fields={"confirm": [message]})
+    erased_now = personal_data_erase(report=report, reporter=reporter, via="api")
+    return {
+        "tracking_code": report.tracking_code,
+        "status": report.status,
+        "status_label": report.status_label,
+        "erased_now": erased_now,
+        "personal_data_erased_at": report.personal_data_erased_at,
+        "consent_withdrawn_at": report.consent_withdrawn_at,
+    }

@@ -17,7 +17,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -31,6 +31,8 @@ from phananh.core.errors import ApplicationError, PayloadTooLarge, ValidationFai
 from phananh.core.net import client_address
 from phananh.notify import followers as follow
 from phananh.org.access import Reporter
+from phananh.privacy.erasure import personal_data_erase
+from phananh.privacy.export import data_export
 from phananh.reports.codes import prove_reporter
 from phananh.reports.files import attachment_response
 from phananh.reports.models import AttachmentKind, RatingValue, Report
@@ -161,10 +163,7 @@ def _render(request, report: Report, *, status: int = 200, **extra):
         context.update(_rating_context(report))
         context["max_photos"] = settings.PHANANH_MAX_PHOTOS
     response = render(request, "portal/track.html", context, status=status)
-    if reporter or extra.get("wrong_secret"):
-        # What only the reporter sees is kept by no cache, shared or not.
-        patch_cache_control(response, private=True, no_store=True)
-    return response
+    return no_store(response) if reporter or extra.get("wrong_secret") else response
 
 
 # --- the page and the reporter's forms -----------------------------------------------------
@@ -283,6 +282,51 @@ def photo(request, tracking_code: str, attachment_id: int, thumbnail: bool = Fal
     if attachment.event_id not in shown:
         raise Http404
     return attachment_response(attachment, thumbnail=thumbnail)
+
+
+# --- the reporter's data -------------------------------------------------------------------
+
+
+def no_store(response):
+    """What only the reporter may see is kept by no cache, shared or not."""
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+@require_POST
+def download_data(request, tracking_code: str):
+    """Tải dữ liệu: the reporter's data about this report, as a ZIP (a POST: it is logged)."""
+    report = _report(tracking_code)
+    if not _is_reporter(request, report):
+        return _reporter_only(request, report)
+    archive = data_export(report=report, reporter=Reporter(report_id=report.pk), via="page")
+    response = FileResponse(
+        archive, as_attachment=True, filename=f"{report.tracking_code}.zip", content_type="application/zip"
+    )
+    return no_store(response)
+
+
+@require_http_methods(["GET", "POST"])
+def erase_data(request, tracking_code: str):
+    """Rút lại đồng ý và xóa dữ liệu: what is erased and what stays, then, confirmed, the erasure."""
+    report = _report(tracking_code)
+    if not _is_reporter(request, report):
+        return _reporter_only(request, report)
+    context = {"report": report, "error": ""}
+    if request.method == "POST":
+        if request.POST.get("confirm") != "yes":
+            context["error"] = _("Tick the box to confirm that you want your data erased.")
+            return no_store(render(request, "portal/erase_data.html", context, status=422))
+        personal_data_erase(report=report, reporter=Reporter(report_id=report.pk), via="page")
+        messages.success(
+            request,
+            _(
+                "Your consent is withdrawn and your personal data erased. The report goes on being "
+                "handled; no message will be sent to you any more."
+            ),
+        )
+        return redirect("portal:track", tracking_code=report.tracking_code)
+    return no_store(render(request, "portal/erase_data.html", context))
 
 
 # --- following by email --------------------------------------------------------------------

@@ -7,6 +7,8 @@ urlpatterns = [
     path("tra-cuu/<str:tracking_code>/", tracking.track, name="track"),
     path("tra-cuu/<str:tracking_code>/bo-sung/", tracking.answer, name="track_answer"),
     path("tra-cuu/<str:tracking_code>/danh-gia/", tracking.rate_result, name="track_rate"),
+    path("tra-cuu/<str:tracking_code>/du-lieu/", tracking.download_data, name="track_data"),
+    path("tra-cuu/<str:tracking_code>/xoa-du-lieu/", tracking.erase_data, name="track_erase"),
     path("tra-cuu/<str:tracking_code>/anh/<int:attachment_id>/", tracking.photo, name="track_photo"),
     path(
         "tra-cuu/<str:tracking_code>/anh/<int:attachment_id>/nho/",

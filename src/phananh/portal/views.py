@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from phananh.core.errors import ApplicationError, Conflict
 from phananh.core.geo import in_vietnam
 from phananh.org.selectors import commune_at, communes
+from phananh.reports.consent import CURRENT_CONSENT_VERSION, consent_text
 from phananh.reports.files import read_uploads
 from phananh.reports.intake import validate_submission
 from phananh.reports.models import Attachment, Category, Channel, ReportKind
@@ -75,6 +76,9 @@ def form_context(values: dict, errors: dict, message: str = "") -> dict:
         "commune_url": reverse("pwa:commune"),
         # Reports kept on the phone while offline are sent later through the API, as the app.
         "outbox_endpoint": reverse("api-v1:submit_report"),
+        # The consent text shown, and its version, sent with the form and kept on the report.
+        "consent_version": CURRENT_CONSENT_VERSION,
+        "consent_text": consent_text(CURRENT_CONSENT_VERSION),
     }
 
 

@@ -1,4 +1,5 @@
-"""Reference data for every client: the fields a report can be filed under, and the units."""
+"""Reference data for every client: the fields a report can be filed under, the units, and the
+text of consent a client shows before sending."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from phananh.org.grouping import grouped
 from phananh.org.models import Unit, UnitKind
 from phananh.org.selectors import active_units
 
+from .consent import CONSENT_TEXTS, CURRENT_CONSENT_VERSION
 from .selectors import active_categories
 
 router = Router(tags=["reports"])
@@ -45,6 +47,38 @@ class CategoryRef(Schema):
 @router.get("/categories", response=list[CategoryOut], summary="Fields a report can be filed under")
 def list_categories(request):
     return list(active_categories())
+
+
+class ConsentVersionOut(Schema):
+    version: str
+    text: str
+
+
+class ConsentOut(Schema):
+    version: str = Field(
+        ..., description="The current version: send it as `consent_version` with the report."
+    )
+    text: str = Field(
+        ..., description="Its text, in the language asked (Accept-Language), to show by the box."
+    )
+    versions: list[ConsentVersionOut] = Field(
+        ..., description="Every version ever shown, oldest first: a report keeps the one its reporter saw."
+    )
+
+
+@router.get("/consent", response=ConsentOut, summary="The consent text to show before sending a report")
+def consent(request):
+    """Sự đồng ý: the text a reporter agrees to (Decree 13/2023), and its version.
+
+    An app shows `text` beside the consent box and sends `version` as `consent_version`: the
+    report keeps it. A version that is not in `versions` is refused (422
+    `unknown_consent_version`); none means the current one.
+    """
+    return {
+        "version": CURRENT_CONSENT_VERSION,
+        "text": str(CONSENT_TEXTS[CURRENT_CONSENT_VERSION]),
+        "versions": [{"version": v, "text": str(text)} for v, text in CONSENT_TEXTS.items()],
+    }
 
 
 UNITS_PAGE_SIZE = 500

@@ -33,6 +33,7 @@ from phananh.core.text import clean_text
 from phananh.core.validation import problem, validation_failed
 from phananh.org.models import LOCAL_KINDS, Unit
 
+from .consent import CONSENT_TEXTS, CURRENT_CONSENT_VERSION
 from .models import Category, Channel, ReportKind
 
 _PHONE = re.compile(r"^(?:\+84|84|0)(\d{9,10})$")
@@ -66,6 +67,8 @@ class Submission:
     # How the reporter wants to hear of the report's steps ("" = the first channel available).
     contact_channel: str = ""
     notifications_opt_out: bool = False
+    # The version of the consent text the reporter was shown (reports.consent).
+    consent_version: str = CURRENT_CONSENT_VERSION
 
     def fingerprint_fields(self) -> dict:
         return {
@@ -235,6 +238,13 @@ class ReportIn(Schema):
         validate_default=True,
         description="Must be true: consent to processing personal data (Decree 13/2023).",
     )
+    consent_version: str = Field(
+        "",
+        validate_default=True,
+        description="The version of the consent text the reporter was shown (GET /consent gives the "
+        "current one and its text); empty: the current version. An unknown version is refused.",
+        json_schema_extra={"enum": ["", *CONSENT_TEXTS]},
+    )
 
     # --- Each field on its own ----------------------------------------------------------------
 
@@ -336,6 +346,16 @@ class ReportIn(Schema):
             raise problem("consent_required", message)
         return consent
 
+    @field_validator("consent_version", mode="before")
+    @classmethod
+    def _known_consent_version(cls, value) -> str:
+        if value is None or value == "":
+            return CURRENT_CONSENT_VERSION
+        if not isinstance(value, str) or value not in CONSENT_TEXTS:
+            message = _("This version of the consent text is not known: show the current one again.")
+            raise problem("unknown_consent_version", message)
+        return value
+
     # --- Rules tying a field to the ones before it --------------------------------------------
 
     @field_validator("longitude", mode="after")
@@ -426,4 +446,5 @@ class ReportIn(Schema):
             wants_public=self.public,
             contact_channel=self.contact_channel,
             notifications_opt_out=self.notifications_opt_out,
+            consent_version=self.consent_version,
         )

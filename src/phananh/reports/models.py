@@ -47,7 +47,8 @@ class Report(models.Model):
 
     The reporter's contact details are personal data: they never reach a public page, a
     public API answer or a log line. The reporter acts later with the tracking code and a
-    secret of which only a hash is kept.
+    secret of which only a hash is kept; with it they download their data or have it erased,
+    and the retention policy erases it some time after the report ended (`privacy`).
     """
 
     tracking_code = models.CharField(_("tracking code"), max_length=20, unique=True)
@@ -80,6 +81,13 @@ class Report(models.Model):
     reporter_email = models.EmailField(_("reporter's email"), blank=True)
     is_anonymous = models.BooleanField(_("anonymous"), default=False)
     consent_at = models.DateTimeField(_("consent to personal data processing given at"))
+    # Which text the reporter agreed to (reports.consent.CONSENT_TEXTS).
+    consent_version = models.CharField(_("consent text version"), max_length=20)
+    # The reporter withdrew their consent and had their personal data erased (privacy.erasure).
+    consent_withdrawn_at = models.DateTimeField(_("consent withdrawn at"), null=True, blank=True)
+    # The reporter's name, phone, email and Zalo id were erased: at their request, or by the
+    # retention policy some time after the report ended. The report itself goes on without them.
+    personal_data_erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     wants_public = models.BooleanField(_("reporter agrees to publication"), default=True)
     # How the reporter wants to hear of the report: "email", "sms", "zalo", or "" for the first
@@ -153,6 +161,13 @@ class Report(models.Model):
             ),
             models.Index(
                 fields=["created_at", "id"], condition=models.Q(is_public=True), name="report_public_received"
+            ),
+            # The retention policy's question, "which ended reports still hold personal data", among
+            # millions: reports leave this index once anonymised.
+            models.Index(
+                fields=["status", "created_at"],
+                condition=models.Q(personal_data_erased_at=None),
+                name="report_personal_data_kept",
             ),
         ]
 

@@ -26,6 +26,7 @@ from django.utils import timezone
 from phananh.org.models import Role, Unit, UnitKind, User
 from phananh.org.services import unit_create
 from phananh.reports.codes import ALPHABET
+from phananh.reports.consent import CURRENT_CONSENT_VERSION
 from phananh.reports.models import Category, Rating, Report
 from phananh.reports.search import search_document
 from phananh.reports.statuses import Status
@@ -442,6 +443,7 @@ def new_report(rng: random.Random, cast_: Cast, n: int, created: datetime) -> Re
         commune=commune,
         reporter_phone=f"09{rng.randrange(10**8):08d}",
         consent_at=created,
+        consent_version=CURRENT_CONSENT_VERSION,
         channel=channel,
         created_at=created,
         urgent_suspected=rng.random() < 0.02,

@@ -574,9 +574,12 @@ PENDING_EXTENSION = (
 
 
 NOT_ANONYMOUS = (
-    lambda report: not report.is_anonymous,
+    lambda report: not report.is_anonymous and report.personal_data_erased_at is None,
+    # The code says "anonymous" for an erased contact too: either way there is nobody to reveal.
     "anonymous_report",
-    gettext_lazy("This report was sent anonymously: there is no contact to reveal."),
+    gettext_lazy(
+        "There is no contact to reveal: the report was sent anonymously, or its reporter's data was erased."
+    ),
 )
 NOT_RATED = (
     lambda report: current_rating(report) is None,

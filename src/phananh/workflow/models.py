@@ -32,6 +32,10 @@ class EventKind(models.TextChoices):
     CONTACT_REVEALED = "contact_revealed", _("Reporter's contact revealed to the unit")
     RATED = "rated", _("Rated by the reporter")
     REVIEW_DISMISSED = "review_dismissed", _("Rating reviewed; the report stays closed")
+    # The reporter's rights (privacy): internal steps, which say what was done and never the data.
+    DATA_EXPORTED = "data_exported", _("The reporter downloaded their data")
+    PERSONAL_DATA_ERASED = "personal_data_erased", _("Consent withdrawn: the reporter's personal data erased")
+    ANONYMISED = "anonymised", _("Personal data erased at the end of the retention period")
 
 
 # Events the reporter and the public may see on the timeline; the rest is internal.

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Subquery
+from django.db.models import F, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -94,6 +94,83 @@ def record_submission(*, report, actor=None, files: PreparedFiles, written: list
     store_files(report=report, event=event, files=files, written=written)
     _enqueue_notifications([event])
     return event
+
+
+def _actor_fields(actor) -> dict:
+    """Who wrote an event: a staff account and its unit, or the label of a `Reporter`/`System`."""
+    user = actor if isinstance(actor, User) else None
+    return {"actor": user, "unit": user.unit if user else None, "label": "" if user else actor.label}
+
+
+def record_event(*, report, actor, kind: str, data: dict | None = None) -> Event:
+    """An internal step that changes nothing of the report, e.g. the reporter downloaded their
+    data: written on the timeline and handed to the listeners, without taking the report's lock
+    or moving its version (nobody's form goes out of date because of it)."""
+    who = _actor_fields(actor)
+    event = _write_event(
+        report,
+        PendingEvent(kind, data=data or {}),
+        actor=who["actor"],
+        before=report.status,
+        after=report.status,
+        unit=who["unit"],
+        label=who["label"],
+    )
+    _enqueue_notifications([event])
+    logger.info("report %s: %s by %s", report.tracking_code, kind, _who(actor))
+    return event
+
+
+def amend_reports(
+    *,
+    reports: QuerySet,
+    actor,
+    kind: str,
+    changes: dict,
+    limit: int,
+    also: Callable[[list[int]], dict[int, dict]] | None = None,
+    wait: bool = True,
+    tell_listeners: bool = True,
+) -> list[Event]:
+    """Change reports without changing their status, one or thousands at a time, with an event
+    each: the erasure of a reporter's personal data, the retention policy's anonymisation.
+
+    In one transaction: up to `limit` of `reports` are locked (with `wait=False`, those another
+    transaction holds are left for a later round instead of waited for), `also(ids)` makes the
+    caller's own writes to other tables while the reports still hold what they held (it returns
+    each report's event data), then one UPDATE sets `changes` and moves every version, and the
+    events are inserted in one statement. Filter `reports` on what `changes` sets, so that a
+    report already changed is not taken again. Returns the events, none when nothing was left.
+    `tell_listeners=False` hands them to no task: for a batch that nobody is told of.
+    """
+    who = _actor_fields(actor)
+    with transaction.atomic():
+        locked = reports.select_for_update(skip_locked=not wait, of=("self",)).order_by("pk")
+        rows = list(locked.values_list("pk", "status", "tracking_code")[:limit])
+        if not rows:
+            return []
+        ids = [pk for pk, _status, _code in rows]
+        data = also(ids) if also else {}
+        reports.model.objects.filter(pk__in=ids).update(version=F("version") + 1, **changes)
+        events = Event.objects.bulk_create(
+            Event(
+                report_id=pk,
+                kind=kind,
+                actor=who["actor"],
+                actor_label=who["label"],
+                unit=who["unit"],
+                status_before=status,
+                status_after=status,
+                is_public=kind in PUBLIC_EVENT_KINDS,
+                data=data.get(pk, {}),
+            )
+            for pk, status, _code in rows
+        )
+    if tell_listeners:
+        _enqueue_notifications(events)
+    for _pk, _status, code in rows:
+        logger.info("report %s: %s by %s", code, kind, _who(actor))
+    return events
 
 
 def _validated(action: str, data: dict):
