@@ -51,6 +51,9 @@ WORKERS = if [ -n "$${REDIS_URL:-}" ]; then \
 # Serves http://127.0.0.1:$(PORT) with the task worker and the periodic-task loop beside it,
 # on SQLite. The worker is the database backend's, or RQ's when REDIS_URL names a Redis server.
 # Static files come from the apps' folders as they are edited (no collectstatic).
+# `run` and `serve` answer plain HTTP on the loopback: without PHANANH_HTTPS=false a node (DEBUG
+# off) would send every request to HTTPS.
+run serve: export PHANANH_HTTPS := false
 run: install messages demo
 	@echo "PhanAnh: http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
 	@# Mail goes to the SMTP server named in EMAIL_HOST; without one it is printed in this terminal.
@@ -105,6 +108,7 @@ nginx:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $(NGINX_PACKAGES) >/dev/null; \
 	  else echo "The deployment tests need Debian's nginx: sudo apt-get install $(NGINX_PACKAGES)"; exit 1; fi; }
 
+bench bench-sizes: export PHANANH_HTTPS := false
 bench: install
 	@# Every benchmark runs (a `-` keeps going past one that misses a goal); each prints its goals.
 	-$(PY) bench/intake.py

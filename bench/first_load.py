@@ -43,7 +43,15 @@ PHONE = {
 
 
 def environment(**extra) -> dict:
-    return {**os.environ, "DB": "postgres", "DB_NAME": DATABASE, "LOG_LEVEL": "WARNING", **extra}
+    # Plain HTTP on the loopback (no TLS proxy in front).
+    return {
+        **os.environ,
+        "DB": "postgres",
+        "DB_NAME": DATABASE,
+        "LOG_LEVEL": "WARNING",
+        "PHANANH_HTTPS": "false",
+        **extra,
+    }
 
 
 def manage(*args: str, **extra) -> None:

@@ -240,6 +240,8 @@ def start_gunicorn(db: str, media: Path, root: Path) -> tuple[subprocess.Popen, 
         PHANANH_ACCESS_LOG="/dev/null",
         PHANANH_WEB_LOG_LEVEL="warning",
         SECRET_KEY="bench-only-" + uuid.uuid4().hex,
+        # Plain HTTP on the loopback (no TLS proxy in front).
+        PHANANH_HTTPS="false",
     )
     server = subprocess.Popen(
         [str(Path(PYTHON).parent / "gunicorn"), "-c", str(root / "deploy" / "gunicorn.conf.py")],

@@ -65,6 +65,8 @@ def production_server(**env):
     environment = {
         **os.environ,
         "DEBUG": "0",
+        # Plain HTTP on the loopback (no TLS proxy in front).
+        "PHANANH_HTTPS": "false",
         "PHANANH_BIND": f"127.0.0.1:{port}",
         "PHANANH_ACCESS_LOG": os.devnull,
         "LOG_LEVEL": "WARNING",

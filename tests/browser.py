@@ -7,6 +7,7 @@ Playwright's own browser download is not used (and cannot be reached): the tests
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -81,12 +82,43 @@ def script_errors():
     return []
 
 
+# Reports every violation of the Content-Security-Policy to the test, as the page sees it.
+_WATCH_POLICY = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  var where = (event.sourceFile || "-") + ":" + event.lineNumber;
+  window.__policyViolated(event.effectiveDirective + " blocked " + (event.blockedURI || "inline")
+    + " on " + event.documentURI.split("?")[0] + " (" + where + ")");
+});
+"""
+
+
+def watch_policy(context, violations: list[str]) -> None:
+    """Record in `violations` what the Content-Security-Policy blocks in this context's pages:
+    the pages' own `securitypolicyviolation` events, and the console's "Refused to..." lines
+    (those of a worker too)."""
+    context.expose_function("__policyViolated", lambda text: violations.append(text))
+    context.add_init_script(_WATCH_POLICY)
+
+    def console(message):
+        if message.type == "error" and "Content Security Policy" in message.text:
+            violations.append(message.text)
+
+    context.on("console", console)
+
+
 @pytest.fixture
-def phone(browser, live_server, offsite_requests, script_errors):
+def policy_violations():
+    """Every violation of the Content-Security-Policy in the test's browser pages."""
+    return []
+
+
+@pytest.fixture
+def phone(browser, live_server, offsite_requests, script_errors, policy_violations):
     """A fresh phone browser tab on the live server; nothing leaves the machine.
 
     Requests to other hosts (the map tiles) are refused at once, as they would fail on a
-    closed network anyway, and recorded in `offsite_requests`.
+    closed network anyway, and recorded in `offsite_requests`. Whatever the page does, it may
+    break no rule of the Content-Security-Policy: a test that let it do so fails at its end.
     """
     site = urlsplit(live_server.url).netloc
     context = browser.new_context(base_url=live_server.url, **PHONE)
@@ -100,7 +132,22 @@ def phone(browser, live_server, offsite_requests, script_errors):
             route.abort()
 
     context.route("**/*", keep_local)
+    watch_policy(context, policy_violations)
     page = context.new_page()
     page.on("pageerror", lambda exc: script_errors.append(str(exc)))
     yield page
     context.close()
+    assert policy_violations == [], "the page broke the Content-Security-Policy"
+
+
+def wait_for_expression(page, expression: str, timeout: float = 10) -> None:
+    """Wait until a JavaScript expression is true in the page.
+
+    Playwright's `wait_for_function` compiles its expression inside the page, which the
+    Content-Security-Policy forbids (no 'unsafe-eval'); `evaluate` runs it from outside.
+    """
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {expression}")
+        page.wait_for_timeout(50)

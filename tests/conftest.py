@@ -113,4 +113,4 @@ def png_bytes(width: int = 32, height: int = 32) -> bytes:
 
 
 # Debian's Chromium through Playwright, shared by the portal's and the back office's browser tests.
-from tests.browser import browser, offsite_requests, phone, script_errors  # noqa: E402, F401
+from tests.browser import browser, offsite_requests, phone, policy_violations, script_errors  # noqa: E402, F401

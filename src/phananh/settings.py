@@ -7,6 +7,7 @@ import os
 from datetime import time
 from pathlib import Path
 
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 from whitenoise.compress import Compressor
 
@@ -26,7 +27,10 @@ def envlist(name: str, default: str) -> list[str]:
 
 
 DEBUG = envbool("DEBUG", "false")
-SECRET_KEY = os.getenv("SECRET_KEY") or "phananh-local-development-key-change-me-in-production"
+# Signs sessions and links; the same on every node. Without SECRET_KEY, this development key:
+# its prefix makes `manage.py check --deploy` warn, and a production web server (PHANANH_HTTPS
+# on, below) refuses to start with it or any other weak key (phananh/wsgi.py).
+SECRET_KEY = os.getenv("SECRET_KEY") or "django-insecure-phananh-local-development-key-not-for-production"
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 SITE_ROOT = os.getenv("SITE_ROOT", "http://127.0.0.1:8000")
@@ -39,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_tasks",
+    "csp",
     "django_tasks_db",
     "ninja",  # serves the API docs' Swagger UI itself instead of loading it from a CDN
     "phananh.core",
@@ -54,8 +59,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "phananh.core.middleware.UntrustedProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the middleware that may answer by themselves (413, the language's and the slash's
+    # redirects), so that every answer but a static file's carries the policy.
+    "phananh.core.csp.ContentSecurityPolicyMiddleware",
     "phananh.core.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "phananh.core.middleware.VietnameseFirstMiddleware",
@@ -82,6 +91,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "phananh.core.context_processors.deployment",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -312,13 +322,34 @@ X_FRAME_OPTIONS = "DENY"
 # (the default, `make run`): nobody is believed, and a client cannot forge its address.
 PHANANH_TRUSTED_PROXIES = envlist("PHANANH_TRUSTED_PROXIES", "")
 if PHANANH_TRUSTED_PROXIES:
-    # nginx sets this header itself on every request (it never passes the client's own).
+    # nginx sets this header itself on every request (it never passes the client's own); from
+    # any other sender it is dropped (core.middleware.UntrustedProxyHeadersMiddleware).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # nginx passes the Host the client asked for, so the forwarded host is not needed by default.
 USE_X_FORWARDED_HOST = envbool("USE_X_FORWARDED_HOST", "false")
-# Production is served over HTTPS only: cookies that never travel in clear, and HSTS.
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = envbool("PHANANH_SECURE_COOKIES", "false")
-SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
+
+# --- HTTPS ---------------------------------------------------------------------------------
+# A production node is reached over HTTPS only, on its own or through a proxy that ends TLS
+# (nginx, a load balancer: named in PHANANH_TRUSTED_PROXIES, which then tells the app that the
+# request came over HTTPS). So unless DEBUG is on, everything that keeps the connection private
+# is on by default: plain HTTP is redirected to HTTPS, cookies travel over HTTPS only, and
+# browsers are told (HSTS) to use nothing else for a year. PHANANH_HTTPS=false turns it all
+# off, for a node reached over plain HTTP on the loopback only: `make run`, `make serve`, the
+# test suite (pyproject.toml) and the benchmarks; never on a node the public can reach.
+PHANANH_HTTPS = envbool("PHANANH_HTTPS", "false" if DEBUG else "true")
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", str(PHANANH_HTTPS))
+# The load balancer's or the monitor's health check asks the node's own port, in plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = envbool("PHANANH_SECURE_COOKIES", str(PHANANH_HTTPS))
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if PHANANH_HTTPS else 0)
+# includeSubDomains: only names under the portal's own (phananh.langson.gov.vn) are concerned,
+# and none may serve plain HTTP. preload: browsers' preload list takes only a registrable domain
+# (langson.gov.vn), whose owner alone can submit it, so on the portal's sub-domain it only says
+# that the portal agrees; on a domain of its own, turn it off unless the domain is to be listed
+# (docs/decisions.md, "Production settings").
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "true")
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "true")
 
 # --- Intake limits -------------------------------------------------------------------------
 # A phone photo is a few MB; these leave room for HEIC and large PNG screenshots while
@@ -384,6 +415,39 @@ LOGGING = {
 # Map tiles are data, not code: point this at the province's own tile server on a closed
 # network. The default is OpenStreetMap's public tiles.
 PHANANH_TILE_URL = os.getenv("PHANANH_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+
+
+# --- Content-Security-Policy (django-csp) ----------------------------------------------------
+# Every page tells the browser to run only the site's own script files and apply only its own
+# style sheets: no inline script, style="" attribute, on*= handler or <style> block, unless it
+# carries the request's nonce ({{ CSP_NONCE }}), and nothing evaluated from text. A script that
+# got into a page (a report's text that escaped escaping) then does nothing. The servers that
+# the settings name (PHANANH_TILE_URL, the file store) are added to each answer's policy by
+# core.csp.ContentSecurityPolicyMiddleware.
+# Other servers images may come from (a second tile server, say), separated by commas.
+PHANANH_CSP_IMG_SRC = envlist("PHANANH_CSP_IMG_SRC", "")
+# Where browsers report each violation: /csp-report/ writes them to the log; empty: no reports.
+PHANANH_CSP_REPORT_URI = os.getenv("PHANANH_CSP_REPORT_URI", "").strip()
+# true: the policy is only reported (Content-Security-Policy-Report-Only), never enforced: to try
+# a change of the pages or of the policy on the live site first.
+PHANANH_CSP_REPORT_ONLY = envbool("PHANANH_CSP_REPORT_ONLY", "false")
+_policy = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        # data: Leaflet's and Swagger UI's small images; blob: the photos' previews on the intake
+        # form.
+        "img-src": [SELF, "data:", "blob:", *PHANANH_CSP_IMG_SRC],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        **({"report-uri": [PHANANH_CSP_REPORT_URI]} if PHANANH_CSP_REPORT_URI else {}),
+    }
+}
+CONTENT_SECURITY_POLICY = None if PHANANH_CSP_REPORT_ONLY else _policy
+CONTENT_SECURITY_POLICY_REPORT_ONLY = _policy if PHANANH_CSP_REPORT_ONLY else None
 
 # Working hours of the deployment's calendar (deadlines are counted in working time).
 PHANANH_WORKING_PERIODS = tuple(

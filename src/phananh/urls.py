@@ -4,13 +4,14 @@ from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
 from phananh.api import api
-from phananh.core.views import healthz
+from phananh.core.views import csp_report, healthz
 
 admin.site.site_header = _("PhanAnh administration")
 admin.site.site_title = _("PhanAnh")
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("csp-report/", csp_report, name="csp_report"),
     path("api/v1/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),
     path("quan-tri/", admin.site.urls),

@@ -42,7 +42,8 @@ def page_text(response) -> str:
 
 def status_shown(response) -> str:
     """The status label in the report panel's badge."""
-    match = re.search(r'<span class="status" id="report-status"[^>]*>([^<]+)</span>', page_text(response))
+    badge = r'<span class="status[^"]*" id="report-status"[^>]*>([^<]+)</span>'
+    match = re.search(badge, page_text(response))
     assert match, "the report panel shows a status badge"
     return match.group(1).strip()
 

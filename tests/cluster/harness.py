@@ -188,6 +188,8 @@ class Cluster:
             "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}",
             "DJANGO_SETTINGS_MODULE": "phananh.settings",
             "DEBUG": "false",
+            # The nodes are reached over plain HTTP on the loopback.
+            "PHANANH_HTTPS": "false",
             "LOG_LEVEL": "WARNING",
             "SECRET_KEY": f"cluster-{self.run_id}-not-a-production-key-0123456789abcdef",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",

@@ -9,6 +9,7 @@ keeps the secret link.
 from __future__ import annotations
 
 import re
+import secrets
 import time
 
 import pytest
@@ -23,6 +24,9 @@ from tests.deploy.servers import free_port, nginx_site, start_gunicorn, start_ng
 # (fields, reasons) are put back afterwards.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
+# The app's defaults (SECURE_HSTS_*), which nginx repeats for the static files.
+HSTS = "max-age=31536000; includeSubDomains; preload"
+
 
 @pytest.fixture
 def node(tmp_path, ioc):
@@ -36,7 +40,10 @@ def node(tmp_path, ioc):
         MEDIA_ROOT=str(media),
         PHANANH_X_ACCEL_PREFIX="/_protected/",
         PHANANH_TRUSTED_PROXIES="127.0.0.1",
-        PHANANH_SECURE_COOKIES="true",
+        # A production node: HTTPS everywhere (the test suite's own default is plain HTTP), and a
+        # real key, without which it would not start.
+        PHANANH_HTTPS="true",
+        SECRET_KEY=secrets.token_urlsafe(50),
     )
     conf = nginx_site(
         folder=tmp_path, app_port=app_port, http_port=http_port, https_port=https_port, media=media
@@ -96,6 +103,10 @@ def test_a_photo_goes_through_the_apps_check_and_comes_from_nginx(node, browser)
     assert page.status_code == 200
     # And the session that remembers them is a cookie sent over HTTPS only
     assert [cookie.secure for cookie in reporter.cookies if cookie.name == "sessionid"] == [True]
+    # And the page tells browsers to use HTTPS only, once (the app's header, not nginx's too),
+    # and what they may run
+    assert page.raw.headers.getlist("Strict-Transport-Security") == [HSTS]
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
     image = reporter.get(f"{https}/tra-cuu/{code}/anh/{photo.pk}/", timeout=10)
 
     # Then nginx sends the stored photo, with the app's type, name and caching, and no trace of
@@ -106,6 +117,10 @@ def test_a_photo_goes_through_the_apps_check_and_comes_from_nginx(node, browser)
     assert image.headers["Content-Disposition"] == f'inline; filename="{code}-{photo.pk}.jpg"'
     assert image.headers["Cache-Control"] == "private, max-age=3600"
     assert "X-Accel-Redirect" not in image.headers
+
+    # And what nginx answers itself from /static/ carries the same HSTS (collected or not)
+    static = browser().get(f"{https}/static/portal/site.css", timeout=10)
+    assert static.raw.headers.getlist("Strict-Transport-Security") == [HSTS]
 
     # And someone without the secret gets nothing, nor does anyone at the internal location
     assert browser().get(f"{https}/tra-cuu/{code}/anh/{photo.pk}/", timeout=10).status_code == 404

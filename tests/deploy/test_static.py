@@ -24,7 +24,7 @@ import requests
 from django.test import override_settings
 from playwright.sync_api import expect
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, PHONE
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, PHONE, wait_for_expression
 from tests.deploy.servers import ROOT, free_port, nginx_site, start_gunicorn, start_nginx, stop
 
 # gunicorn reads the test database, which the migrations filled (fields, communes' names).
@@ -224,7 +224,7 @@ def test_a_phones_first_visit_to_the_intake_page_downloads_less_than_100_kB(
     # When a phone opens the intake page for the first time, and the app installs itself
     page.goto(PAGE)
     expect(page.get_by_role("heading", name="Gửi phản ánh")).to_be_visible()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_for_expression(page, "navigator.serviceWorker.controller !== null")
     page.wait_for_load_state("networkidle")
 
     # Then what the page downloaded, headers included, stays under 100 kB, in Brotli
@@ -248,7 +248,7 @@ def test_a_phones_first_visit_to_the_intake_page_downloads_less_than_100_kB(
     marker = page.locator("img.leaflet-marker-icon")
     expect(marker).to_be_visible()
     assert HASHED.search(marker.get_attribute("src"))
-    page.wait_for_function("document.querySelector('img.leaflet-marker-icon').naturalWidth > 0")
+    wait_for_expression(page, "document.querySelector('img.leaflet-marker-icon').naturalWidth > 0")
 
     # And the installed app opens again without a connection, from the hashed files it keeps
     page.context.set_offline(True)

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser import PHONE
+from tests.browser import PHONE, wait_for_expression
 
 pytestmark = [
     pytest.mark.browser,
@@ -69,7 +69,7 @@ def first_visit(page) -> list:
     page.context.on("requestfinished", lambda request: finished.append(request))
     page.goto("/gui-phan-anh/")
     # The app installs itself once the page has loaded: wait for it to take control.
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_for_expression(page, "navigator.serviceWorker.controller !== null")
     page.wait_for_load_state("networkidle")
     return finished
 

@@ -504,7 +504,7 @@ def test_the_tracking_page_shows_status_and_timeline_but_no_personal_data(client
     assert page.status == 200
     assert page.language == "vi"
     assert sent_report.tracking_code in page.all("title")[0].text
-    status = next(s for s in page.all("span") if s.attrs.get("class") == "status")
+    status = next(s for s in page.all("span") if "status" in s.attrs.get("class", "").split())
     assert status.text == STATUS_SUBMITTED
     facts = dict(zip((dt.text for dt in page.all("dt")), (dd.text for dd in page.all("dd")), strict=True))
     assert facts["Lĩnh vực"] == "Hạ tầng đô thị"

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from phananh.reports.models import IdempotencyRecord, Report
-from tests.browser import PHONE
+from tests.browser import PHONE, wait_for_expression
 from tests.conftest import jpeg_bytes
 
 pytestmark = [
@@ -56,7 +56,7 @@ def open_the_app(page) -> None:
     """Open the intake page and wait until its service worker controls it."""
     page.goto("/gui-phan-anh/")
     expect(page.get_by_role("heading", name="Gửi phản ánh")).to_be_visible()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_for_expression(page, "navigator.serviceWorker.controller !== null")
 
 
 def write_a_report(page, tmp_path) -> None:

@@ -2,6 +2,25 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
+from phananh.core.net import from_trusted_proxy
+
+
+class UntrustedProxyHeadersMiddleware:
+    """Believe a request about HTTPS only when it comes from a trusted proxy.
+
+    Django reads the scheme from X-Forwarded-Proto (SECURE_PROXY_SSL_HEADER) whoever sent it;
+    a client that reached the node's port directly could then pass plain HTTP off as HTTPS.
+    First in the chain, before SecurityMiddleware reads it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not from_trusted_proxy(request):
+            request.META.pop("HTTP_X_FORWARDED_PROTO", None)
+        return self.get_response(request)
+
 
 class RequestSizeLimitMiddleware:
     """Refuse a request whose declared body is larger than any valid submission.

@@ -28,12 +28,18 @@ def _trusted(address: str, networks) -> bool:
     return any(ip in network for network in networks)
 
 
+def from_trusted_proxy(request) -> bool:
+    """Whether the request arrived from one of PHANANH_TRUSTED_PROXIES."""
+    networks = _networks(tuple(settings.PHANANH_TRUSTED_PROXIES))
+    return bool(networks) and _trusted(request.META.get("REMOTE_ADDR", ""), networks)
+
+
 def client_address(request) -> str:
     """The address of the client that sent this request (REMOTE_ADDR when no proxy is trusted)."""
     remote = request.META.get("REMOTE_ADDR", "")
-    networks = _networks(tuple(settings.PHANANH_TRUSTED_PROXIES))
-    if not networks or not _trusted(remote, networks):
+    if not from_trusted_proxy(request):
         return remote
+    networks = _networks(tuple(settings.PHANANH_TRUSTED_PROXIES))
     forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
     for address in reversed([part for part in forwarded if part]):
         if not _trusted(address, networks):

@@ -98,6 +98,9 @@ def kpis(now: Summary, before: Summary, link: Callable[..., str]) -> list[Kpi]:
 
 def _point_days(points, period) -> list[tuple[date, date]]:
     """The days each week or month of the chart covers, within the period."""
+    if not points:
+        # No figures yet (a new deployment before its first count): an empty chart.
+        return []
     starts = [max(p.start, period.start) for p in points]
     ends = [nxt - timedelta(days=1) for nxt in starts[1:]] + [period.end]
     return list(zip(starts, ends, strict=True))

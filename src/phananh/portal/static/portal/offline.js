@@ -30,7 +30,10 @@
     if (item.state === "sent") {
       part(node, "tracking-code").textContent = item.answer.tracking_code;
       part(node, "track-link").href = item.answer.tracking_url;
-      part(node, "private-link").value = item.answer.tracking_url + "?secret=" + encodeURIComponent(item.answer.secret);
+      var link = part(node, "private-link");
+      link.value = item.answer.tracking_url + "?secret=" + encodeURIComponent(item.answer.secret);
+      // Selected whole on a tap, ready to be copied.
+      link.addEventListener("focus", function () { link.select(); });
     }
     if (item.state === "refused") part(node, "message").textContent = item.error.message || item.error.code;
     var dismiss = node.querySelector("[data-action=dismiss]");

@@ -48,7 +48,8 @@
     var size = Math.min(56, 26 + Math.round(Math.log10(cluster.count) * 10));
     var icon = L.divIcon({
       className: "",
-      html: '<div class="cluster-icon" style="width:' + size + "px;height:" + size + 'px">' + cluster.count + "</div>",
+      // Leaflet sizes the icon's box from iconSize; the disc fills it (public.css).
+      html: '<div class="cluster-icon">' + cluster.count + "</div>",
       iconSize: [size, size],
     });
     var m = L.marker(at, { icon: icon, keyboard: true, title: d.labelHere + ": " + cluster.count });
