@@ -164,6 +164,8 @@ _PLACE_WORDS = _words(
     xóm xom bản khu ấp sông song núi nui bến hồ giao ngã nga học hoc thpt thcs ptth non cụm
     lô km ql tl đt quốc"""
 )
+# Forms of address, which streets named after people often begin with.
+_ADDRESS_FORMS = _words("bà ông cô chú bác anh chị ba ong co chu bac chi")
 # Capitalised words after a house number that name an area, not a street ("số 5 Khối Tân Lập").
 _AREA_WORDS = _words("khối khoi tổ to thành thanh tập tap")
 # Capitalised words after a form of address that are a position, not a name ("ông Chủ tịch").
@@ -230,9 +232,11 @@ def _after_place_word(text: str, pos: int) -> bool:
     before = text[max(0, pos - 3) : pos].rstrip()
     if before.endswith(("-", "–", "/")):
         return True  # "Hùng Vương - Trần Đăng Ninh": a pair of streets
-    before = _words_before(text, pos, 2)
-    if len(before) == 2 and before[0] in ("trưởng", "phó"):
+    before = _words_before(text, pos, 3)
+    if len(before) >= 2 and before[-2] in ("trưởng", "phó"):
         return False  # "trưởng thôn Lê Văn Hòa": the head of a village is a person
+    if len(before) >= 2 and before[-1] in _ADDRESS_FORMS:
+        before = before[:-1]  # "đường Bà Triệu", "phố Ông Ích Khiêm": a form of address in a street's name
     return bool(before) and before[-1] in _PLACE_WORDS
 
 

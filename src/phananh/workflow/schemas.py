@@ -241,9 +241,15 @@ class PublishIn(ActionSchema):
     action: Literal["publish"]
     public: bool = Field(True, title=gettext_noop("Publication"))
     note: Note
-    redacted: RedactedTexts | None = Field(None, description="The texts as the public will read them.")
+    redacted: RedactedTexts | None = Field(
+        None,
+        title=gettext_noop("What the public will read"),
+        description="The texts as the public will read them.",
+    )
     public_photos: list[PhotoChoice] | None = Field(
-        None, description="Each photo that may be published; one left out keeps what is proposed."
+        None,
+        title=gettext_noop("Photos the public will see"),
+        description="Each photo that may be published; one left out keeps what is proposed.",
     )
     confirm_personal_data: bool = Field(
         False,
