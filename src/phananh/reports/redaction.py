@@ -158,10 +158,11 @@ _NAME_CUE = re.compile(
 # Words before which capitalised words are a place: "đường Bà Triệu", "phường Lương Văn Tri".
 # Lower case, with accents where they tell two words apart ("trường" is a school, "trưởng" a
 # head of something, who is a person); the unaccented forms too, for text typed without them.
+# Not "bản" (a village, but also "biên bản") nor "giao" ("nút giao", but also "giao cho anh...").
 _PLACE_WORDS = _words(
     """đường duong phố pho ngõ ngo ngách ngach hẻm hem kiệt kiet lộ cầu chợ trường truong viện
     vien viên đền chùa tượng lăng phường phuong xã quận quan huyện huyen tỉnh tinh tp thôn thon
-    xóm xom bản khu ấp sông song núi nui bến hồ giao ngã nga học hoc thpt thcs ptth non cụm
+    xóm xom khu ấp sông song núi nui bến hồ ngã nga học hoc thpt thcs ptth non cụm
     lô km ql tl đt quốc"""
 )
 # Forms of address, which streets named after people often begin with.
