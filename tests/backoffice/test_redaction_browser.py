@@ -65,6 +65,9 @@ def test_lan_redacts_the_texts_and_blacks_out_the_photo_before_publishing(
     result = phone.locator("#publish-redacted-result-preview")
     expect(result.locator("mark.pii")).to_have_text(["Lê Văn Tám", "0987 111 222"])
     expect(phone.locator("#redaction-count")).to_have_text("Còn tô màu: 7")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    description.scroll_into_view_if_needed()
+    phone.screenshot(path=str(SHOTS / "redaction-highlights.png"), full_page=False)
 
     # When she replaces the phone number with its suggestion
     description.get_by_role("button", name="Thay bằng [số điện thoại]").tap()
@@ -96,7 +99,6 @@ def test_lan_redacts_the_texts_and_blacks_out_the_photo_before_publishing(
     expect(canvas.locator(".blackout")).to_have_count(2)
     canvas.get_by_role("button", name="Bỏ ô che này 2").tap()
     expect(canvas.locator(".blackout")).to_have_count(1)
-    SHOTS.mkdir(parents=True, exist_ok=True)
     phone.screenshot(path=str(SHOTS / "redaction-before-publishing.png"), full_page=False)
 
     # And publishes
