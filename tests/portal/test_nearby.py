@@ -11,6 +11,7 @@ import json
 import math
 
 import pytest
+from django.db.models import F
 from django.urls import include, path
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -164,9 +165,13 @@ def test_no_text_place_or_personal_data_is_in_the_answer(client):
 
 
 def reopened_after_publication(description: str, where, photos: int) -> Report:
-    """A report that was resolved and published, then reopened: open again, and public."""
+    """A report that was resolved and published (its text and photos as they were), then
+    reopened: open again, and public."""
     report = send(description, photos=photos, category="ha-tang-do-thi", **at(*map(str, where)))
-    Report.objects.filter(pk=report.pk).update(status=Status.IN_PROGRESS, is_public=True)
+    Report.objects.filter(pk=report.pk).update(
+        status=Status.IN_PROGRESS, is_public=True, public_description=F("description")
+    )
+    report.attachments.update(public_file=F("file"), public_thumbnail=F("thumbnail"))
     return report
 
 

@@ -34,6 +34,8 @@ from phananh.workflow.actions import ACTIONS, pending_extension
 from phananh.workflow.models import Step, StepKind
 from phananh.workflow.schemas import ACTION_SCHEMAS
 
+from .publish_form import handled_errors, publish_context, read_publish
+
 # The actions a staff member may ever take: each has its form on the report page.
 STAFF_ACTIONS = [name for name, spec in ACTIONS.items() if spec.roles - {REPORTER}]
 # A text longer than this may hold (the schema's max_length) gets a textarea.
@@ -66,6 +68,8 @@ class ActionForm:
     multipart: bool = False
     open: bool = False
     errors: list[str] = field(default_factory=list)
+    # The publish form's redaction part (`publish_form.publish_context`).
+    redaction: dict | None = None
 
 
 # --- where choices come from (the same as the API's, from `workflow.choices`) -----------------
@@ -173,6 +177,10 @@ LOOKS: dict[tuple[str, str], Look] = {
         _yes_no(gettext_lazy("Publish on the portal, without personal data"), gettext_lazy("Keep private")),
         initial=lambda report: report.wants_public,
     ),
+    # Drawn by the redaction part of the form (`_publish_form.html`), not as plain inputs.
+    ("publish", "redacted"): Look(shows=lambda report, actor: False),
+    ("publish", "public_photos"): Look(shows=lambda report, actor: False),
+    ("publish", "confirm_personal_data"): Look(shows=lambda report, actor: False),
     ("reveal_contact", "unit"): Look(
         _handling_units,
         initial=lambda report: report.lead_unit_id,
@@ -368,6 +376,10 @@ def action_forms(report, actor, allowed: list[str], *, failed: str = "", values=
         field_errors = (errors or {}) if is_failed else {}
         inputs = form_inputs(action, report, actor, values=values if is_failed else None, errors=field_errors)
         names = {i["name"] for i in inputs}
+        redaction = None
+        if action == "publish" and report.wants_public:
+            redaction = publish_context(report, values=values if is_failed else None, errors=field_errors)
+            names |= handled_errors(field_errors)
         forms.append(
             ActionForm(
                 action=action,
@@ -378,6 +390,7 @@ def action_forms(report, actor, allowed: list[str], *, failed: str = "", values=
                 open=is_failed,
                 # Errors about something that is not an input of the form are shown above it.
                 errors=[m for name, msgs in field_errors.items() if name not in names for m in msgs],
+                redaction=redaction,
             )
         )
     return forms
@@ -408,4 +421,6 @@ def read_action(action: str, *, post, files) -> Posted:
                 data[name] = posted
         elif posted:
             data[name] = posted[-1]
+    if action == "publish":
+        data.update(read_publish(post))
     return Posted(data, files.getlist("photos"), files.getlist("documents"))

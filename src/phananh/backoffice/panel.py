@@ -252,4 +252,7 @@ def panel_context(
         "tile_url": settings.PHANANH_TILE_URL,
         "panel_message": message,
         "panel_level": level,
+        "allowed": allowed,
+        # What the public reads (or read) of the report, beside what was written.
+        "has_public_copy": bool(report.public_description),
     }

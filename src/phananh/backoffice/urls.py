@@ -21,6 +21,7 @@ urlpatterns = [
     path("phan-anh/<str:tracking_code>/thao-tac/<slug:action>/", views.report_action, name="action"),
     path("phan-anh/<str:tracking_code>/lien-he/", views.contact_reveal, name="reveal"),
     path("phan-anh/<str:tracking_code>/danh-gia/", views.review_dismiss, name="review_dismiss"),
+    path("phan-anh/<str:tracking_code>/cong-khai/kiem-tra/", views.publish_check, name="publish_check"),
     path("tep/<int:attachment_id>/", views.attachment_file, name="file"),
     path("tep/<int:attachment_id>/thumb/", views.attachment_thumbnail, name="thumb"),
     path("thong-ke/", views.dashboard, name="dashboard"),

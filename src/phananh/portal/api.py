@@ -276,8 +276,8 @@ def public_report(request, tracking_code: str):
     rating = detail.rating
     return {
         **_item(request, report),
-        "description": report.description,
-        "address": report.address,
+        "description": detail.description,
+        "address": detail.address,
         "handling_unit": detail.unit_name or None,
         "resolved_at": report.resolved_at,
         "on_time": detail.on_time,

@@ -23,8 +23,8 @@ from django.views.decorators.http import require_GET
 
 from phananh.core.errors import ValidationFailed
 from phananh.org.selectors import communes
-from phananh.reports.files import attachment_response
 from phananh.reports.models import Category, Rating, Report
+from phananh.reports.photo_redaction import public_photo_response
 from phananh.reports.selectors import active_categories
 from phananh.reports.statuses import Status, colour
 from phananh.stats.selectors import Period, headline, public_figures
@@ -218,11 +218,11 @@ def report_detail(request, tracking_code: str):
 
 @require_GET
 def photo(request, tracking_code: str, attachment_id: int, thumbnail: bool = False):
-    """A "before" or "after" photo of a published report; anything else is 404, whatever it is."""
+    """A "before" or "after" photo of a published report, its public copy only; anything else is 404."""
     attachment = selectors.public_photo(tracking_code, attachment_id)
     if attachment is None:
         raise Http404
-    return attachment_response(attachment, thumbnail=thumbnail, public=True)
+    return public_photo_response(attachment, thumbnail=thumbnail)
 
 
 @require_GET

@@ -53,12 +53,14 @@ def public_coordinate(value) -> float | None:
     return float(Decimal(str(value)).quantize(PRECISION, ROUND_HALF_UP))
 
 
+# What the public reads of a report is its public copy (`workflow.publishing`), never what the
+# reporter wrote: the IOC has taken the personal data out of the copy.
 def display_title(report: Report) -> str:
-    return report.title or Truncator(" ".join(report.description.split())).chars(80)
+    return report.public_title or Truncator(" ".join(report.public_description.split())).chars(80)
 
 
 def excerpt(report: Report, length: int = 160) -> str:
-    return Truncator(" ".join(report.description.split())).chars(length)
+    return Truncator(" ".join(report.public_description.split())).chars(length)
 
 
 # --- Filters ----------------------------------------------------------------------------------
@@ -194,7 +196,9 @@ def public_photos() -> QuerySet[Attachment]:
 
     "Before" are the photos sent with the report (its submission event); "after" those of the
     latest result the unit submitted (an earlier result sent back for rework is not the result).
-    Photos added later by the reporter and every document stay private: a document is often an
+    Of those, only the ones the IOC published, which have a public copy (blacked out where the
+    operator covered something); the public is served that copy, never the original. Photos
+    added later by the reporter and every document stay private: a document is often an
     official letter naming the reporter, and the IOC redacts only text and photos before
     publishing.
     """
@@ -205,6 +209,7 @@ def public_photos() -> QuerySet[Attachment]:
     )
     return (
         Attachment.objects.filter(report__is_public=True, kind=AttachmentKind.PHOTO)
+        .exclude(public_file="")
         .filter(Q(event__kind=EventKind.SUBMITTED) | Q(event=Subquery(latest_result)))
         .select_related("event")
         .order_by("id")
@@ -235,11 +240,13 @@ def card_photos(report_ids) -> dict[int, Attachment]:
 
 
 def with_card_photos(reports) -> list[Report]:
-    """The reports as a list, each with `card_photo` (an Attachment or None) and `status_colour`."""
+    """The reports as a list, each with `card_photo` (an Attachment or None), `card_title` (from
+    the public copy) and `status_colour`."""
     reports = list(reports)
     photos = card_photos(r.pk for r in reports)
     for report in reports:
         report.card_photo = photos.get(report.pk)
+        report.card_title = display_title(report)
         report.status_colour = colour(report.status)
     return reports
 
@@ -250,7 +257,10 @@ def with_card_photos(reports) -> list[Report]:
 @dataclass(frozen=True)
 class PublicReport:
     report: Report
+    # The public copy's texts: never the report's own fields.
     title: str
+    description: str
+    address: str
     latitude: float | None
     longitude: float | None
     before: list[Attachment]
@@ -271,19 +281,18 @@ def published_report(tracking_code: str) -> Report | None:
 
 def public_detail(report: Report) -> PublicReport:
     photos = list(public_photos().filter(report=report))
-    result_event = (
-        report.events.filter(kind=EventKind.RESULT_SUBMITTED).order_by("-created_at", "-id").first()
-    )
     late = report.steps.filter(on_time=False).exists()
     lead = report.lead_unit
     return PublicReport(
         report=report,
         title=display_title(report),
+        description=report.public_description,
+        address=report.public_address,
         latitude=public_coordinate(report.latitude),
         longitude=public_coordinate(report.longitude),
         before=[p for p in photos if not is_after(p)],
         after=[p for p in photos if is_after(p)],
-        result=result_event.note if result_event else "",
+        result=report.public_result,
         unit_name=(lead.short_name or lead.name) if lead else "",
         on_time=(not late) if report.resolved_at else None,
         rating=current_rating(report),

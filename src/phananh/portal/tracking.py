@@ -36,6 +36,7 @@ from phananh.privacy.export import data_export
 from phananh.reports.codes import prove_reporter
 from phananh.reports.files import attachment_response
 from phananh.reports.models import AttachmentKind, RatingValue, Report
+from phananh.reports.photo_redaction import public_photo_response
 from phananh.reports.selectors import report_by_tracking_code
 from phananh.reports.statuses import Status, colour
 from phananh.workflow.closing import auto_close_deadline, result_sent_at
@@ -141,16 +142,28 @@ def _rating_context(report: Report) -> dict:
     }
 
 
+def _result_shown(result, report: Report, reporter: bool) -> tuple[str, list]:
+    """The result's words and photos: as the unit sent them to the reporter, the public copy
+    (the IOC's redacted text, the photos it published) to anyone else."""
+    if result is None:
+        return "", []
+    if reporter:
+        return result.note, _photos(result)
+    return report.public_result, [p for p in _photos(result) if p.public_file]
+
+
 def _render(request, report: Report, *, status: int = 200, **extra):
     reporter = _is_reporter(request, report) and not extra.get("wrong_secret")
     result = _result_event(report, reporter)
+    result_text, result_photos = _result_shown(result, report, reporter)
     context = {
         "report": report,
         "status_colour": colour(report.status),
         "timeline": public_timeline(report, for_reporter=reporter),
         "photo_count": report.attachments.filter(kind=AttachmentKind.PHOTO).count(),
         "result": result,
-        "result_photos": _photos(result) if result else [],
+        "result_text": result_text,
+        "result_photos": result_photos,
         "reporter": reporter,
         "followable": follow.can_be_followed(report),
         "errors": {},
@@ -268,8 +281,9 @@ def rate_result(request, tracking_code: str):
 
 @require_safe
 def photo(request, tracking_code: str, attachment_id: int, thumbnail: bool = False):
-    """A photo of the page: the published result's to anyone, the reporter's own and the result to
-    the reporter. Served here, never from MEDIA_URL, so that each request is checked."""
+    """A photo of the page: the published result's public copy to anyone, the reporter's own and
+    the result's originals to the reporter. Served here, never from MEDIA_URL, so that each
+    request is checked."""
     report = _report(tracking_code)
     attachment = report.attachments.filter(pk=attachment_id, kind=AttachmentKind.PHOTO).first()
     if attachment is None:
@@ -281,6 +295,8 @@ def photo(request, tracking_code: str, attachment_id: int, thumbnail: bool = Fal
         shown |= set(report.events.filter(kind__in=REPORTER_EVENT_KINDS).values_list("pk", flat=True))
     if attachment.event_id not in shown:
         raise Http404
+    if not reporter:
+        return public_photo_response(attachment, thumbnail=thumbnail)
     return attachment_response(attachment, thumbnail=thumbnail)
 
 

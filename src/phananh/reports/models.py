@@ -140,8 +140,21 @@ class Report(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # The reporter was not satisfied with the result: the IOC has to decide on reopening it.
     review_requested_at = models.DateTimeField(_("review requested at"), null=True, blank=True)
+    # The public copy (bản công khai), written when the IOC publishes: the texts as the public
+    # reads them, with what looked like personal data replaced or edited out by the operator.
+    # The fields above stay as the reporter and the unit wrote them, for staff only. Every
+    # public page and answer reads these, never the originals (`workflow.publishing`).
+    public_title = models.CharField(_("public title"), max_length=200, blank=True)
+    public_description = models.TextField(_("public description"), blank=True)
+    public_address = models.CharField(_("public address"), max_length=300, blank=True)
+    # The handling unit's result as published.
+    public_result = models.TextField(_("public result"), blank=True)
+    # The questions asked of the reporter as the public timeline shows them: {event id: text}.
+    public_notes = models.JSONField(default=dict, blank=True)
     # Title, description, address and code folded (lower case, no diacritics) for search:
-    # "duong ngap" finds "Đường ngập" on SQLite and PostgreSQL alike.
+    # "duong ngap" finds "Đường ngập" on SQLite and PostgreSQL alike. Once the report has a
+    # public copy, the public copy's words: a search must not find a published report by a
+    # phone number or a name the public cannot read in it.
     search_text = models.TextField(editable=False, default="")
     # Bumped by every transition: the compare-and-swap guard against concurrent updates.
     version = models.PositiveIntegerField(default=0)
@@ -185,7 +198,12 @@ class AttachmentKind(models.TextChoices):
 
 
 class Attachment(models.Model):
-    """A photo or document of a report. Photos are stored re-encoded, without metadata."""
+    """A photo or document of a report. Photos are stored re-encoded, without metadata.
+
+    A photo the IOC published has a public copy besides: drawn from the original with the
+    rectangles the operator blacked out (faces, plates, papers), and its own thumbnail. The
+    public is only ever served the copy; the original stays for staff.
+    """
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
     event = models.ForeignKey(
@@ -200,6 +218,12 @@ class Attachment(models.Model):
     height = models.PositiveIntegerField(null=True, blank=True)
     sha256 = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Empty while the photo is not published (or was chosen to stay private).
+    public_file = models.FileField(upload_to="reports/%Y/%m/", blank=True)
+    public_thumbnail = models.FileField(upload_to="reports/%Y/%m/", blank=True)
+    # The blacked-out rectangles of the public copy, as fractions of the photo's width and
+    # height: [{"x": 0.1, "y": 0.2, "width": 0.3, "height": 0.1}, ...].
+    redactions = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name = _("attachment")

@@ -55,7 +55,7 @@ def open_reports_near(
             "latitude",
             "longitude",
             "is_public",
-            "description",
+            "public_description",
             "category__name",
         )
     )

@@ -61,6 +61,8 @@ REASONS = (
 PLACES = ("Đường Trần Hưng Đạo", "Ngõ 12 Lê Lợi", "Chợ trung tâm", "Khu tái định cư", "Quốc lộ 1A")
 PROBLEMS = ("Ổ gà lớn", "Rác thải tồn đọng", "Đèn đường hỏng", "Nước ngập sau mưa", "Lấn chiếm vỉa hè")
 BATCH = 1000
+# What a generated unit reports it did.
+RESULT_TEXT = "Đã xử lý xong."
 
 
 def pick(rng: random.Random, weighted) -> str:
@@ -322,9 +324,7 @@ class Story:
         allowed = (step.deadline - life.clock) / HOUR
         self.wait(max(allowed, 1) * self.rng.choice((0.3, 0.5, 0.7, 0.9, 1.3, 1.8)) / 1.0)
         life.finish("result")
-        life.event(
-            K.RESULT_SUBMITTED, S.IN_PROGRESS, S.RESULT_SUBMITTED, actor=handler, note="Đã xử lý xong."
-        )
+        life.event(K.RESULT_SUBMITTED, S.IN_PROGRESS, S.RESULT_SUBMITTED, actor=handler, note=RESULT_TEXT)
         life.step("approval", report.lead_unit)
         leader = self.cast.staff[report.lead_unit_id][1]
         self.wait(10)
@@ -381,6 +381,10 @@ class Story:
         self.wait(4)
         public = report.wants_public and self.chance(0.7)
         report.is_public, report.published_at = public, life.clock if public else None
+        if public:
+            # Generated texts name nobody: the public copy is the text itself.
+            report.public_title, report.public_description = report.title, report.description
+            report.public_address, report.public_result = report.address, RESULT_TEXT
         life.event(K.PUBLISHED if public else K.KEPT_PRIVATE, S.RESOLVED, S.RESOLVED, actor=operator)
         report.closed_at = life.clock
         life.event(K.CLOSED, S.RESOLVED, S.CLOSED, actor=operator)

@@ -22,7 +22,7 @@ from phananh.reports.models import Category, Follower, Rating, RatingValue, Repo
 from phananh.reports.selectors import report_by_tracking_code
 from phananh.reports.statuses import AT_UNIT_STATUSES, OPEN_STATUSES, Status, Urgency
 
-from . import schemas
+from . import publishing, schemas
 from .calendar import WorkingCalendar
 from .deadlines import (
     duration_for,
@@ -63,6 +63,8 @@ class Context:
     # Locks another report for this transition (the original of a merge); the service gives it,
     # and moves that report's version too.
     lock: Callable[[int], Report] | None = None
+    # What the action's `prepare` made before the transaction (see Action.prepare).
+    prepared: object = None
     changes: dict = field(default_factory=dict)
     events: list[PendingEvent] = field(default_factory=list)
 
@@ -93,6 +95,10 @@ class Action:
     # The code and message of the 409 for a status the action is not taken from, when the
     # action's own words say more than "not possible while ..." (e.g. rating an open report).
     wrong_status: tuple[str, str] | None = None
+    # Slow work done before the transaction, after the checks (who, when, what was sent):
+    # (report, actor, payload, written) -> what `apply` finds in `ctx.prepared`. It may refuse
+    # (422) and may write files, named in `written` so that a failure removes them.
+    prepare: Callable | None = None
 
 
 # --- who may -----------------------------------------------------------------------------------
@@ -465,14 +471,25 @@ def _apply_rework(ctx: Context) -> str:
     return S.IN_PROGRESS
 
 
-def _apply_publish(ctx: Context) -> str:
-    public = ctx.payload.public
-    if public and not ctx.report.wants_public:
+def _prepare_publish(*, report, actor, payload, written):
+    if payload.public and not report.wants_public:
         raise _invalid(
             "public", "reporter_wants_private", _("The reporter asked that this report stay private.")
         )
+    if not payload.public:
+        return None
+    return publishing.prepare_publication(report=report, payload=payload, written=written)
+
+
+def _apply_publish(ctx: Context) -> str:
+    public = ctx.payload.public
+    data = {}
+    if public:
+        # The public copy, checked and drawn by `_prepare_publish`: the public reads only it.
+        ctx.set(**publishing.public_fields(ctx.report, ctx.prepared))
+        data = publishing.apply_photos(ctx.prepared)
     ctx.set(is_public=public, published_at=ctx.now if public else None)
-    ctx.record(EventKind.PUBLISHED if public else EventKind.KEPT_PRIVATE, ctx.payload.note)
+    ctx.record(EventKind.PUBLISHED if public else EventKind.KEPT_PRIVATE, ctx.payload.note, **data)
     return ctx.report.status
 
 
@@ -554,10 +571,28 @@ def _apply_dismiss_review(ctx: Context) -> str:
 
 
 def _action(
-    name, label, from_statuses, roles, may, apply, takes_files=False, needs=None, wrong_status=None
+    name,
+    label,
+    from_statuses,
+    roles,
+    may,
+    apply,
+    takes_files=False,
+    needs=None,
+    wrong_status=None,
+    prepare=None,
 ) -> Action:
     return Action(
-        name, label, frozenset(from_statuses), frozenset(roles), may, apply, takes_files, needs, wrong_status
+        name,
+        label,
+        frozenset(from_statuses),
+        frozenset(roles),
+        may,
+        apply,
+        takes_files,
+        needs,
+        wrong_status,
+        prepare,
     )
 
 
@@ -705,6 +740,7 @@ ACTIONS: dict[str, Action] = {
             [Role.OPERATOR],
             _ioc,
             _apply_publish,
+            prepare=_prepare_publish,
         ),
         _action(
             "close",

@@ -23,7 +23,7 @@ from phananh.core.errors import Forbidden, NotFound, ValidationFailed
 from phananh.core.requests import read_body
 from phananh.core.schemas import ConflictOut, ErrorOut, rules
 from phananh.core.text import NOT_BLANK_PATTERN
-from phananh.org.access import reporter_contact
+from phananh.org.access import is_ioc, reporter_contact
 from phananh.org.api import UnitRef, display_name
 from phananh.org.auth import staff_token
 from phananh.org.models import Unit
@@ -35,7 +35,8 @@ from phananh.reports.statuses import Status, Urgency, colour
 from . import choices
 from .actions import ACTIONS
 from .api_choices import ActionRef, StaffChoice, action_refs, staff_choice
-from .schemas import ACTION_SCHEMAS, action_adapter
+from .publishing import publication_proposal
+from .schemas import ACTION_SCHEMAS, Rectangle, action_adapter
 from .selectors import (
     active_dispatches,
     active_rejection_reasons,
@@ -514,6 +515,87 @@ def report_detail(request, tracking_code: str, include: Literal["reporter"] | No
     """
     report = _report_or_404(request.auth, tracking_code)
     return _detail(request, report, with_reporter=include == "reporter")
+
+
+class SpanOut(Schema):
+    kind: str = Field(..., description="phone, id_number, email, plate, bank_account, address or name.")
+    start: int = Field(..., description="Offset of the first character in the text.")
+    end: int = Field(..., description="Offset after the last character.")
+    text: str
+    replacement: str = Field(..., description="What the form puts in its place, e.g. `[số điện thoại]`.")
+    label: str
+
+
+class PublicTextOut(Schema):
+    key: str = Field(
+        ...,
+        description="title, description, address, result, or question-<event id>: where to send it "
+        "back in `redacted` (questions under `redacted.questions`).",
+    )
+    label: str
+    original: str = Field(..., description="As written: for staff only.")
+    proposed: str = Field(..., description="What the public copy starts from.")
+    spans: list[SpanOut] = Field(..., description="What looks like personal data in `proposed`.")
+
+
+class PublicPhotoOut(Schema):
+    id: int
+    stage: Literal["before", "after"]
+    public: bool = Field(..., description="Proposed: published or kept private.")
+    rectangles: list[Rectangle] = Field(..., description="Blacked out on the public copy so far.")
+    url: str = Field(..., description="The original, to draw on (staff only).")
+    width: int | None
+    height: int | None
+
+
+class PublicationOut(Schema):
+    tracking_code: str
+    texts: list[PublicTextOut]
+    photos: list[PublicPhotoOut]
+
+
+@router.get(
+    "/reports/{tracking_code}/publication",
+    response={200: PublicationOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="The public copy proposed for publication",
+)
+def publication(request, tracking_code: str):
+    """Bản công khai: the texts the public would read, with what looks like personal data, and
+    the photos that may be published. IOC operators only (those who publish).
+
+    Send the texts back edited in the `publish` action's `redacted`, and the photos' choices in
+    its `public_photos`; the action checks the texts again (422 `personal_data_remaining` unless
+    `confirm_personal_data`).
+    """
+    report = _report_or_404(request.auth, tracking_code)
+    if not is_ioc(request.auth):
+        raise Forbidden("forbidden", _("Your role cannot take this action."))
+    proposal = publication_proposal(report)
+    return {
+        "tracking_code": report.tracking_code,
+        "texts": [
+            {
+                "key": t.key,
+                "label": t.label,
+                "original": t.original,
+                "proposed": t.proposed,
+                "spans": [s.as_dict() for s in t.spans],
+            }
+            for t in proposal.texts
+        ],
+        "photos": [
+            {
+                "id": p.attachment.pk,
+                "stage": p.stage,
+                "public": p.public,
+                "rectangles": p.rectangles,
+                "url": request.build_absolute_uri(reverse("api-v1:staff_attachment", args=[p.attachment.pk])),
+                "width": p.attachment.width,
+                "height": p.attachment.height,
+            }
+            for p in proposal.photos
+        ],
+    }
 
 
 @router.post(

@@ -44,8 +44,24 @@ def public_note(event: Event) -> str:
     return str(data.get("public_note") or "")
 
 
-def _step(event: Event, for_reporter: bool) -> PublicStep:
-    note, photos = public_note(event), []
+def _redacted_note(event: Event, report) -> str:
+    """A question as the public copy has it, once the IOC published the report.
+
+    Published, the public reads only what the IOC checked for personal data: a question not in
+    the copy shows no words. Never published, it shows as asked, as it did before (the report's
+    code is then known only to whom its reporter gave it).
+    """
+    note = public_note(event)
+    if event.kind != EventKind.INFO_REQUESTED:
+        return note
+    copied = report.public_notes or {}
+    if str(event.pk) in copied:
+        return copied[str(event.pk)]
+    return "" if report.is_public else note
+
+
+def _step(event: Event, for_reporter: bool, report) -> PublicStep:
+    note, photos = (public_note(event) if for_reporter else _redacted_note(event, report)), []
     if for_reporter and event.kind in REPORTER_EVENT_KINDS:
         # The reporter's own answer, shown back to them only (their first words are on the page).
         if event.kind == EventKind.INFO_PROVIDED:
@@ -62,8 +78,9 @@ def _step(event: Event, for_reporter: bool) -> PublicStep:
 
 
 def public_timeline(report, *, for_reporter: bool = False) -> list[PublicStep]:
-    """The public steps of `report`, oldest first."""
+    """The public steps of `report`, oldest first. The questions asked are the public copy's
+    once the report was published; the reporter reads them as they were asked."""
     events = report.events.filter(is_public=True).order_by("created_at", "id")
     if for_reporter:
         events = events.prefetch_related("attachments")
-    return [_step(event, for_reporter) for event in events]
+    return [_step(event, for_reporter, report) for event in events]

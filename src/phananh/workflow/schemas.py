@@ -199,12 +199,67 @@ class ReworkIn(ActionSchema):
     reason: Required = Field(title=gettext_noop("What must be done again"))
 
 
+PublicText = Annotated[str, BeforeValidator(_clean), Field(max_length=5000)]
+
+
+class RedactedTexts(Schema):
+    """The public copy of the report's texts; a text left out keeps what is proposed (the copy
+    published before, else the original)."""
+
+    title: PublicText | None = Field(None, max_length=200, description="The title as published.")
+    description: PublicText | None = Field(None, description="The description as published.")
+    address: PublicText | None = Field(None, max_length=300, description="The address as published.")
+    result: PublicText | None = Field(None, description="The handling unit's result as published.")
+    questions: dict[int, PublicText] = Field(
+        default_factory=dict,
+        description="Questions asked of the reporter, as the public timeline shows them: event id → text.",
+    )
+
+
+class Rectangle(Schema):
+    """A rectangle blacked out on the public copy of a photo, in fractions of its width and height."""
+
+    x: float = Field(..., ge=0, le=1, description="Left edge, 0 to 1.")
+    y: float = Field(..., ge=0, le=1, description="Top edge, 0 to 1.")
+    width: float = Field(..., gt=0, le=1)
+    height: float = Field(..., gt=0, le=1)
+
+
+class PhotoChoice(Schema):
+    """Whether one photo is published, and what is blacked out on its public copy."""
+
+    id: int = Field(..., description="The attachment's id.")
+    public: bool = Field(True, description="false: the photo stays private.")
+    rectangles: list[Rectangle] = Field(default_factory=list, max_length=50)
+
+
 class PublishIn(ActionSchema):
-    """Công khai: publish on the portal without personal data, or keep it private."""
+    """Công khai: publish on the portal without personal data, or keep it private.
+
+    What is published is a copy: `redacted` texts and `public_photos` (see GET
+    /reports/{code}/publication for what is proposed and what looks like personal data). The
+    server looks for personal data in the texts again; if some is left, publishing needs
+    `confirm_personal_data` (422 `personal_data_remaining` otherwise).
+    """
 
     action: Literal["publish"]
     public: bool = Field(True, title=gettext_noop("Publication"))
     note: Note
+    redacted: RedactedTexts | None = Field(
+        None,
+        title=gettext_noop("What the public will read"),
+        description="The texts as the public will read them.",
+    )
+    public_photos: list[PhotoChoice] | None = Field(
+        None,
+        title=gettext_noop("Photos the public will see"),
+        description="Each photo that may be published; one left out keeps what is proposed.",
+    )
+    confirm_personal_data: bool = Field(
+        False,
+        title=gettext_noop("I have checked: what is still highlighted is not personal data"),
+        description="Publish although the texts still hold what looks like personal data.",
+    )
 
 
 class CloseIn(ActionSchema):

@@ -228,8 +228,9 @@ def transition(*, report, actor, action: str, data: dict | None = None, photos=(
     """Take `action` on `report` as `actor` (a staff account or a `Reporter`); return the main event.
 
     Who may act and when is answered first (404, 403, 409), then what was sent (422), then the
-    files are read and cleaned, outside the transaction; the change itself is made on the locked
-    report and saved only if nobody changed it since `report` was read (its `version`).
+    files are read and cleaned and the action's slow work is done (`Action.prepare`), outside the
+    transaction; the change itself is made on the locked report and saved only if nobody changed
+    it since `report` was read (its `version`).
     `photos` and `documents` are uploaded files or `Upload`s.
     """
     check_action(report=report, actor=actor, action=action)
@@ -240,8 +241,10 @@ def transition(*, report, actor, action: str, data: dict | None = None, photos=(
     files = prepare_files(*received_files(photos, documents)) if (photos or documents) else PreparedFiles()
     written: list[str] = []
     try:
+        prepare = ACTIONS[action].prepare
+        prepared = prepare(report=report, actor=actor, payload=payload, written=written) if prepare else None
         with transaction.atomic():
-            events = _transition_locked(report, actor, action, payload, files, written)
+            events = _transition_locked(report, actor, action, payload, files, written, prepared)
     except BaseException:
         delete_files(written)
         raise
@@ -262,7 +265,7 @@ def _lock(model, pk: int):
     return model.objects.select_for_update(of=("self",)).select_related("lead_unit", "assignee").get(pk=pk)
 
 
-def _transition_locked(report, actor, action, payload, files, written) -> list[Event]:
+def _transition_locked(report, actor, action, payload, files, written, prepared=None) -> list[Event]:
     model = type(report)
     locked = _lock(model, report.pk)
     if locked.version != report.version or locked.status != report.status:
@@ -289,6 +292,7 @@ def _transition_locked(report, actor, action, payload, files, written) -> list[E
         now=timezone.now(),
         calendar=current_calendar(),
         lock=lock_other,
+        prepared=prepared,
     )
     after = ACTIONS[action].apply(ctx)
     updated = model.objects.filter(pk=locked.pk, version=locked.version, status=before).update(

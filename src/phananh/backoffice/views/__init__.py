@@ -7,7 +7,7 @@ from .deliveries import delivery_list
 from .files import attachment_file, attachment_thumbnail
 from .lists import map_json, report_list, tab_counts
 from .notifications import notification_list
-from .report import contact_reveal, report_action, report_detail, review_dismiss
+from .report import contact_reveal, publish_check, report_action, report_detail, review_dismiss
 from .settings import email_settings
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "email_settings",
     "map_json",
     "notification_list",
+    "publish_check",
     "report_action",
     "report_detail",
     "report_list",

@@ -8,16 +8,19 @@ message next to its field, with the error's status (422, 409, 403...).
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from phananh.core.errors import ApplicationError
-from phananh.org.access import can_see
+from phananh.org.access import can_see, is_ioc
 from phananh.org.models import Unit
+from phananh.reports.redaction import find_personal_data
 from phananh.workflow import services
 from phananh.workflow.actions import ACTIONS
 
@@ -132,6 +135,40 @@ def report_action(request, tracking_code: str, action: str):
     if request.method == "GET":
         return redirect("backoffice:report", tracking_code=report.tracking_code)
     return _take(request, report, action, request.POST)
+
+
+# A check of the public copy reads at most this many texts of this many characters.
+CHECK_TEXTS, CHECK_CHARS = 60, 5000
+
+
+@staff_required
+@require_POST
+def publish_check(request, tracking_code: str):
+    """Kiểm tra bản công khai: what still looks like personal data in the texts being edited.
+
+    The publish form's script asks as the operator edits ({"texts": {key: text}}), so that the
+    highlights follow the text; the publication itself checks again on the server.
+    """
+    report = visible_report(request.user, tracking_code)
+    if not is_ioc(request.user):
+        return JsonResponse(
+            {"code": "forbidden", "message": _("Your role cannot take this action.")}, status=403
+        )
+    try:
+        texts = json.loads(request.body or b"{}").get("texts", {})
+    except (ValueError, AttributeError):
+        texts = None
+    if not isinstance(texts, dict) or len(texts) > CHECK_TEXTS:
+        message = _("Some information is missing or not valid.")
+        return JsonResponse({"code": "invalid_input", "message": message}, status=422)
+    spans = {
+        str(key): [s.as_dict() for s in find_personal_data(text[:CHECK_CHARS])]
+        for key, text in texts.items()
+        if isinstance(text, str)
+    }
+    response = JsonResponse({"tracking_code": report.tracking_code, "spans": spans})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @staff_required
