@@ -210,7 +210,7 @@ def test_later_steps_send_her_nothing_and_nothing_waiting_goes_out(
         ("tuan", "submit_result", {"result": "Đã nạo vét cống."}),
         ("binh", "approve_result", {}),
         ("lan", "verify", {}),
-        ("lan", "publish", {"public": True}),
+        ("lan", "publish", {"public": True, "confirm_personal_data": True}),
     ):
         with django_capture_on_commit_callbacks(execute=True):
             report.refresh_from_db()
