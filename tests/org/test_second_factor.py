@@ -252,6 +252,22 @@ def test_the_admin_site_needs_the_second_factor(tan):
     assert client.get("/quan-tri/").status_code == 200
 
 
+def test_an_administrator_made_on_the_command_line_enrols_on_the_way_to_the_admin(db):
+    # Made with `createsuperuser`: no role, no unit
+    User.objects.create_superuser(username="root", password=PASSWORD)
+    client = Client()
+
+    to_admin = client.get("/quan-tri/", follow=True)
+    assert to_admin.redirect_chain[-1][0] == f"{LOGIN}?next=/quan-tri/"
+    assert sign_in_password(client, "root", next="/quan-tri/")["Location"] == ENROL
+    html = text(client.get(ENROL))
+    assert client.post(ENROL, {"code": code_of_secret_shown(html)})["Location"] == CODES
+    codes_page = client.get(CODES)
+    assert len(shown_codes(text(codes_page))) == 10
+    assert 'href="/quan-tri/"' in text(codes_page)
+    assert client.get("/quan-tri/").status_code == 200
+
+
 # --- the API -------------------------------------------------------------------------------
 
 

@@ -72,8 +72,9 @@ def token_login(request, payload: TokenIn):
     verification, once the password is right: 401 `otp_required` without `otp`, 401
     `otp_invalid` for a wrong or already used code, 403 `otp_enrolment_required` when the
     account must use it and has not set up its app yet (done on the staff sign-in page).
-    429 `too_many_attempts`, checking nothing, after 10 failed checks (passwords or codes) of
-    one account from any address, or 30 from one address for any accounts, within 15 minutes.
+    429 `too_many_attempts`, checking nothing, after (by default) 10 failed checks of passwords
+    or codes of one account from any address, or 30 from one address for any accounts, within
+    15 minutes.
     """
     token = token_issue(
         request=request,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -14,11 +15,13 @@ from phananh.org.second_factor import (
     recovery_codes_make,
 )
 
-from ..decorators import staff_required
 from .auth import NEW_RECOVERY_CODES
 
+# Signed in is enough (the sessions middleware signs out an account that can no longer sign in):
+# an administrator made with `createsuperuser`, without role or unit, keeps their codes here too.
 
-@staff_required
+
+@login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
 def security(request):
@@ -38,7 +41,7 @@ def security(request):
     return render(request, "backoffice/security.html", context)
 
 
-@staff_required
+@login_required
 @never_cache
 def recovery_codes(request):
     """Mã dự phòng: the codes just made, shown this once (a reload shows how many remain)."""

@@ -25,7 +25,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
-from phananh.org.access import is_staff_member
 from phananh.org.models import Role
 from phananh.org.second_factor import (
     authenticator,
@@ -157,7 +156,7 @@ def second_factor(request):
 def _enrolling_user(request):
     """Who enrols: the pending sign-in, or the signed-in staff member turning it on."""
     if request.user.is_authenticated:
-        return request.user if is_staff_member(request.user) else None
+        return request.user
     return pending_user(request)
 
 
