@@ -93,6 +93,17 @@ def test_the_ioc_signs_in_with_the_password_then_the_code(people):
     assert client.get("/can-bo/").status_code == 200
 
 
+def test_an_account_without_a_role_gets_the_answer_of_a_wrong_password(people, ioc):
+    User.objects.create_user(username="khach", password="x", role="", unit=ioc)
+    client = Client()
+
+    response = client.post(LOGIN, {"username": "khach", "password": "x"})
+
+    assert response.status_code == 200
+    assert 'id="login-error"' in response.content.decode()
+    assert client.get("/can-bo/").status_code == 302
+
+
 def test_a_wrong_password_shows_the_form_again_with_an_error(people):
     response = Client().post(LOGIN, {"username": "lan", "password": "wrong"})
     assert response.status_code == 200

@@ -38,7 +38,7 @@ from phananh.org.second_factor import (
     secret_text,
     used_a_recovery_code,
 )
-from phananh.org.sessions import pending_next, pending_start, pending_user, sign_in_complete
+from phananh.org.sessions import can_sign_in, pending_next, pending_start, pending_user, sign_in_complete
 from phananh.org.throttle import TooManyAttempts
 
 # Where each role lands after signing in: the first of these pages that exists. The steering
@@ -62,7 +62,16 @@ def landing_url(user) -> str:
 
 
 class StaffAuthenticationForm(AuthenticationForm):
-    """Django's sign-in form; a locked account or address is said so, not "wrong password"."""
+    """Django's sign-in form; a locked account or address is said so, not "wrong password".
+
+    An account that may not sign in (no role or unit, and no admin site) gets the answer of a
+    wrong password, as in the API: the page does not tell which usernames exist.
+    """
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if not can_sign_in(user):
+            raise self.get_invalid_login_error()
 
     def clean(self):
         try:
