@@ -21,7 +21,9 @@ import redis
 from phananh.org.models import Role, User
 from tests.deploy.servers import free_port, start_gunicorn, stop
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# The server reads the test's rows, so they are committed; the rollback brings the default fields
+# and rejection reasons back after the flush, as every other test that commits does.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 REDIS_TEST_URL = os.getenv("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
 GUESSES = 60
