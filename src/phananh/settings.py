@@ -36,12 +36,17 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 SITE_ROOT = os.getenv("SITE_ROOT", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, its login sent to the staff login page (second factor included)
+    "phananh.org.admin_apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Two-step verification: authenticator apps (TOTP) and recovery codes (static tokens).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "csp",
     "django_tasks_db",
@@ -72,7 +77,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "phananh.org.sessions.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -136,6 +143,30 @@ AUTH_USER_MODEL = "org.User"
 # Staff sign in on the back office's own page; the admin keeps its own login.
 LOGIN_URL = "backoffice:login"
 LOGIN_REDIRECT_URL = "backoffice:home"
+
+# Django's model backend, with every password check counted in the sign-in limits.
+AUTHENTICATION_BACKENDS = ["phananh.org.backends.ThrottledModelBackend"]
+
+# --- Sign-in limits, two-step verification, sessions --------------------------------------
+# Failed checks (passwords and second-factor codes) allowed per account from any address, and
+# per client address for any accounts, within the window; then every attempt is refused,
+# before any check, until the window ends. Counted in Django's cache: with several web
+# processes it must be shared (REDIS_URL), or each process counts on its own.
+PHANANH_SIGNIN_MAX_FAILURES_PER_ACCOUNT = envint("PHANANH_SIGNIN_MAX_FAILURES_PER_ACCOUNT", 10)
+PHANANH_SIGNIN_MAX_FAILURES_PER_ADDRESS = envint("PHANANH_SIGNIN_MAX_FAILURES_PER_ADDRESS", 30)
+PHANANH_SIGNIN_WINDOW_MINUTES = envint("PHANANH_SIGNIN_WINDOW_MINUTES", 15)
+# Roles that must sign in with a second factor (the IOC's, and administrators); accounts that
+# open the admin site always must. Others may turn it on for themselves.
+PHANANH_REQUIRE_2FA_ROLES = envlist("PHANANH_REQUIRE_2FA_ROLES", "operator,call_agent,admin")
+# django-otp: the sign-in limits above count the codes; its own growing delays per device would
+# refuse a right code after a typo without saying why.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# A session lasts at most this many seconds from its sign-in (a working day), and ends sooner
+# after PHANANH_SESSION_IDLE_MINUTES without a request from the person.
+SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 10 * 3600)
+PHANANH_SESSION_IDLE_MINUTES = envint("PHANANH_SESSION_IDLE_MINUTES", 30)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -383,6 +414,8 @@ PHANANH_MAP_CENTER = (
 PHANANH_HOTLINE = os.getenv("PHANANH_HOTLINE", "1022")
 # Shown in every page's header and footer (the portal is the province's own).
 PHANANH_PROVINCE_NAME = os.getenv("PHANANH_PROVINCE_NAME", "Lạng Sơn")
+# The name an authenticator app shows beside the account.
+OTP_TOTP_ISSUER = os.getenv("PHANANH_OTP_ISSUER") or f"PhanAnh {PHANANH_PROVINCE_NAME}"
 
 
 def envnumbers(name: str, default: tuple) -> tuple:

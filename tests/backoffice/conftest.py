@@ -12,18 +12,18 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from tests.staff import signed_in
+
 # The workflow's people and units.
 from tests.workflow.conftest import act, people, phong_ht, road, so_xd, so_yt, submit  # noqa: F401
 
 
 @pytest.fixture
 def login(db):
-    """A client signed in as this person."""
+    """A client signed in as this person (with the second factor, when the account needs one)."""
 
     def login(user) -> Client:
-        client = Client()
-        client.force_login(user)
-        return client
+        return signed_in(Client(), user)
 
     return login
 

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from phananh.org.models import User
+from tests.staff import SECOND_STEP, recovery_code, signed_in
 
 from .conftest import report_url
 
@@ -58,8 +59,7 @@ def test_an_account_without_a_role_or_a_unit_is_refused(people, submit, ioc, rol
         username="outsider", password="x", role=role, unit=ioc if with_unit else None, is_staff=True
     )
     report = submit()
-    client = Client()
-    client.force_login(outsider)
+    client = signed_in(Client(), outsider)
     for method, url in urls_of(report):
         # Then every page answers 403 Forbidden
         assert getattr(client, method)(url).status_code == 403, url
@@ -71,11 +71,37 @@ def test_staff_sign_in_with_their_password_and_land_on_their_list(people):
     assert page.status_code == 200
     assert 'id="login-form"' in page.content.decode()
 
-    response = client.post(LOGIN, {"username": "lan", "password": "x"})
+    response = client.post(LOGIN, {"username": "hung", "password": "x"})
 
     assert response.status_code == 302
     assert response["Location"] == "/can-bo/"
     assert client.get("/can-bo/").status_code == 200
+
+
+def test_the_ioc_signs_in_with_the_password_then_the_code(people):
+    client = Client()
+
+    # After the right password, Lan of the IOC is asked for her code, and not signed in yet
+    response = client.post(LOGIN, {"username": "lan", "password": "x"})
+    assert response["Location"] == SECOND_STEP
+    assert client.get("/can-bo/")["Location"].startswith(LOGIN)
+
+    # With the code she lands on her list
+    response = client.post(SECOND_STEP, {"code": recovery_code(people["lan"])})
+    assert response.status_code == 302
+    assert response["Location"] == "/can-bo/"
+    assert client.get("/can-bo/").status_code == 200
+
+
+def test_an_account_without_a_role_gets_the_answer_of_a_wrong_password(people, ioc):
+    User.objects.create_user(username="khach", password="x", role="", unit=ioc)
+    client = Client()
+
+    response = client.post(LOGIN, {"username": "khach", "password": "x"})
+
+    assert response.status_code == 200
+    assert 'id="login-error"' in response.content.decode()
+    assert client.get("/can-bo/").status_code == 302
 
 
 def test_a_wrong_password_shows_the_form_again_with_an_error(people):
@@ -86,7 +112,9 @@ def test_a_wrong_password_shows_the_form_again_with_an_error(people):
 
 def test_sign_in_returns_to_the_page_asked_for(people, submit):
     report = submit()
-    response = Client().post(LOGIN, {"username": "lan", "password": "x", "next": report_url(report)})
+    client = Client()
+    client.post(LOGIN, {"username": "lan", "password": "x", "next": report_url(report)})
+    response = client.post(SECOND_STEP, {"code": recovery_code(people["lan"])})
     assert response["Location"] == report_url(report)
 
 

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from phananh.reports.models import Report
+from tests.staff import second_step_in_browser
 
 pytestmark = [
     pytest.mark.browser,
@@ -28,6 +29,7 @@ def sign_in(page, username: str, lands: str = r"/can-bo/$") -> None:
     page.locator("#id_username").fill(username)
     page.locator("#id_password").fill("x")
     page.locator("#sign-in").tap()
+    second_step_in_browser(page, username)
     expect(page).to_have_url(re.compile(lands))
 
 

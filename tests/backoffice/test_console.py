@@ -20,6 +20,7 @@ from phananh.workflow.models import Step, StepKind
 from phananh.workflow.services import transition
 from phananh.workflow.submission import report_submit
 from tests.conftest import jpeg_bytes
+from tests.staff import sign_in_on_page, token_body
 
 from .conftest import listed_codes, page_text, report_url
 
@@ -70,9 +71,7 @@ def test_lan_finds_the_same_report_however_she_types_the_street(people, login, s
 def test_o_ga_finds_o_ga_with_its_accents_on_the_list_and_the_api(people, login, submit):
     pothole = submit("Ổ gà sâu trước cổng trường")
     submit("Cây đổ chắn đường")
-    token = Client().post(
-        "/api/v1/auth/token", {"username": "lan", "password": "x"}, content_type="application/json"
-    )
+    token = Client().post("/api/v1/auth/token", token_body(people["lan"]), content_type="application/json")
     api = Client(headers={"Authorization": f"Bearer {token.json()['token']}"})
 
     listed = login(people["lan"]).get("/can-bo/", {"tab": "all", "q": "o ga"})
@@ -225,9 +224,7 @@ def test_the_console_has_the_map_beside_the_list(people, login):
 def test_each_role_lands_on_its_own_page_after_signing_in(people, name, landing):
     client = Client()
 
-    response = client.post(
-        "/can-bo/dang-nhap/?next=/can-bo/", {"username": name, "password": "x", "next": "/can-bo/"}
-    )
+    response = sign_in_on_page(client, name, next_url="/can-bo/")
 
     assert response.status_code == 302
     assert response["Location"] == landing
@@ -262,9 +259,7 @@ def test_hoang_thi_lan_shows_as_such_in_the_header_the_timeline_and_the_api(peop
     report = submit()
     transition(report=report, actor=lan, action="accept", data={"category": road.code})
     cache.clear()
-    token = Client().post(
-        "/api/v1/auth/token", {"username": "lan", "password": "x"}, content_type="application/json"
-    )
+    token = Client().post("/api/v1/auth/token", token_body(people["lan"]), content_type="application/json")
     api = Client(headers={"Authorization": f"Bearer {token.json()['token']}"})
 
     page = page_text(login(lan).get(report_url(report)))

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from phananh.reports.models import Report
 from phananh.reports.statuses import Status
 from phananh.workflow.services import transition
+from tests.staff import second_step_in_browser
 
 pytestmark = [
     pytest.mark.browser,
@@ -35,6 +36,7 @@ def sign_in(page, username: str) -> None:
     page.locator("#id_username").fill(username)
     page.locator("#id_password").fill("x")
     page.locator("#sign-in").click()
+    second_step_in_browser(page, username)
     expect(page.locator("#who")).to_be_visible()
 
 

@@ -23,6 +23,7 @@ from phananh.backoffice.tasks import build_export
 from phananh.stats.exports import delete_old_files
 from phananh.stats.models import ExportFile
 from phananh.stats.tasks import delete_old_exports
+from tests import staff
 from tests.stats.test_exports import download, province, sheet  # noqa: F401
 
 from .conftest import page_text
@@ -32,9 +33,7 @@ LIST = reverse("backoffice:export_files")
 
 
 def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    return staff.signed_in(Client(), user)
 
 
 def workbook_rows(data: bytes) -> list[tuple]:

@@ -20,6 +20,7 @@ from phananh.workflow.models import Dispatch, DispatchRole, RoutingRule
 from phananh.workflow.services import transition
 from phananh.workflow.submission import report_submit
 from tests.conftest import jpeg_bytes
+from tests.staff import second_step_in_browser
 
 from .test_browser import sign_in
 
@@ -39,6 +40,7 @@ def sign_in_desktop(page, username: str) -> None:
     page.locator("#id_username").fill(username)
     page.locator("#id_password").fill("x")
     page.locator("#sign-in").click()
+    second_step_in_browser(page, username)
     expect(page).to_have_url(re.compile(r"/can-bo/$"))
 
 

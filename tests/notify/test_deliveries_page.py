@@ -8,14 +8,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from phananh.notify.models import Delivery, DeliveryStatus
+from tests import staff
 
 URL = reverse("backoffice:deliveries")
 
 
 def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    return staff.signed_in(Client(), user)
 
 
 @pytest.fixture

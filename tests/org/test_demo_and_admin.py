@@ -1,15 +1,18 @@
 """Demo data, and what administrators can and cannot do with fields and units."""
 
 import importlib
+from base64 import b32encode
 
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.test import Client
 
-from phananh.demo.data import DEMO_PASSWORD
+from phananh.demo.data import DEMO_PASSWORD, DEMO_TOTP_KEY
 from phananh.org.models import Role, Unit, UnitKind, User
+from phananh.org.second_factor import authenticator, must_use_second_factor
 from phananh.reports.models import Category, Report
+from tests.staff import LOGIN, SECOND_STEP, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -55,10 +58,35 @@ def test_the_readme_prints_every_demo_account_and_its_password():
 
 @pytest.fixture
 def admin_client(db):
+    """The demo's administrator, signed in on the login page with the demo key's code."""
     call_command("seed_demo")
     client = Client()
-    assert client.login(username="quantri", password=DEMO_PASSWORD)
+    assert client.post(LOGIN, {"username": "quantri", "password": DEMO_PASSWORD})["Location"] == SECOND_STEP
+    code = totp_code(authenticator(User.objects.get(username="quantri")))
+    assert client.post(SECOND_STEP, {"code": code}).status_code == 302
+    assert client.get("/quan-tri/").status_code == 200
     return client
+
+
+def test_the_demo_ioc_and_administrator_use_the_demo_key_printed_in_the_readme(db):
+    from pathlib import Path
+
+    call_command("seed_demo")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    demo_key = b32encode(DEMO_TOTP_KEY).decode()
+    assert " ".join(demo_key[i : i + 4] for i in range(0, 32, 4)) in readme
+
+    for user in User.objects.all():
+        app = authenticator(user)
+        if must_use_second_factor(user):
+            assert app is not None and app.bin_key == DEMO_TOTP_KEY, user.username
+        else:
+            assert app is None, user.username
+    assert {u.username for u in User.objects.all() if must_use_second_factor(u)} == {
+        "dieuphoi",
+        "tongdai",
+        "quantri",
+    }
 
 
 def test_an_administrator_adds_and_renames_fields(admin_client):

@@ -23,6 +23,7 @@ from phananh.workflow.models import EventKind
 from phananh.workflow.services import transition
 from tests.conftest import jpeg_bytes
 from tests.portal.test_pages import Page
+from tests.staff import signed_in
 from tests.workflow import conftest as workflow
 
 pytestmark = pytest.mark.django_db
@@ -202,8 +203,7 @@ def test_the_reporter_goes_from_a_question_to_a_second_rating(
     assert "Cống lại tắc" not in public_html
     # And the operators were told, and the report waits in their "unsatisfied" tab
     assert Notification.objects.filter(recipient=lan, report=report, kind=EventKind.RATED).exists()
-    console = Client()
-    console.force_login(lan)
+    console = signed_in(Client(), lan)
     assert sent["tracking_code"] in console.get("/can-bo/?tab=unsatisfied").content.decode()
 
     # When the reporter tries to rate the same closure again, it is refused

@@ -26,6 +26,7 @@ from phananh.reports.intake import validate_submission
 from phananh.reports.models import Attachment
 from phananh.workflow.submission import report_submit
 from tests.conftest import jpeg_bytes
+from tests.staff import token_body
 
 pytestmark = pytest.mark.django_db
 
@@ -140,9 +141,7 @@ def test_on_object_storage_someone_without_access_is_refused_before_any_redirect
 
     # When charlie asks for the photo on the staff pages, and through the staff API
     pages = login(people["charlie"]).get(f"/can-bo/tep/{photo.pk}/")
-    token = Client().post(
-        "/api/v1/auth/token", {"username": "charlie", "password": "x"}, content_type="application/json"
-    )
+    token = Client().post("/api/v1/auth/token", token_body("charlie"), content_type="application/json")
     api = Client(headers={"Authorization": f"Bearer {token.json()['token']}"})
     by_api = api.get(f"/api/v1/staff/attachments/{photo.pk}")
     # And a visitor asks for it on the public page of the report, which is not published
@@ -168,9 +167,7 @@ def test_on_object_storage_the_reporter_and_the_staff_api_get_signed_urls_of_the
     assert reporter.get(f"/tra-cuu/{code}/", {"secret": submitted.secret}).status_code in (200, 302)
     mine = reporter.get(f"/tra-cuu/{code}/anh/{photo.pk}/")
     # And the IOC fetches the thumbnail through the staff API
-    token = Client().post(
-        "/api/v1/auth/token", {"username": "lan", "password": "x"}, content_type="application/json"
-    )
+    token = Client().post("/api/v1/auth/token", token_body("lan"), content_type="application/json")
     api = Client(headers={"Authorization": f"Bearer {token.json()['token']}"})
     by_api = api.get(f"/api/v1/staff/attachments/{photo.pk}", {"variant": "thumbnail"})
 

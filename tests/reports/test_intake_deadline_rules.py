@@ -27,6 +27,7 @@ from phananh.reports.intake import validate_submission
 from phananh.workflow.calendar import Duration, WorkingCalendar
 from phananh.workflow.models import CalendarDay, DeadlineRule, StepKind
 from phananh.workflow.submission import report_submit
+from tests.staff import signed_in
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 REDIS_TEST_URL = os.getenv("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
@@ -47,8 +48,7 @@ def reception_rule() -> DeadlineRule:
 @pytest.fixture
 def admin_client(client, ioc):
     an = User.objects.create_superuser(username="an", password="x", email="an@langson.gov.vn")
-    client.force_login(an)
-    return client
+    return signed_in(client, an)
 
 
 @pytest.mark.django_db

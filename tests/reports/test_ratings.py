@@ -21,6 +21,7 @@ from phananh.workflow.selectors import closure_number, current_rating
 from phananh.workflow.services import transition
 from tests.reporter import dismiss_review as review_dismiss
 from tests.reporter import rate
+from tests.staff import signed_in
 from tests.workflow import conftest as workflow
 
 pytestmark = pytest.mark.django_db
@@ -274,8 +275,7 @@ def test_the_unsatisfied_tab_lists_closed_reports_waiting_for_a_review(people, s
     dismissed = close(submit(), people, so_xd)
     rate(report=dismissed, value="unsatisfied")
     review_dismiss(report=dismissed, actor=people["lan"], note="Đã xử lý đúng.")
-    lan = Client()
-    lan.force_login(people["lan"])
+    lan = signed_in(Client(), people["lan"])
 
     html = lan.get("/can-bo/", {"tab": "unsatisfied"}).content.decode()
 
@@ -287,8 +287,7 @@ def test_the_unsatisfied_tab_lists_closed_reports_waiting_for_a_review(people, s
 
 def test_the_unsatisfied_tab_is_the_operators_only(people):
     for name in ("quang", "hung", "tuan"):
-        client = Client()
-        client.force_login(people[name])
+        client = signed_in(Client(), people[name])
         assert 'id="tab-unsatisfied"' not in client.get("/can-bo/").content.decode(), name
 
 

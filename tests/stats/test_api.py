@@ -14,6 +14,7 @@ from django.test import Client
 
 from phananh.org.models import User
 from phananh.stats.facts import catch_up
+from tests.staff import token_body
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/stats"
@@ -27,9 +28,7 @@ def _no_failures_counted():
 @pytest.fixture
 def api_as(people):
     def api_as(name: str) -> Client:
-        response = Client().post(
-            "/api/v1/auth/token", {"username": name, "password": "x"}, content_type="application/json"
-        )
+        response = Client().post("/api/v1/auth/token", token_body(name), content_type="application/json")
         assert response.status_code == 201, response.content
         return Client(headers={"Authorization": f"Bearer {response.json()['token']}"})
 
@@ -78,9 +77,7 @@ def test_a_unit_reads_its_own_subtree_only(four, api_as, so_xd, so_yt):
 
 def test_an_account_without_a_statistics_role_is_refused(four, ioc):
     User.objects.create_user(username="khach", password="x", unit=ioc, role="")
-    response = Client().post(
-        "/api/v1/auth/token", {"username": "khach", "password": "x"}, content_type="application/json"
-    )
+    response = Client().post("/api/v1/auth/token", token_body("khach"), content_type="application/json")
     # Not a staff member: no token, so no figures either.
     assert response.status_code in (401, 403)
     assert Client().get(f"{URL}/summary").status_code == 401

@@ -22,6 +22,7 @@ from phananh.stats.facts import catch_up
 from phananh.stats.selectors import Period
 from phananh.stats.summary import summary
 from phananh.workflow.models import Step, StepKind
+from tests.staff import signed_in
 
 pytestmark = pytest.mark.django_db
 PHONE = "0912345678"
@@ -63,8 +64,7 @@ def this_year() -> Period:
 
 
 def download(user, kind: str, **params):
-    client = Client()
-    client.force_login(user)
+    client = signed_in(Client(), user)
     year = this_year()
     query = {"from": year.start.isoformat(), "to": year.end.isoformat(), **params}
     return client.get(reverse("backoffice:dashboard_export", args=[kind]), query)

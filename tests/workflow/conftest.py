@@ -6,6 +6,8 @@
   tuan a handler in the division.
 - Phường Lương Văn Tri (ward) has mai as focal point.
 - Sở Y tế (so_yt) has charlie, who should have no access to Sở Xây dựng's reports.
+- lan, minh and an have an authenticator app (the IOC's roles and administrators must sign in
+  with a second factor; `tests.staff` signs them in with it).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from phananh.reports.intake import validate_submission
 from phananh.reports.models import Category
 from phananh.workflow.services import transition
 from phananh.workflow.submission import report_submit
+from tests.staff import enrol
 
 
 @pytest.fixture
@@ -41,7 +44,7 @@ def _person(username, role, unit, **extra):
 
 @pytest.fixture
 def people(ioc, so_xd, phong_ht, so_yt, ward):
-    return {
+    people = {
         "lan": _person("lan", Role.OPERATOR, ioc),
         "minh": _person("minh", Role.CALL_AGENT, ioc),
         "quang": _person("quang", Role.STEERING, ioc),
@@ -52,6 +55,9 @@ def people(ioc, so_xd, phong_ht, so_yt, ward):
         "mai": _person("mai", Role.FOCAL_POINT, ward),
         "charlie": _person("charlie", Role.FOCAL_POINT, so_yt),
     }
+    for name in ("lan", "minh", "an"):
+        enrol(people[name])
+    return people
 
 
 @pytest.fixture

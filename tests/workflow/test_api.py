@@ -22,6 +22,7 @@ from phananh.reports.models import Category
 from phananh.workflow.models import Step
 from phananh.workflow.schemas import ACTION_SCHEMAS
 from tests.conftest import jpeg_bytes
+from tests.staff import token_body
 
 pytestmark = pytest.mark.django_db
 
@@ -41,9 +42,7 @@ def api_as(people):
 
     def api_as(name: str) -> Client:
         if name not in clients:
-            response = Client().post(
-                "/api/v1/auth/token", {"username": name, "password": "x"}, content_type="application/json"
-            )
+            response = Client().post("/api/v1/auth/token", token_body(name), content_type="application/json")
             assert response.status_code == 201, response.content
             clients[name] = Client(headers={"Authorization": f"Bearer {response.json()['token']}"})
         return clients[name]

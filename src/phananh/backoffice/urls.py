@@ -10,6 +10,10 @@ app_name = "backoffice"
 urlpatterns = [
     path("", views.report_list, name="home"),
     path("dang-nhap/", views.StaffLoginView.as_view(), name="login"),
+    path("dang-nhap/ma-xac-thuc/", views.second_factor, name="second_factor"),
+    path("dang-nhap/cai-dat-xac-thuc/", views.enrol, name="enrol"),
+    path("tai-khoan/bao-mat/", views.security, name="security"),
+    path("tai-khoan/ma-du-phong/", views.recovery_codes, name="recovery_codes"),
     path("dang-xuat/", auth_views.LogoutView.as_view(next_page="backoffice:login"), name="logout"),
     path("ban-do.json", views.map_json, name="map_json"),
     path("dem.html", views.tab_counts, name="tab_counts"),

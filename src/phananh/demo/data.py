@@ -7,10 +7,12 @@ missing and leaves what exists alone.
 from __future__ import annotations
 
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from phananh.org.access import Reporter
 from phananh.org.communes import load_communes
 from phananh.org.models import Role, Unit, UnitKind, User
+from phananh.org.second_factor import authenticator, must_use_second_factor
 from phananh.org.services import unit_save
 from phananh.reports.intake import validate_submission
 from phananh.reports.models import Channel, Report
@@ -18,6 +20,10 @@ from phananh.workflow.services import transition
 from phananh.workflow.submission import report_submit
 
 DEMO_PASSWORD = "PhanAnh@2026"  # noqa: S105 - printed in the README, for the demo only
+# The authenticator key of the demo accounts that must use two-step verification (the IOC's and
+# the administrator): the 20 bytes "PhanAnh demo 2FA key", printed in the README in base32 so
+# that anyone trying the demo adds it to an app (or runs `manage.py demo_code`). Demo only.
+DEMO_TOTP_KEY = b"PhanAnh demo 2FA key"
 PROVINCE_CODE = 20
 
 IOC = ("ioc", "Trung tâm Giám sát, điều hành đô thị thông minh tỉnh Lạng Sơn", "IOC Lạng Sơn")
@@ -176,6 +182,9 @@ def seed_demo() -> dict:
         user.set_password(DEMO_PASSWORD)
         user.save()
         accounts += 1
+    for user in User.objects.filter(username__in=[account[0] for account in ACCOUNTS]):
+        if must_use_second_factor(user) and authenticator(user) is None:
+            TOTPDevice.objects.create(user=user, name="demo", key=DEMO_TOTP_KEY.hex(), confirmed=True)
 
     reports = 0
     if not Report.objects.exists():

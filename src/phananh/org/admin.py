@@ -1,10 +1,15 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import ApiToken, Unit, User
+from .second_factor import second_factor_reset
 from .services import unit_save
+from .throttle import unlock
 
 
 @admin.register(Unit)
@@ -25,8 +30,9 @@ class UnitAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class StaffAdmin(UserAdmin):
-    list_display = ["username", "full_name", "unit", "role", "is_active"]
+    list_display = ["username", "full_name", "unit", "role", "is_active", "two_step"]
     list_filter = ["role", "is_active", "unit__kind"]
+    actions = ["reset_second_factor", "unlock_sign_in"]
     search_fields = ["username", "full_name", "short_name", "email"]
     ordering = ["full_name", "username"]
     autocomplete_fields = ["unit"]
@@ -45,6 +51,48 @@ class StaffAdmin(UserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["username", "full_name", "password1", "password2"]}),
     ]
+
+    def get_queryset(self, request):
+        app = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+        return super().get_queryset(request).annotate(has_app=Exists(app))
+
+    @admin.display(boolean=True, description=_("two-step verification"), ordering="has_app")
+    def two_step(self, obj):
+        return obj.has_app
+
+    @admin.action(description=_("Reset two-step verification (lost phone)"))
+    def reset_second_factor(self, request, queryset):
+        for user in queryset:
+            second_factor_reset(user)
+            self.log_change(request, user, "Two-step verification reset")
+        self.message_user(
+            request,
+            ngettext(
+                "Two-step verification was reset for %(n)d account; it sets up its app again at its next "
+                "sign-in.",
+                "Two-step verification was reset for %(n)d accounts; each sets up its app again at its "
+                "next sign-in.",
+                len(queryset),
+            )
+            % {"n": len(queryset)},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Unlock sign-in (forget failed attempts)"))
+    def unlock_sign_in(self, request, queryset):
+        for user in queryset:
+            unlock(username=user.get_username())
+            self.log_change(request, user, "Sign-in unlocked")
+        self.message_user(
+            request,
+            ngettext(
+                "%(n)d account may sign in again at once.",
+                "%(n)d accounts may sign in again at once.",
+                len(queryset),
+            )
+            % {"n": len(queryset)},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(ApiToken)

@@ -19,6 +19,15 @@ class TokenIn(Schema):
     # Bounded so that nobody makes the server hash megabytes.
     password: str = Field(..., max_length=1024)
     name: str = Field("", max_length=100, description="What the token is for, e.g. the device's name.")
+    otp: str = Field(
+        "",
+        max_length=32,
+        description=(
+            "The 6-digit code of the account's authenticator app, or one of its recovery codes "
+            "(used up). Required for an account with two-step verification: the IOC's roles and "
+            "administrators always, others once they turned it on."
+        ),
+    )
 
 
 class TokenOut(Schema):
@@ -53,18 +62,27 @@ def display_name(user) -> str:
 @router.post(
     "/token",
     auth=None,
-    response={201: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    response={201: TokenOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     summary="Sign in: get a bearer token",
 )
 def token_login(request, payload: TokenIn):
     """Đăng nhập: a staff account's username and password give a bearer token for the staff API.
 
     401 `invalid_credentials` for a wrong username or password, an inactive account or an
-    account without role or unit (the same answer for all). 429 `too_many_attempts` after
-    10 failures for one username from one address within 15 minutes.
+    account without role or unit (the same answer for all). For an account with two-step
+    verification, once the password is right: 401 `otp_required` without `otp`, 401
+    `otp_invalid` for a wrong or already used code, 403 `otp_enrolment_required` when the
+    account must use it and has not set up its app yet (done on the staff sign-in page).
+    429 `too_many_attempts`, checking nothing, after (by default) 10 failed checks of passwords
+    or codes of one account from any address, or 30 from one address for any accounts, within
+    15 minutes.
     """
     token = token_issue(
-        request=request, username=payload.username, password=payload.password, name=payload.name
+        request=request,
+        username=payload.username,
+        password=payload.password,
+        name=payload.name,
+        otp=payload.otp,
     )
     return Status(201, {"token": token, "token_type": "Bearer"})
 

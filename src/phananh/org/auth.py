@@ -13,22 +13,18 @@ import secrets
 from datetime import timedelta
 
 from django.contrib.auth import authenticate
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
 
-from phananh.core.errors import ApplicationError
-from phananh.core.net import client_address
+from phananh.core.errors import ApplicationError, Forbidden
 
 from .access import is_staff_member
 from .models import ApiToken, User
+from .second_factor import authenticator, needs_second_factor, second_factor_verify
+from .throttle import signed_in
 
-# Failed sign-ins allowed for one username from one address within the window; the next
-# attempt is refused with 429 until the window ends, even with the right password.
-MAX_FAILED_LOGINS = 10
-FAILED_LOGIN_WINDOW = timedelta(minutes=15)
 # `last_used_at` tells administrators which tokens are stale; it is not an audit trail, so a
 # write at most once a minute spares one UPDATE on almost every call.
 LAST_USED_PRECISION = timedelta(minutes=1)
@@ -38,48 +34,43 @@ class InvalidCredentials(ApplicationError):
     status = 401
 
 
-class TooManyAttempts(ApplicationError):
-    status = 429
-
-
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _failures_key(username: str, address: str) -> str:
-    # Hashed so that any username (spaces, non-ASCII, any length) makes a valid cache key.
-    digest = hashlib.sha256(f"{username.strip().casefold()}\n{address}".encode()).hexdigest()
-    return f"phananh:login-failures:{digest}"
+def _second_factor(request, user: User, otp: str):
+    """The device that accepts `otp`; raises the API's answer when it is missing or wrong."""
+    if authenticator(user) is None:
+        # Enrolment shows a secret and recovery codes: a page's work, not an API call's.
+        raise Forbidden(
+            "otp_enrolment_required",
+            _("This account must use two-step verification: sign in once on the staff pages to set it up."),
+        )
+    if not otp:
+        raise InvalidCredentials(
+            "otp_required",
+            _("Give the code from your authenticator app (or a recovery code) in the field otp."),
+        )
+    device = second_factor_verify(request, user, otp)
+    if device is None:
+        raise InvalidCredentials("otp_invalid", _("The verification code is not correct."))
+    return device
 
 
-def _count_failure(key: str) -> None:
-    seconds = int(FAILED_LOGIN_WINDOW.total_seconds())
-    # add() starts the window with the first failure; incr() keeps its expiry.
-    if not cache.add(key, 1, timeout=seconds):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.set(key, 1, timeout=seconds)
-
-
-def token_issue(*, request, username: str, password: str, name: str = "") -> str:
+def token_issue(*, request, username: str, password: str, name: str = "", otp: str = "") -> str:
     """Đăng nhập: check the credentials of a staff member and return a new bearer token.
 
     Unknown user, wrong password, inactive account or an account without role or unit all
-    get the same answer, so that the answer does not tell which usernames exist.
+    get the same answer, so that the answer does not tell which usernames exist. An account
+    with two-step verification also needs `otp`, checked only after the password was right.
+    Every check counts in the sign-in limits (`throttle`): 429 once they are used up.
     """
-    key = _failures_key(username, client_address(request))
-    if cache.get(key, 0) >= MAX_FAILED_LOGINS:
-        raise TooManyAttempts(
-            "too_many_attempts",
-            _("Too many failed sign-in attempts. Try again in %(minutes)d minutes.")
-            % {"minutes": FAILED_LOGIN_WINDOW.seconds // 60},
-        )
     user = authenticate(request, username=username, password=password)
     if user is None or not is_staff_member(user):
-        _count_failure(key)
         raise InvalidCredentials("invalid_credentials", _("The username or password is not correct."))
-    cache.delete(key)
+    if needs_second_factor(user):
+        _second_factor(request, user, otp)
+    signed_in(user.get_username())
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
         ApiToken.objects.create(user=user, key_hash=hash_token(token), name=name)

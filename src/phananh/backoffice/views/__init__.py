@@ -1,6 +1,7 @@
 """The back office's views: lists and map, the report page and its actions, files, the bell."""
 
-from .auth import StaffLoginView
+from .account import recovery_codes, security
+from .auth import StaffLoginView, enrol, second_factor
 from .bulk import bulk_action
 from .dashboard import dashboard, dashboard_export, dashboard_print, export_file_download, export_file_list
 from .deliveries import delivery_list
@@ -23,12 +24,16 @@ __all__ = [
     "dashboard_print",
     "delivery_list",
     "email_settings",
+    "enrol",
     "map_json",
     "notification_list",
     "publish_check",
+    "recovery_codes",
     "report_action",
     "report_detail",
     "report_list",
     "review_dismiss",
+    "second_factor",
+    "security",
     "tab_counts",
 ]

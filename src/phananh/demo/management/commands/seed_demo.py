@@ -1,6 +1,8 @@
+from base64 import b32encode
+
 from django.core.management.base import BaseCommand
 
-from phananh.demo.data import DEMO_PASSWORD, seed_demo
+from phananh.demo.data import DEMO_PASSWORD, DEMO_TOTP_KEY, seed_demo
 
 
 class Command(BaseCommand):
@@ -15,3 +17,7 @@ class Command(BaseCommand):
             f"{result['reports']} reports added."
         )
         self.stdout.write(f"Demo accounts use the password {DEMO_PASSWORD} (see README).")
+        self.stdout.write(
+            "dieuphoi, tongdai and quantri also ask for a code: add the demo key "
+            f"{b32encode(DEMO_TOTP_KEY).decode()} to an authenticator app, or run `manage.py demo_code`."
+        )
