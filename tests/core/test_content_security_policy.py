@@ -30,6 +30,7 @@ from phananh.org.models import Unit, User
 from phananh.reports.models import Report
 from phananh.workflow.services import transition
 from tests.csp import HEADER, inline_code, nonce_of, policy_problems
+from tests.staff import signed_in
 from tests.portal.test_pages import photo, report_form, tracking_code_in
 
 pytestmark = pytest.mark.django_db
@@ -175,8 +176,7 @@ ROLES += ["bcd", "quantri"]
 
 @pytest.mark.parametrize("username", ROLES)
 def test_every_back_office_page_of_each_role_carries_the_policy_and_nothing_inline(province, username):
-    staff = Client()
-    staff.force_login(province["staff"][username])
+    staff = signed_in(None, province["staff"][username])
     report = province["report"]
 
     seen = crawl(staff, ["/can-bo/", f"/can-bo/phan-anh/{report.tracking_code}/"], within=("/can-bo/",))
@@ -192,10 +192,25 @@ def test_the_sign_in_pages_and_the_api_docs_carry_the_policy_and_nothing_inline(
     answers = {
         "staff sign-in": visitor.get("/can-bo/dang-nhap/"),
         "staff sign-in refused": visitor.post("/can-bo/dang-nhap/", wrong),
-        "admin sign-in": visitor.get("/quan-tri/login/"),
-        "admin sign-in refused": visitor.post("/quan-tri/login/", wrong),
+        # The admin's login is the staff login page
+        "admin sign-in": visitor.get("/quan-tri/login/", follow=True),
         "API docs": visitor.get("/api/v1/docs"),
     }
+    # The second step, the enrolment with its QR code, and the security page with recovery codes
+    operator = province["staff"]["dieuphoi"]
+    operator.set_password("mat-khau-dung")
+    operator.save()
+    newcomer = Client()
+    right = {"username": "dieuphoi", "password": "mat-khau-dung"}
+    operator.totpdevice_set.all().delete()
+    answers["enrolment"] = newcomer.post("/can-bo/dang-nhap/", right, follow=True)
+    assert b"<svg" in answers["enrolment"].content
+    enrolled = signed_in(None, operator)
+    returning = Client()
+    answers["second step"] = returning.post("/can-bo/dang-nhap/", right, follow=True)
+    answers["second step refused"] = returning.post("/can-bo/dang-nhap/ma-xac-thuc/", {"code": "000000"})
+    answers["security page"] = enrolled.get("/can-bo/tai-khoan/bao-mat/")
+    answers["recovery codes"] = enrolled.post("/can-bo/tai-khoan/ma-du-phong/", follow=True)
     for name, answer in answers.items():
         assert answer.status_code == 200, name
         assert policy_problems(answer.get(HEADER)) == [], name
@@ -203,8 +218,7 @@ def test_the_sign_in_pages_and_the_api_docs_carry_the_policy_and_nothing_inline(
 
 
 def test_the_admin_site_carries_the_policy_and_nothing_inline(province):
-    admin = Client()
-    admin.force_login(province["staff"]["quantri"])
+    admin = signed_in(None, province["staff"]["quantri"])
 
     seen = crawl(admin, ["/quan-tri/"], within=("/quan-tri/",))
 

@@ -26,6 +26,7 @@ from phananh.stats.models import ReportFigures
 from phananh.workflow.models import Event, EventKind
 from phananh.workflow.services import transition
 from tests.portal.test_pages import Page
+from tests.staff import signed_in, token_body
 
 from .conftest import (
     ANSWER,
@@ -129,8 +130,7 @@ def test_staff_see_that_the_contact_was_erased_and_cannot_reveal_it(case, people
     report.refresh_from_db()
 
     assert reporter_contact(lan, report, via="page") is None
-    staff = Client()
-    staff.force_login(lan)
+    staff = signed_in(None, lan)
     page = Page(staff.get(f"/can-bo/phan-anh/{report.tracking_code}/"))
     assert page.status == 200
     assert "rút lại sự đồng ý" in page.get("contact-erased").text
@@ -159,7 +159,7 @@ def test_the_statistics_do_not_change(case, people, django_capture_on_commit_cal
     report = case["report"]
     lan = Client()
     token = lan.post(
-        "/api/v1/auth/token", {"username": "lan", "password": "x"}, content_type="application/json"
+        "/api/v1/auth/token", token_body("lan"), content_type="application/json"
     )
     lan = Client(headers={"Authorization": f"Bearer {token.json()['token']}"})
     catch_up()
@@ -220,7 +220,7 @@ def test_later_steps_send_her_nothing_and_nothing_waiting_goes_out(
     assert HOA_EMAIL not in recipients and LAM_EMAIL in recipients
     # And a staff member cannot send her a message again by retrying an old one
     staff = Client()
-    staff.force_login(people["lan"])
+    signed_in(staff, people["lan"])
     staff.post("/can-bo/gui-tin/", {"delivery": waiting.pk})
     waiting.refresh_from_db()
     assert waiting.status == DeliveryStatus.DEAD
