@@ -40,6 +40,7 @@ from tests.portal.test_public_support import (  # noqa: F401
     so_yt,
     submit,
 )
+from tests.staff import enrol, second_step_in_browser
 
 pytestmark = [
     pytest.mark.browser,
@@ -239,13 +240,15 @@ def test_the_back_office_list_a_report_and_the_dashboard(
 
 
 def test_the_admin_site_and_the_api_docs(desk, people, policy_violations, script_errors):
-    User.objects.create_superuser(username="quantri", password="x", email="quantri@example.vn")
+    enrol(User.objects.create_superuser(username="quantri", password="x", email="quantri@example.vn"))
 
-    # The admin: signed in, a list with its filters, a form with its widgets
+    # The admin: signed in (on the staff login page, with the second step), a list with its
+    # filters, a form with its widgets
     desk.goto("/quan-tri/")
     desk.locator("#id_username").fill("quantri")
     desk.locator("#id_password").fill("x")
-    desk.locator("input[type=submit]").click()
+    desk.locator("#id_password").press("Enter")
+    second_step_in_browser(desk, "quantri")
     expect(desk.locator("#site-name")).to_be_visible()
     desk.goto("/quan-tri/org/user/")
     expect(desk.locator("#result_list")).to_be_visible()

@@ -29,6 +29,7 @@ from tests.portal.test_pages import SUBMIT_URL, Page, report_form
 from tests.reporter import answer
 from tests.reports.test_api_intake import URL as API_URL
 from tests.reports.test_api_intake import lan_report, post_json
+from tests.staff import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -248,7 +249,9 @@ def test_an_inactive_template_sends_nothing_and_says_so(send_report, committed, 
     assert "report_received" in caplog.text
 
 
-def test_the_admin_refuses_a_template_that_does_not_parse(admin_client):
+def test_the_admin_refuses_a_template_that_does_not_parse(admin_user):
+    # An administrator, signed in with the second factor the admin site asks for
+    admin_client = signed_in(None, admin_user)
     template = MessageTemplate.objects.get(purpose="report_received", channel="sms")
     bad = {
         "purpose": "report_received",
