@@ -53,6 +53,7 @@ class CallOut(Schema):
         ],
         **rules(
             caller_required="`ring` needs `caller`",
+            invalid_caller="`caller` is not a phone number",
             unknown_extension="`extension` is no agent's",
         ),
     },

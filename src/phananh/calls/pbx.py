@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
 from typing import Literal
 
@@ -30,6 +31,8 @@ from .services import phone_number
 
 TIMESTAMP_HEADER = "X-PhanAnh-Timestamp"
 SIGNATURE_HEADER = "X-PhanAnh-Signature"
+# A number as a switchboard gives it: digits, perhaps after a "+" (E.164 has at most 15).
+CALLER = re.compile(r"^\+?[0-9]{3,15}$")
 
 
 class CallEventIn(Schema):
@@ -83,8 +86,15 @@ def read_event(data) -> CallEventIn:
         event = CallEventIn.model_validate(data)
     except PydanticValidationError as exc:
         raise validation_failed(exc) from exc
-    if event.event == "ring" and not phone_number(event.caller):
-        raise problems_error([("caller", "caller_required", _("A ringing call needs the caller's number."))])
+    if event.event == "ring":
+        if not event.caller.strip():
+            raise problems_error(
+                [("caller", "caller_required", _("A ringing call needs the caller's number."))]
+            )
+        if not CALLER.match(phone_number(event.caller)):
+            raise problems_error(
+                [("caller", "invalid_caller", _("The caller's number is not a phone number."))]
+            )
     return event
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -14,7 +16,7 @@ from .models import Call, CallOutcome, Direction
 
 def phone_number(value: str) -> str:
     """A caller's number as it is stored: 0xxxxxxxxx for a Vietnamese number, else as typed."""
-    value = (value or "").strip()
+    value = re.sub(r"[\s.\-()]", "", value or "")
     return normalise_phone(value) or value
 
 
