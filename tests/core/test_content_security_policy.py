@@ -30,8 +30,8 @@ from phananh.org.models import Unit, User
 from phananh.reports.models import Report
 from phananh.workflow.services import transition
 from tests.csp import HEADER, inline_code, nonce_of, policy_problems
-from tests.staff import signed_in
 from tests.portal.test_pages import photo, report_form, tracking_code_in
+from tests.staff import signed_in
 
 pytestmark = pytest.mark.django_db
 
