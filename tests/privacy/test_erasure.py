@@ -158,9 +158,7 @@ def figures(client: Client) -> dict:
 def test_the_statistics_do_not_change(case, people, django_capture_on_commit_callbacks):
     report = case["report"]
     lan = Client()
-    token = lan.post(
-        "/api/v1/auth/token", token_body("lan"), content_type="application/json"
-    )
+    token = lan.post("/api/v1/auth/token", token_body("lan"), content_type="application/json")
     lan = Client(headers={"Authorization": f"Bearer {token.json()['token']}"})
     catch_up()
     before, row_before = figures(lan), ReportFigures.objects.filter(report=report).values().get()
