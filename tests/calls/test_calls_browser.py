@@ -62,6 +62,7 @@ def test_a_ringing_call_shows_the_callers_history_and_the_keyboard_takes_the_rep
     page.keyboard.type("0912 345 678")
     page.keyboard.press("Enter")
     expect(page.locator("#lookup .history-reports")).to_contain_text(earlier.tracking_code)
+    page.wait_for_load_state("load")  # the page's shortcuts are ready
     page.keyboard.press("Alt+n")
     assert focused(page) == "f-phone"
     expect(page.locator("#f-phone")).to_have_value("0912345678")
