@@ -83,14 +83,14 @@ def test_a_report_typed_by_the_agent_comes_from_the_hotline_and_names_them(agent
             "category": road.code,
             "kind": "field",
             "consent": "true",
-            "wants_public": "true",
+            "public": "true",
         },
     )
     assert response.status_code == 200
     report = Report.objects.get()
     assert report.channel == Channel.HOTLINE
     assert report.created_by == people["minh"]
-    assert report.reporter_phone == "0912345678" and report.category == road
+    assert report.reporter_phone == "0912345678" and report.category == road and report.wants_public
     page = text(response)
     assert re.search(rf'id="created-code"><a [^>]+>{report.tracking_code}</a>', page)
     assert 'id="created-secret">' in page
@@ -189,3 +189,20 @@ def test_a_units_staff_cannot_open_the_call_centre(people, earlier):
     assert hung.post(f"/can-bo/phan-anh/{report.tracking_code}/goi-xac-minh/").status_code == 403
     assert hung.post(FORM, {"description": "x", "consent": "true"}).status_code == 403
     assert Report.objects.count() == 2 and Call.objects.count() == 1
+
+
+def test_a_caller_who_wants_no_publication_is_heard(agent):
+    agent.post(
+        FORM, {"reporter_phone": "0912345678", "description": "Hàng xóm đổ rác ra ngõ", "consent": "true"}
+    )
+    assert Report.objects.get().wants_public is False
+
+
+def test_after_a_mistake_the_form_keeps_what_was_typed_and_ticked(agent):
+    response = agent.post(
+        FORM, {"reporter_phone": "0912345678", "reporter_name": "Hoàng Thị Hoa", "consent": "true"}
+    )
+    page = text(response)
+    assert 'value="Hoàng Thị Hoa"' in page
+    assert re.search(r'id="f-consent" name="consent" value="true" checked', page)
+    assert not re.search(r'id="f-public" name="public" value="true" checked', page)

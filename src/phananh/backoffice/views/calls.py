@@ -96,8 +96,9 @@ def calls_live(request):
 def calls_report(request):
     """Tạo phản ánh qua tổng đài: the report the agent typed for the caller."""
     raw = {name: request.POST.get(name, "") for name in REPORT_FIELDS}
-    raw["consent"] = request.POST.get("consent", "")
-    raw["wants_public"] = request.POST.get("wants_public", "")
+    # A box left unticked is not sent at all: it says "no", not "not answered".
+    raw["consent"] = "true" if request.POST.get("consent") else "false"
+    raw["public"] = "true" if request.POST.get("public") else "false"
     raw["category"] = raw["category"] or None
     form = {**raw, "call": request.POST.get("call", "")}
     call = None
