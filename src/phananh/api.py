@@ -12,6 +12,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from phananh.calls.api import OPENAPI_SCHEMAS as CALLS_SCHEMAS
+from phananh.calls.api import router as calls_router
 from phananh.core.errors import ApplicationError
 from phananh.core.schemas import ErrorOut, documented
 from phananh.org.api import router as auth_router
@@ -106,8 +108,10 @@ api.add_router("/auth", auth_router)
 api.add_router("/staff", staff_router)
 api.add_router("/stats", stats_router)
 api.add_router("/", public_router)
+api.add_router("/", calls_router)
 api.extra_schemas.update(WORKFLOW_SCHEMAS)
 api.extra_schemas.update(REPORTER_SCHEMAS)
+api.extra_schemas.update(CALLS_SCHEMAS)
 
 
 def error_response(request, status: int, code: str, message: str, fields=None, errors=None):

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "phananh.workflow",
     "phananh.portal",
     "phananh.notify",
+    "phananh.calls",
     "phananh.backoffice",
     "phananh.stats",
     "phananh.privacy",
@@ -449,6 +450,14 @@ LOGGING = {
 # network. The default is OpenStreetMap's public tiles.
 PHANANH_TILE_URL = os.getenv("PHANANH_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 
+
+# --- Call centre: the switchboard's hook ---------------------------------------------------
+# The key the switchboard (Asterisk, FreeSWITCH...) signs its events with; empty: hook off (403).
+PHANANH_PBX_SECRET = os.getenv("PHANANH_PBX_SECRET", "")
+# An event signed longer ago than this (or this far in the future) is refused as a replay.
+PHANANH_PBX_REPLAY_SECONDS = envint("PHANANH_PBX_REPLAY_SECONDS", 300)
+# How often the agent's page asks whether a phone rings.
+PHANANH_CALLS_POLL_SECONDS = envint("PHANANH_CALLS_POLL_SECONDS", 3)
 
 # --- Content-Security-Policy (django-csp) ----------------------------------------------------
 # Every page tells the browser to run only the site's own script files and apply only its own

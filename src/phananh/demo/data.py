@@ -19,6 +19,8 @@ from phananh.reports.models import Channel, Report
 from phananh.workflow.services import transition
 from phananh.workflow.submission import report_submit
 
+from .calls import seed_calls
+
 DEMO_PASSWORD = "PhanAnh@2026"  # noqa: S105 - printed in the README, for the demo only
 # The authenticator key of the demo accounts that must use two-step verification (the IOC's and
 # the administrator): the 20 bytes "PhanAnh demo 2FA key", printed in the README in base32 so
@@ -196,4 +198,11 @@ def seed_demo() -> dict:
             submission = validate_submission({**raw, "consent": True}, channel=Channel.WEB)
             _handle_to_the_end(report_submit(submission=submission).report, result)
             reports += 1
-    return {"units": Unit.objects.count(), "communes": communes, "accounts": accounts, "reports": reports}
+    calls = seed_calls()
+    return {
+        "units": Unit.objects.count(),
+        "communes": communes,
+        "accounts": accounts,
+        "reports": reports,
+        "calls": calls,
+    }

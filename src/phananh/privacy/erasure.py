@@ -12,6 +12,8 @@ What a reporter's personal data is, and where it is kept, in one place:
 - quoted in free text, theirs or the staff's: the report's title, description and address, the
   timeline's notes, the rating comments, the extension requests, the reasons a contact was
   revealed, the texts of other messages about the report (replaced, see `scrub`);
+- in the call centre's log (`calls.Call`): the number of the calls linked to the report, when it
+  is the reporter's (blanked; the call stays, counted), and the agents' notes (replaced, as above);
 - the log of staff reading their contact (`PersonalDataAccess`) keeps only who read, when, how:
   the staff side; it holds nothing of the reporter.
 No IP address of a reporter is stored in the database (the follow form's rate limit keeps a
@@ -25,12 +27,16 @@ they held; `retention` erases the same things the same way, in batches.
 
 from __future__ import annotations
 
+import operator
 from collections import Counter
 from datetime import datetime
+from functools import reduce
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from phananh.calls.models import Call
 from phananh.core.errors import Forbidden
 from phananh.notify.delivery import forget_recipients
 from phananh.notify.models import Delivery
@@ -53,6 +59,7 @@ QUOTING_TEXTS = (
     (ExtensionRequest, ("reason", "decision_note")),
     (ContactReveal, ("reason",)),
     (Delivery, ("subject", "body")),
+    (Call, ("note",)),
 )
 _REPORT_TEXTS = ("title", "description", "address")
 
@@ -93,6 +100,7 @@ def erase_related(ids: list[int], now: datetime) -> dict[int, dict]:
     forget_recipients([pk for found in messages.values() for pk in found])
     followers = _stop_following(reports, now)
     IdempotencyRecord.objects.filter(report_id__in=ids).delete()
+    _forget_numbers(reports)
     texts = _scrub_reports(reports, patterns) + _scrub_quotes(patterns)
     return {
         report.pk: {
@@ -103,6 +111,13 @@ def erase_related(ids: list[int], now: datetime) -> dict[int, dict]:
         }
         for report in reports
     }
+
+
+def _forget_numbers(reports: list[Report]) -> None:
+    """Blank the reporter's number on the calls linked to their report (one statement)."""
+    linked = [Q(report_id=r.pk, number=r.reporter_phone) for r in reports if r.reporter_phone]
+    if linked:
+        Call.objects.filter(reduce(operator.or_, linked)).update(number="")
 
 
 def _stop_following(reports: list[Report], now: datetime) -> Counter:

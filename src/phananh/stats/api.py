@@ -73,8 +73,11 @@ class RatingsOut(Schema):
 
 
 class CallsOut(Schema):
-    inbound: int = Field(..., description="Support calls received (0 until the call centre exists).")
-    outbound: int = Field(..., description="Verification calls made (0 until the call centre exists).")
+    """The hotline's calls that started in the period: province-wide figures, 0 when narrowed to
+    a unit, a field, a commune or a channel other than the hotline."""
+
+    inbound: int = Field(..., description="Support calls received.")
+    outbound: int = Field(..., description="Verification calls made.")
 
 
 class FieldCountOut(Schema):

@@ -20,18 +20,19 @@ given. The sums are read from `ReportFigures`, one narrow row per report kept by
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from phananh.calls.models import Call, Direction
 from phananh.core.errors import Forbidden
 from phananh.org.access import NoStatistics, acts_for, ioc_root, statistics_unit
 from phananh.org.models import Unit
-from phananh.reports.models import Category, RatingValue
+from phananh.reports.models import Category, Channel, RatingValue
 
 from . import rollup
 from .models import STEP_KINDS, MonthFigures, ReportFigures
@@ -240,7 +241,33 @@ def _categories() -> dict[int, tuple[str, str]]:
 def summary(*, period: Period, scope_user=None, unit=None, field=None, channel=None, commune=None) -> Summary:
     """The figures of the reports in scope, for `period` (see the module's docstring)."""
     cells = _cells(period, scope_user=scope_user, unit=unit, field=field, channel=channel, commune=commune)
-    return _summarise(cells)
+    narrowed = _narrowed(scope_user, unit, field, channel, commune)
+    return replace(_summarise(cells), calls=call_counts(period, narrowed=narrowed))
+
+
+def _narrowed(scope_user, unit, field, channel, commune) -> bool:
+    """Whether the figures are about less than the whole province's reports."""
+    scope = reader_scope(scope_user, unit)
+    partial_scope = scope is not None and scope != ioc_root()
+    return partial_scope or bool(field or commune) or channel not in (None, "", Channel.HOTLINE)
+
+
+def call_counts(period: Period, *, narrowed: bool) -> Calls:
+    """The hotline's calls that started in the period, by direction.
+
+    A call belongs to the province's call centre, not to a unit, a field or a commune: figures
+    narrowed to one of these count none (and the hotline's channel alone counts them all).
+    """
+    if narrowed:
+        return Calls()
+    start, end = period.bounds()
+    counts = dict(
+        Call.objects.filter(started_at__gte=start, started_at__lt=end)
+        .values_list("direction")
+        .annotate(n=Count("pk"))
+        .values_list("direction", "n")
+    )
+    return Calls(inbound=counts.get(Direction.INBOUND, 0), outbound=counts.get(Direction.OUTBOUND, 0))
 
 
 # --- by unit ------------------------------------------------------------------------------------
@@ -314,8 +341,9 @@ def breakdowns(
     root = reader_scope(scope_user, unit) or ioc_root()
     categories = _categories()
     by_field = _grouped(cells, "category_id", categories)
+    narrowed = _narrowed(scope_user, unit, field, channel, commune)
     return Breakdowns(
-        summary=_summarise(cells, categories),
+        summary=replace(_summarise(cells, categories), calls=call_counts(period, narrowed=narrowed)),
         by_field=sorted(
             ((categories[pk][1] if pk in categories else "", found) for pk, found in by_field),
             key=lambda f: (-f[1].received, f[0]),

@@ -3,6 +3,7 @@
 from .account import recovery_codes, security
 from .auth import StaffLoginView, enrol, second_factor
 from .bulk import bulk_action
+from .calls import call_detail, call_list, call_verify, calls_live, calls_page, calls_report
 from .dashboard import dashboard, dashboard_export, dashboard_print, export_file_download, export_file_list
 from .deliveries import delivery_list
 from .files import attachment_file, attachment_thumbnail
@@ -16,6 +17,12 @@ __all__ = [
     "attachment_file",
     "attachment_thumbnail",
     "bulk_action",
+    "call_detail",
+    "call_list",
+    "call_verify",
+    "calls_live",
+    "calls_page",
+    "calls_report",
     "contact_reveal",
     "dashboard",
     "dashboard_export",
