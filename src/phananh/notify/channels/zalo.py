@@ -8,18 +8,22 @@ answers a new access token *and a new refresh token*: the old one is spent. Both
 database (`ZaloToken`), so that every node uses the same ones, and the row is locked while they
 are renewed. The first refresh token comes from the settings.
 
-Zalo answers HTTP 200 for refusals too, with a non-zero "error" and a "message". Which of its
-codes are worth another attempt (Zalo's public list of error codes, "Bảng mã lỗi",
-https://developers.zalo.me/docs/official-account/phu-luc/ma-loi ; checked against its wording
-where it could be read, see docs/decisions.md):
-- the access token (-216 "Access token is invalid", -124 "Access token has expired"): renewed
-  at once and the message sent again in the same attempt; should that fail, a later attempt;
-- retry: the rate limit and quotas (-32, -211, -232), and any code not listed below, so that
-  nothing is given up on a guess;
-- give up: what no retry can change for this recipient: invalid parameters (-201 "Parameters
-  are invalid"), a user who does not follow the OA (-213 "User has not followed the OA"),
-  blocked it (-217), or has not written to it in the last 7 days so that the customer-service
-  window is closed (-230); an OA that does not exist or was removed (-204, -205).
+Zalo answers HTTP 200 for refusals too, with a non-zero "error" and a "message". Its codes are
+listed in its public documentation, "Official Account API > Phụ lục > Bảng mã lỗi"
+(https://developers.zalo.me/docs/official-account/phu-luc/ma-loi); the wording quoted below is
+Zalo's own, as reproduced by public copies of that table (see docs/decisions.md for what could be
+checked). Which codes are worth another attempt:
+- the access token: -216 "Access token is invalid", -220 "access_token is expired or removed",
+  and -124 "Access token invalid" (the same refusal in the ZNS table): the token is renewed at
+  once and the message sent again in the same attempt; should that fail too, a later attempt;
+- retry: the rate limit and quotas (-32 "... reached limit call api", -211 "Out of quota"),
+  and any code not listed below, so that nothing is given up on a guess;
+- give up: what no retry can change for this recipient: -201 "<field> is invalid!", -213
+  "User has not followed OA", -217 "User has blocked invitation from OA", -227 "User is banned
+  or has been inactive for more than 45 days", -230 "User has not interacted with the OA in
+  the past 7 days" and -232 "User has not interacted, or last interaction expired" (the
+  customer-service window is closed); -204 "Offical Account is disable" and -205 "Offical
+  Account is not exist".
 A user who unfollowed the OA (the webhook's `unfollow` event) gets nothing until they follow again.
 """
 
@@ -41,8 +45,8 @@ from .base import DeliveryError, post_json
 if TYPE_CHECKING:
     from ..models import Delivery, ZaloToken
 
-PERMANENT_ERRORS = frozenset({-201, -204, -205, -213, -217, -230})
-TOKEN_ERRORS = frozenset({-124, -216})
+PERMANENT_ERRORS = frozenset({-201, -204, -205, -213, -217, -227, -230, -232})
+TOKEN_ERRORS = frozenset({-124, -216, -220})
 # Renewed this long before Zalo said the access token ends, so that no message meets its end.
 _EARLY = timedelta(minutes=5)
 
