@@ -15,6 +15,7 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from freezegun import freeze_time
 
 from phananh.channels.models import ZaloConversation, ZaloDraftPhoto, ZaloEvent
@@ -191,6 +192,24 @@ def test_a_user_who_unfollows_gets_no_more_messages(post, zalo, people, committe
     assert len(zalo.messages) == count
     delivery = Delivery.objects.get(to_address=HOA, purpose="report_rejected")
     assert delivery.status == DeliveryStatus.DEAD and "no longer follows" in delivery.last_error
+
+
+def test_the_webhook_answers_at_once_and_leaves_the_work_to_the_queue(client, zalo, settings):
+    # The database queue, as in production without Redis: the task waits for a worker.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    zalo.delay = 5.0  # Zalo's photo server is slow: the webhook does not wait for it
+    payload = image(zalo.serve("slow.jpg", jpeg_bytes()))
+    body = json.dumps(payload).encode()
+    mac = signature(APP_ID, body, payload["timestamp"])
+
+    started = time.monotonic()
+    response = client.post(
+        WEBHOOK, body, content_type="application/json", headers={"X-ZEvent-Signature": mac}
+    )
+
+    assert response.status_code == 200 and time.monotonic() - started < 2
+    assert DBTaskResult.objects.filter(task_path="phananh.channels.tasks.handle_event").count() == 1
+    assert not zalo.messages and not ZaloDraftPhoto.objects.exists()
 
 
 # --- Bad input -----------------------------------------------------------------------------------

@@ -29,10 +29,12 @@ class ZaloStandIn:
         self.refused: list[dict] = []
         self.renewals: list[dict] = []
         self.files: dict[str, tuple[str, bytes]] = {}
+        self.delay = 0.0  # seconds before each photo is served
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
+                threading.Event().wait(standin.delay)
                 content_type, data = standin.files.get(self.path, ("text/plain", b""))
                 self._answer(200 if self.path in standin.files else 404, data, content_type)
 

@@ -101,6 +101,13 @@ def test_her_zalo_conversation_and_draft_go_too(case):
         event_id="msg1", name="user_send_text", user_id=HOA_ZALO, payload={"text": "Nắp cống"}
     )
     ZaloUnfollower.objects.create(user_id=HOA_ZALO)
+    Delivery.objects.create(
+        channel="zalo",
+        to_address=HOA_ZALO,
+        body="Phản ánh của bạn: Nắp cống",
+        purpose="zalo_chat",
+        dedupe_key="chat1",
+    )
 
     # When she withdraws her consent
     assert erase(case["report"], case["hoa"]["secret"]).status_code == 200
@@ -109,6 +116,7 @@ def test_her_zalo_conversation_and_draft_go_too(case):
     assert not ZaloConversation.objects.exists() and not ZaloDraftPhoto.objects.exists()
     assert not ZaloUnfollower.objects.exists()
     assert ZaloEvent.objects.filter(user_id="", payload={}).count() == 1
+    assert Delivery.objects.get(dedupe_key="chat1").body == ""
     assert traces_in_database([HOA_ZALO]) == []
 
 

@@ -36,8 +36,8 @@ from django.views.decorators.http import require_POST
 from phananh.core.errors import ApplicationError
 from phananh.core.geo import in_vietnam
 from phananh.core.tasks import enqueue_on_commit
-from phananh.notify.delivery import queue_message
-from phananh.notify.models import ZaloUnfollower
+from phananh.notify.delivery import forget_recipients, queue_message
+from phananh.notify.models import Delivery, ZaloUnfollower
 from phananh.reports.codes import normalise_tracking_code
 from phananh.reports.consent import CURRENT_CONSENT_VERSION, consent_text
 from phananh.reports.files import Upload
@@ -55,6 +55,8 @@ EVENTS = ("user_send_text", "user_send_image", "user_send_location", "follow", "
 # The largest body the webhook reads: a 2,000-character message is far less; 100 kB is read, to
 # tell its sender that it is too long.
 MAX_BODY_BYTES = 512 * 1024
+# The purpose of the OA's answers in the delivery log.
+CHAT_PURPOSE = "zalo_chat"
 # A report no longer being handled.
 FINISHED = (Status.CLOSED, Status.REJECTED, Status.MERGED)
 
@@ -159,7 +161,7 @@ def _handle_event_task():
 
 def _reply(user: str, key: str, text: str) -> None:
     queue_message(
-        channel="zalo", to=user, subject="", body=text, purpose="zalo_chat", dedupe_key=f"zalo_chat:{key}"
+        channel="zalo", to=user, subject="", body=text, purpose=CHAT_PURPOSE, dedupe_key=f"zalo_chat:{key}"
     )
 
 
@@ -468,10 +470,13 @@ def _status(user: str, typed: str, reply: Reply) -> None:
 
 
 def forget_users(*, zalo_user_ids: list[str]) -> int:
-    """Erase what is kept of these users' conversations: drafts, photos, events (privacy's hook)."""
+    """Erase what is kept of these users' conversations: drafts, photos, events, the OA's answers
+    (privacy's hook)."""
     ids = [i for i in zalo_user_ids if i]
     if not ids:
         return 0
+    chat = Delivery.objects.filter(channel="zalo", purpose=CHAT_PURPOSE, to_address__in=ids)
+    forget_recipients(chat.values_list("pk", flat=True))
     ZaloEvent.objects.filter(user_id__in=ids).update(payload={}, user_id="")
     ZaloUnfollower.objects.filter(user_id__in=ids).delete()
     deleted, _counts = ZaloConversation.objects.filter(user_id__in=ids).delete()

@@ -23,6 +23,8 @@ REPORTER_PURPOSES = {
     "info_requested": gettext_lazy("More information asked for"),
     "result_published": gettext_lazy("Result published"),
     "report_reopened": gettext_lazy("Report reopened"),
+    # The OA's answers in a Zalo conversation (channels.zalo), before or after a report.
+    "zalo_chat": gettext_lazy("Answer in a Zalo conversation"),
 }
 FOLLOWER_PURPOSE_PREFIX = "follower_"
 STAFF_PURPOSE_PREFIX = "staff_"
