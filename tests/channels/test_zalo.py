@@ -166,6 +166,7 @@ def test_the_steps_in_another_order_a_second_report_and_a_cancelled_one(post, za
     assert "mô tả sự việc" in answer
     say(post, zalo, image(zalo.serve("c.jpg", jpeg_bytes())))
     assert "ĐỒNG Ý" in say(post, zalo, text("Rác thải đổ trộm bên bờ sông Kỳ Cùng"))
+    assert "Chưa có sự đồng ý của bạn" in say(post, zalo, text("Không"))
     assert "Đã hủy" in say(post, zalo, text("HỦY"))
     assert Report.objects.filter(zalo_user_id=HOA).count() == 1
     assert not ZaloDraftPhoto.objects.exists()

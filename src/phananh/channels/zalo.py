@@ -55,6 +55,8 @@ EVENTS = ("user_send_text", "user_send_image", "user_send_location", "follow", "
 # The largest body the webhook reads: a 2,000-character message is far less; 100 kB is read, to
 # tell its sender that it is too long.
 MAX_BODY_BYTES = 512 * 1024
+# Answers to the question of consent, as typed without accents.
+YES, NO = ("dong y", "co", "ok", "yes"), ("khong", "khong dong y", "no")
 # The purpose of the OA's answers in the delivery log.
 CHAT_PURPOSE = "zalo_chat"
 # A report no longer being handled.
@@ -104,7 +106,8 @@ def webhook(request):
     """Receive one event of the OA; the work is done by `handle_event`, after the answer."""
     if not settings.PHANANH_ZALO_OA_SECRET_KEY:
         return _refuse(404, "zalo_not_configured", "The Zalo webhook is not configured.")
-    if int(request.headers.get("Content-Length") or 0) > MAX_BODY_BYTES:
+    length = request.headers.get("Content-Length") or "0"
+    if not length.isdigit() or int(length) > MAX_BODY_BYTES:
         return _refuse(413, "event_too_large", "The event is too large.")
     body = request.body
     try:
@@ -286,9 +289,14 @@ def _text(conversation: ZaloConversation, text: str, reply: Reply) -> None:
             _clear(conversation)
             reply.say(_("Your report was cancelled and nothing was sent."))
         return
-    if conversation.step == "consent" and words in ("dong y", "co", "ok", "yes"):
+    if conversation.step in ("consent", "confirm") and words in YES:
         conversation.consent_version = CURRENT_CONSENT_VERSION
         _next(conversation, reply)
+        return
+    if conversation.step == "consent" and words in NO:
+        reply.say(
+            _("Without your consent the report cannot be sent. Reply ĐỒNG Ý to agree, or HỦY to cancel.")
+        )
         return
     if conversation.step == "confirm" and words in ("gui", "xac nhan", "gui di"):
         _submit(conversation, reply)
