@@ -240,6 +240,10 @@ def test_what_cannot_be_used_is_answered_with_what_to_do(post, zalo):
     not_a_photo = zalo.serve("virus.jpg", b"MZ\x90\x00 this is not an image" * 50)
     assert "không phải là ảnh dùng được" in say(post, zalo, image(not_a_photo))
     assert "nằm ngoài Việt Nam" in say(post, zalo, location(48.8584, 2.2945))
+    sticker = event(
+        "user_send_sticker", message={"attachments": [{"type": "sticker", "payload": {"id": "abc"}}]}
+    )
+    assert "chỉ nhận tin nhắn chữ, ảnh và vị trí" in say(post, zalo, sticker)
     too_long = say(post, zalo, text("x" * 100_000))
     assert "Tin nhắn quá dài (100000 ký tự; tối đa 2000)" in too_long
 

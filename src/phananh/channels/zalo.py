@@ -122,14 +122,15 @@ def webhook(request):
         return _refuse(403, "unknown_app", "The event is for another app.")
     try:
         age = abs(time.time() - int(timestamp) / 1000)
-    except ValueError:
+    except (ValueError, OverflowError):
         age = None
     if age is None or age > settings.PHANANH_ZALO_EVENT_MAX_AGE_SECONDS:
         return _refuse(403, "stale_event", "The event is too old: it may be a replay.")
     name, user = str(payload.get("event_name", ""))[:40], _user_of(payload)
     message = payload.get("message") if isinstance(payload.get("message"), dict) else {}
     event_id = str(message.get("msg_id") or "")[:128] or "sha256:" + hashlib.sha256(body).hexdigest()
-    if name not in EVENTS or not user:
+    # Other things users send (stickers, files, voice...) are answered with what can be used.
+    if not (name in EVENTS or name.startswith("user_send_")) or not user:
         return JsonResponse({"code": "ignored", "message": "This kind of event is not used."})
     count = _take(f"zalo:events:{hashlib.sha256(user.encode()).hexdigest()}", 60)
     if count > settings.PHANANH_ZALO_EVENTS_PER_MINUTE:
@@ -218,6 +219,8 @@ def _handle(event: ZaloEvent) -> str:
     message = payload.get("message") if isinstance(payload.get("message"), dict) else {}
     if event.name == "user_send_text":
         _text(conversation, str(message.get("text") or ""), reply)
+    elif event.name not in EVENTS:
+        reply.say(_("Only text, photos and locations can be used for a report."))
     else:
         for attachment in message.get("attachments") or []:
             if isinstance(attachment, dict):
