@@ -35,6 +35,12 @@ OTHER_LOCKS = {
         "the steps of one sweep batch (FOR UPDATE OF the steps only, SKIP LOCKED): two sweeps share "
         "the due steps; it never waits for a lock and never locks a report"
     ),
+    "notify/channels/zalo.py": (
+        "the Zalo OA's token row while it is renewed, so that two nodes never spend one refresh token"
+    ),
+    "channels/zalo.py": (
+        "a Zalo event being handled (once) and its user's conversation: one event at a time per user"
+    ),
 }
 # The data generator writes generated timelines in bulk, in the service's own event shapes
 # (a million reports through `transition` one action at a time would take days). It may build

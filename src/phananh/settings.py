@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "phananh.backoffice",
     "phananh.stats",
     "phananh.privacy",
+    "phananh.channels",
     "phananh.demo",
 ]
 
@@ -302,6 +303,9 @@ else:
 # What the transition service hands each event it writes to, after the commit: tasks whose
 # `enqueue(event_id)` is called. The workflow imports none of the apps that listen to it.
 PHANANH_EVENT_TASKS = ["phananh.notify.tasks.notify_event", "phananh.stats.tasks.refresh_figures"]
+# What erasing a reporter's personal data also calls, with `zalo_user_ids=[...]` (the apps above
+# privacy that keep personal data of their own).
+PHANANH_ERASURE_HOOKS = ["phananh.channels.zalo.forget_users"]
 # What `manage.py run_periodic` enqueues every PHANANH_PERIODIC_SECONDS (each safe to run twice).
 PHANANH_PERIODIC_TASKS = [
     "phananh.notify.tasks.sweep_deadlines",
@@ -524,6 +528,23 @@ PHANANH_SMS_TOKEN = os.getenv("PHANANH_SMS_TOKEN", "")
 PHANANH_SMS_SENDER = os.getenv("PHANANH_SMS_SENDER", "PhanAnh")
 PHANANH_ZALO_API_URL = os.getenv("PHANANH_ZALO_API_URL", "https://openapi.zalo.me/v3.0/oa/message/cs")
 PHANANH_ZALO_ACCESS_TOKEN = os.getenv("PHANANH_ZALO_ACCESS_TOKEN", "")
+# The OA's first refresh token (then kept in the database, renewed with each access token), its
+# app id and the app's secret key (the `secret_key` header of the token renewal), and where tokens
+# are renewed.
+PHANANH_ZALO_REFRESH_TOKEN = os.getenv("PHANANH_ZALO_REFRESH_TOKEN", "")
+PHANANH_ZALO_APP_ID = os.getenv("PHANANH_ZALO_APP_ID", "")
+PHANANH_ZALO_APP_SECRET = os.getenv("PHANANH_ZALO_APP_SECRET", "")
+PHANANH_ZALO_OAUTH_URL = os.getenv("PHANANH_ZALO_OAUTH_URL", "https://oauth.zaloapp.com/v4/oa/access_token")
+# The OA's secret key that signs the webhook's events (X-ZEvent-Signature); empty: the webhook is off.
+PHANANH_ZALO_OA_SECRET_KEY = os.getenv("PHANANH_ZALO_OA_SECRET_KEY", "")
+# An event older (or further in the future) than this is refused as stale.
+PHANANH_ZALO_EVENT_MAX_AGE_SECONDS = envint("PHANANH_ZALO_EVENT_MAX_AGE_SECONDS", 300)
+# A draft report left this long is forgotten, and the user told so at their next message.
+PHANANH_ZALO_DRAFT_HOURS = envint("PHANANH_ZALO_DRAFT_HOURS", 24)
+# Events one user may send per minute; more are dropped, with one message saying to slow down.
+PHANANH_ZALO_EVENTS_PER_MINUTE = envint("PHANANH_ZALO_EVENTS_PER_MINUTE", 30)
+# The longest chat message read (Zalo itself allows 2,000 characters).
+PHANANH_ZALO_MAX_TEXT_CHARS = envint("PHANANH_ZALO_MAX_TEXT_CHARS", 2000)
 # Seconds to wait for the SMS gateway or Zalo before counting the attempt as failed.
 PHANANH_DELIVERY_HTTP_TIMEOUT = envint("PHANANH_DELIVERY_HTTP_TIMEOUT", 10)
 # Attempts before a message is given up (dead); the waits between them grow 1, 5, 25... minutes.

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
 from phananh.api import api
+from phananh.channels.zalo import webhook as zalo_webhook
 from phananh.core.views import csp_report, healthz
 
 admin.site.site_header = _("PhanAnh administration")
@@ -13,6 +14,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("csp-report/", csp_report, name="csp_report"),
     path("api/v1/", api.urls),
+    path("zalo/webhook", zalo_webhook, name="zalo_webhook"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("quan-tri/", admin.site.urls),
     path("can-bo/", include("phananh.backoffice.urls")),

@@ -14,9 +14,10 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.test import Client
 
+from phananh.channels.models import ZaloConversation, ZaloDraftPhoto, ZaloEvent
 from phananh.core.errors import Conflict
 from phananh.notify.delivery import ERASED_NOTE, deliver_due
-from phananh.notify.models import Delivery, DeliveryStatus
+from phananh.notify.models import Delivery, DeliveryStatus, ZaloUnfollower
 from phananh.org.access import reporter_contact
 from phananh.org.models import PersonalDataAccess
 from phananh.reports.models import Follower, IdempotencyRecord, Report
@@ -35,6 +36,7 @@ from .conftest import (
     HOA_NAME,
     HOA_PHONE,
     HOA_TRACES,
+    HOA_ZALO,
     LAM_EMAIL,
     NAM,
     traces_in_database,
@@ -87,6 +89,35 @@ def test_every_trace_of_hoa_leaves_the_database(case):
     assert report.events.filter(kind=EventKind.INFO_PROVIDED, note=ANSWER).exists()
     assert report.personal_data_erased_at == report.consent_withdrawn_at is not None
     assert report.notifications_opt_out is True
+
+
+def test_her_zalo_conversation_and_draft_go_too(case):
+    # Given Hoa, who reported through Zalo, was writing another report there and left the OA
+    draft = ZaloConversation.objects.create(
+        user_id=HOA_ZALO, description="Nắp cống bị mất", draft_updated_at=None
+    )
+    ZaloDraftPhoto.objects.create(conversation=draft, data=b"photo")
+    ZaloEvent.objects.create(
+        event_id="msg1", name="user_send_text", user_id=HOA_ZALO, payload={"text": "Nắp cống"}
+    )
+    ZaloUnfollower.objects.create(user_id=HOA_ZALO)
+    Delivery.objects.create(
+        channel="zalo",
+        to_address=HOA_ZALO,
+        body="Phản ánh của bạn: Nắp cống",
+        purpose="zalo_chat",
+        dedupe_key="chat1",
+    )
+
+    # When she withdraws her consent
+    assert erase(case["report"], case["hoa"]["secret"]).status_code == 200
+
+    # Then nothing of her Zalo conversation is kept
+    assert not ZaloConversation.objects.exists() and not ZaloDraftPhoto.objects.exists()
+    assert not ZaloUnfollower.objects.exists()
+    assert ZaloEvent.objects.filter(user_id="", payload={}).count() == 1
+    assert Delivery.objects.get(dedupe_key="chat1").body == ""
+    assert traces_in_database([HOA_ZALO]) == []
 
 
 def test_each_place_her_data_was_kept_is_cleaned_and_the_event_says_how_many(case):

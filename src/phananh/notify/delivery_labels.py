@@ -23,6 +23,8 @@ REPORTER_PURPOSES = {
     "info_requested": gettext_lazy("More information asked for"),
     "result_published": gettext_lazy("Result published"),
     "report_reopened": gettext_lazy("Report reopened"),
+    # The OA's answers in a Zalo conversation (channels.zalo), before or after a report.
+    "zalo_chat": gettext_lazy("Answer in a Zalo conversation"),
 }
 FOLLOWER_PURPOSE_PREFIX = "follower_"
 STAFF_PURPOSE_PREFIX = "staff_"
@@ -42,6 +44,15 @@ _ERRORS = (
     ),
     (r"SMTP (?P<code>\d{3})\b", gettext_lazy("The mail server refused the message (error %(code)s).")),
     (r"SMTP: ", gettext_lazy("The mail server could not be reached.")),
+    (r"the Zalo user no longer follows the OA", gettext_lazy("The Zalo user no longer follows the OA.")),
+    (
+        r"the Zalo access token cannot be renewed",
+        gettext_lazy("The Zalo access token cannot be renewed: check the refresh token and the app's keys."),
+    ),
+    (
+        r"Zalo refused to renew|cannot renew the Zalo access token",
+        gettext_lazy("Zalo did not renew the access token."),
+    ),
     (r"Zalo: an answer that is not JSON", gettext_lazy("Zalo gave an answer that could not be read.")),
     (r"Zalo error (?P<code>-?\d+)", gettext_lazy("Zalo refused the message (error %(code)s).")),
 )

@@ -158,3 +158,30 @@ class StaffEmailSettings(models.Model):
 
     def __str__(self):
         return str(self.user)
+
+
+class ZaloToken(models.Model):
+    """The Official Account's access and refresh tokens, one row shared by every node.
+
+    Zalo gives a new refresh token with each access token and takes the old one back: the row is
+    locked while it is renewed, so that two nodes never spend the same refresh token.
+    """
+
+    access_token = models.TextField(blank=True)
+    refresh_token = models.TextField(blank=True)
+    # When the access token stops working, as Zalo said (`expires_in`); None: not known.
+    expires_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return "Zalo OA token"
+
+
+class ZaloUnfollower(models.Model):
+    """A Zalo user who unfollowed the OA: nothing is sent to them until they follow it again."""
+
+    user_id = models.CharField(max_length=64, unique=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.user_id

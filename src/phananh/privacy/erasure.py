@@ -32,8 +32,10 @@ from collections import Counter
 from datetime import datetime
 from functools import reduce
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from phananh.calls.models import Call
@@ -99,6 +101,9 @@ def erase_related(ids: list[int], now: datetime) -> dict[int, dict]:
     messages = deliveries_to_reporters(reports)
     forget_recipients([pk for found in messages.values() for pk in found])
     followers = _stop_following(reports, now)
+    zalo_user_ids = [r.zalo_user_id for r in reports if r.zalo_user_id]
+    for hook in settings.PHANANH_ERASURE_HOOKS:  # the apps above that keep personal data too
+        import_string(hook)(zalo_user_ids=zalo_user_ids)
     IdempotencyRecord.objects.filter(report_id__in=ids).delete()
     _forget_numbers(reports)
     texts = _scrub_reports(reports, patterns) + _scrub_quotes(patterns)

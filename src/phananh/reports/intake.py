@@ -69,6 +69,8 @@ class Submission:
     notifications_opt_out: bool = False
     # The version of the consent text the reporter was shown (reports.consent).
     consent_version: str = CURRENT_CONSENT_VERSION
+    # The Zalo user who sent the report through the OA (channel zalo): messages go back there.
+    zalo_user_id: str = ""
 
     def fingerprint_fields(self) -> dict:
         return {
@@ -86,20 +88,27 @@ class Submission:
         }
 
 
-def validate_submission(raw: dict, *, channel: str, allowed_channels=None) -> Submission:
+def validate_submission(
+    raw: dict, *, channel: str, allowed_channels=None, zalo_user_id: str = ""
+) -> Submission:
     """Check a submission from any door; raise ValidationFailed listing every problem.
 
     `channel` is the door's own channel. With `allowed_channels`, the sender may name one of
     those in the `channel` field; without, `channel` is trusted and must be a known channel.
+    The Zalo door gives the sender's Zalo id, which reaches them as a phone or an email would.
     """
     if allowed_channels is None and channel not in Channel.values:
         raise ValueError(f"unknown channel {channel!r}")
-    context = {"channel": channel, "allowed_channels": allowed_channels}
+    if zalo_user_id and channel != Channel.ZALO:
+        raise ValueError("a Zalo user id comes with the zalo channel only")
+    context = {"channel": channel, "allowed_channels": allowed_channels, "zalo_user_id": zalo_user_id}
     try:
         report = ReportIn.model_validate(raw, context=context)
     except PydanticValidationError as exc:
         raise validation_failed(exc, codes=_CODES) from exc
-    return report.submission()
+    submission = report.submission()
+    submission.zalo_user_id = zalo_user_id
+    return submission
 
 
 def normalise_phone(value: str) -> str | None:
@@ -383,7 +392,8 @@ class ReportIn(Schema):
             if phone is None:
                 raise problem("invalid_phone", _("Enter a Vietnamese phone number, e.g. 0912345678."))
             return phone
-        if not info.data.get("anonymous") and not info.data.get("reporter_email"):
+        reachable = info.data.get("reporter_email") or (info.context or {}).get("zalo_user_id")
+        if not info.data.get("anonymous") and not reachable:
             message = _("Give a phone number or an email so that we can reach you, or send anonymously.")
             raise problem("contact_required", message)
         return ""
@@ -404,7 +414,7 @@ class ReportIn(Schema):
     def _reachable_by_contact_channel(cls, chosen: str, info: ValidationInfo) -> str:
         """The channel chosen for messages needs its address, and Zalo a report from Zalo."""
         channel = info.data.get("channel") or _door(info)[0]  # the door's when the sender's is wrong
-        if chosen == "zalo" and channel != Channel.ZALO:
+        if chosen == "zalo" and (channel != Channel.ZALO or not (info.context or {}).get("zalo_user_id")):
             raise problem("zalo_not_available", _("Zalo messages are only for reports sent through Zalo."))
         if chosen == "email" and not info.data.get("reporter_email"):
             raise problem("email_required", _("Give an email address to get messages by email."))
