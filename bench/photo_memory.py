@@ -17,6 +17,7 @@ import argparse
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -38,30 +39,44 @@ CASES = {
         {"quality": 75, "progressive": True, "subsampling": 0},
     ),
     "jpeg-progressive-cmyk": ("JPEG", "CMYK", 4000, 3000, {"quality": 90, "progressive": True}),
+    "jpeg-100-scans": ("JPEG", "RGB-scans", 8160, 6120, {"progressive": True}),
     "png-attack-7000": ("PNG", "RGB-flat", 7000, 7000, {}),
+    "png-largest": ("PNG", "RGB-flat", 6400, 6400, {}),
     "png-rgb": ("PNG", "RGB", 5200, 4000, {}),
     "png-rgb-3999": ("PNG", "RGB", 3999, 3999, {}),
     "png-rgba": ("PNG", "RGBA", 5200, 4000, {}),
     "png-palette": ("PNG", "P", 7000, 7000, {}),
     "png-grey-alpha": ("PNG", "LA", 5000, 4000, {}),
     "png-grey-16": ("PNG", "I;16", 6000, 5000, {}),
+    "webp-largest": ("WEBP", "RGB-flat", 3750, 2812, {}),
     "webp-rgb": ("WEBP", "RGB", 4000, 3000, {"quality": 80}),
     "webp-rgba": ("WEBP", "RGBA", 4000, 3000, {"quality": 80}),
     "heic-12mp": ("HEIF", "RGB", 4032, 3024, {"quality": 50}),
     "heic-24mp": ("HEIF", "RGB", 5712, 4284, {"quality": 50}),
     "heic-3900": ("HEIF", "RGB", 3900, 2900, {"quality": 50}),
+    "heic-iphone-24mp": ("HEIF", "RGB-gradient", 5712, 4284, {}),
 }
 
 
 def make(fmt: str, mode: str, width: int, height: int, options: dict) -> bytes:
-    """A picture of noise (what compresses worst and keeps decoders busiest) in the format."""
+    """A picture in the format: noise (what compresses worst and keeps decoders busiest), or one
+    colour (the attack: a few hundred kilobytes for 49 MP), a gradient (a HEIC of a phone's size
+    that the encoder makes quickly), or the scan bomb at the limit (a progressive JPEG with its
+    smallest scan sent again and again, to 100 scans)."""
     import pillow_heif
     from PIL import Image
 
     pillow_heif.register_heif_opener()
-    if mode == "RGB-flat":  # the attack: one colour, a few hundred kilobytes for 49 MP
+    if mode == "RGB-flat":
         image = Image.new("RGB", (width, height), (200, 30, 30))
-        mode = "RGB"
+    elif mode == "RGB-gradient":
+        image = Image.linear_gradient("L").resize((width, height)).convert("RGB")
+    elif mode == "RGB-scans":
+        data = encode(Image.new("RGB", (width, height), (120, 130, 140)), fmt, **options)
+        starts = [m.start() for m in re.finditer(rb"\xff\xda", data)]
+        ends = [*starts[1:], len(data) - 2]
+        smallest = min(range(1, len(starts)), key=lambda i: ends[i] - starts[i])
+        return data[:-2] + data[starts[smallest] : ends[smallest]] * (100 - len(starts)) + b"\xff\xd9"
     else:
         grey = Image.effect_noise((width, height), 60)
         if mode == "I;16":
@@ -72,6 +87,10 @@ def make(fmt: str, mode: str, width: int, height: int, options: dict) -> bytes:
             image = Image.merge("RGB", (grey, grey.transpose(Image.Transpose.FLIP_LEFT_RIGHT), grey)).convert(
                 mode
             )
+    return encode(image, fmt, **options)
+
+
+def encode(image, fmt: str, **options) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format=fmt, **options)
     return buffer.getvalue()

@@ -116,11 +116,24 @@ def process_photo(data: bytes, *, field: str = "photos") -> ProcessedPhoto:
         % {"limit": MAX_JPEG_SCANS},
     )
 
+    try:
+        return decoding.on_the_decoder_thread(_clean, data, source_format)
+    except _TooLarge as refused:
+        raise too_large(refused.limit) from None
+    except _TooManyScans:
+        raise too_many_scans from None
+    except _Damaged as damaged:
+        raise corrupt from damaged.__cause__
+
+
+def _clean(data: bytes, source_format: str) -> ProcessedPhoto:
+    """The pixel work, on the process's decoder thread; its messages are the caller's to write
+    (in the request's language)."""
     stored_format, extension, content_type = _OUTPUT[source_format]
     side = settings.PHANANH_STORED_PHOTO_MAX_SIDE
     # Pillow's own bomb check only warns below 2 * MAX_IMAGE_PIXELS; make the warning an
     # error here, for this call only, so that no huge decode is ever started.
-    with decoding.ONE_AT_A_TIME, warnings.catch_warnings():
+    with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             decode = _decode_heif if source_format == "HEIF" else _decode_with_pillow
@@ -132,27 +145,25 @@ def process_photo(data: bytes, *, field: str = "photos") -> ProcessedPhoto:
             if stored_format == "JPEG":
                 image = _flatten(image)
             image = _fresh(image)
-        except _TooLarge as refused:
-            raise too_large(refused.limit) from None
-        except _TooManyScans:
-            raise too_many_scans from None
+        except (_TooLarge, _TooManyScans):
+            raise
         except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-            raise too_large(settings.PHANANH_MAX_PHOTO_PIXELS) from None
+            raise _TooLarge(settings.PHANANH_MAX_PHOTO_PIXELS) from None
         except Exception as exc:  # any decoder failure on hostile input is a damaged file
-            raise corrupt from exc
+            raise _Damaged from exc
 
-        # The stored copy without a second pass to optimise its Huffman tables: half the time to
-        # encode for a file a few per cent larger.
-        content = _encode(image, stored_format, optimize=False)
+    # The stored copy without a second pass to optimise its Huffman tables: half the time to
+    # encode for a file a few per cent larger.
+    content = _encode(image, stored_format, optimize=False)
 
-        thumb = _flatten(image)  # the stored copy itself when it has no transparency: not changed below
-        thumb_side = settings.PHANANH_THUMBNAIL_SIDE
-        if thumb_size := _at_most(thumb.width, thumb.height, thumb_side):
-            # Averaged down by a whole factor first (reducing_gap 1: 2,000 px to 400 is a 5 × 5
-            # box), then Lanczos for the rest: a quarter of the time of Lanczos over the whole
-            # copy, and a box average aliases no more than Lanczos at these factors.
-            thumb = thumb.resize(_within(thumb_size, thumb_side), Image.Resampling.LANCZOS, reducing_gap=1.0)
-        thumbnail = _encode(_fresh(thumb), "JPEG", quality=80)
+    thumb = _flatten(image)  # the stored copy itself when it has no transparency: not changed below
+    thumb_side = settings.PHANANH_THUMBNAIL_SIDE
+    if thumb_size := _at_most(thumb.width, thumb.height, thumb_side):
+        # Averaged down by a whole factor first (reducing_gap 1: 2,000 px to 400 is a 5 × 5
+        # box), then Lanczos for the rest: a quarter of the time of Lanczos over the whole
+        # copy, and a box average aliases no more than Lanczos at these factors.
+        thumb = thumb.resize(_within(thumb_size, thumb_side), Image.Resampling.LANCZOS, reducing_gap=1.0)
+    thumbnail = _encode(_fresh(thumb), "JPEG", quality=80)
 
     return ProcessedPhoto(
         content=content,
@@ -177,6 +188,10 @@ class _TooLarge(Exception):
 
 
 class _TooManyScans(Exception):
+    pass
+
+
+class _Damaged(Exception):
     pass
 
 
