@@ -50,7 +50,6 @@ CASES = {
     "png-grey-16": ("PNG", "I;16", 6000, 5000, {}),
     "webp-largest": ("WEBP", "RGB-flat", 3750, 2812, {}),
     "webp-rgb": ("WEBP", "RGB", 4000, 3000, {"quality": 80}),
-    "webp-rgba": ("WEBP", "RGBA", 4000, 3000, {"quality": 80}),
     "heic-12mp": ("HEIF", "RGB", 4032, 3024, {"quality": 50}),
     "heic-24mp": ("HEIF", "RGB", 5712, 4284, {"quality": 50}),
     "heic-3900": ("HEIF", "RGB", 3900, 2900, {"quality": 50}),
