@@ -112,6 +112,7 @@ bench bench-sizes: export PHANANH_HTTPS := false
 bench: install
 	@# Every benchmark runs (a `-` keeps going past one that misses a goal); each prints its goals.
 	-$(PY) bench/intake.py
+	-$(PY) bench/photo_memory.py
 	-$(PY) bench/public_map.py
 	-$(PY) bench/export.py
 	-DB=postgres $(PY) bench/first_load.py

@@ -395,6 +395,10 @@ PHANANH_MAX_DOCUMENTS = envint("PHANANH_MAX_DOCUMENTS", 5)
 PHANANH_MAX_PHOTO_BYTES = envint("PHANANH_MAX_PHOTO_BYTES", 15 * 1024 * 1024)
 PHANANH_MAX_DOCUMENT_BYTES = envint("PHANANH_MAX_DOCUMENT_BYTES", 10 * 1024 * 1024)
 PHANANH_MAX_PHOTO_PIXELS = envint("PHANANH_MAX_PHOTO_PIXELS", 50_000_000)
+# The memory one photo may take while it is decoded, worked out from its header before any
+# pixel is (`reports/decoding.py`): it sets how many pixels a PNG, WebP or HEIC may have, which
+# cannot be decoded at a reduced size as a JPEG can. A web worker decodes one photo at a time.
+PHANANH_PHOTO_DECODE_MB = envint("PHANANH_PHOTO_DECODE_MB", 192)
 PHANANH_MAX_REQUEST_BYTES = envint("PHANANH_MAX_REQUEST_BYTES", 160 * 1024 * 1024)
 # The stored copy's longest side: 2,000 px (3 MP at 4:3) is half a 12 MP phone photo's 4,000,
 # so that the JPEG decoder halves it itself, at a third of the work of a full decode.

@@ -22,12 +22,12 @@ from phananh.reports.consent import CURRENT_CONSENT_VERSION, consent_text
 from phananh.reports.files import read_uploads
 from phananh.reports.intake import validate_submission
 from phananh.reports.models import Attachment, Category, Channel, ReportKind
-from phananh.reports.nearby import NearbyReport, open_reports_near
 from phananh.reports.selectors import active_categories, report_by_tracking_code
 from phananh.reports.statuses import colour
 from phananh.workflow.models import EventKind
 from phananh.workflow.submission import Idempotency, report_submit
 
+from .nearby import UNPUBLISHED_CELL, NearbyReport, reports_near
 from .selectors import excerpt, public_photos
 
 _SESSION_SECRETS = "submitted_secrets"
@@ -73,6 +73,8 @@ def form_context(values: dict, errors: dict, message: str = "") -> dict:
         "max_description": settings.PHANANH_MAX_DESCRIPTION_CHARS,
         "hotline": settings.PHANANH_HOTLINE,
         "nearby_url": reverse("pwa:nearby"),
+        # The side of the cell unpublished nearby reports are counted over (0.01°: 1.1 km).
+        "nearby_cell_km": round(float(UNPUBLISHED_CELL) * 111.2, 1),
         "commune_url": reverse("pwa:commune"),
         # Reports kept on the phone while offline are sent later through the API, as the app.
         "outbox_endpoint": reverse("api-v1:submit_report"),
@@ -220,19 +222,17 @@ def _follow_url(tracking_code: str) -> str | None:
 def _first_photos(reports) -> dict[int, Attachment]:
     """The first photo sent with each published report: what the problem looked like."""
     first: dict[int, Attachment] = {}
-    published_ids = [report.pk for report in reports if report.is_public]
-    for photo in public_photos().filter(report_id__in=published_ids, event__kind=EventKind.SUBMITTED):
+    ids = [report.pk for report in reports]
+    for photo in public_photos().filter(report_id__in=ids, event__kind=EventKind.SUBMITTED):
         first.setdefault(photo.report_id, photo)
     return first
 
 
 def _nearby_item(item: NearbyReport, photo: Attachment | None) -> dict:
-    # Of a report the IOC has not published, no text, address or coordinates: they may name
-    # people and nobody has read them for that yet. A published one (reopened after its
-    # publication) shows its published text, redacted by the IOC, and its first public photo.
-    # The distance is rounded: "about 40 m" is what a person needs.
+    # A published report: its published text, redacted by the IOC, its first public photo and
+    # its public place, as on its public page. The distance is to that place, rounded: "about
+    # 40 m" is what a person needs.
     report = item.report
-    published = bool(report.is_public)
     code = report.tracking_code
     return {
         "tracking_code": code,
@@ -241,28 +241,46 @@ def _nearby_item(item: NearbyReport, photo: Attachment | None) -> dict:
         "status_label": report.status_label,
         "status_colour": colour(report.status),
         "distance_m": max(10, round(item.distance_m / 10) * 10),
+        "latitude": item.latitude,
+        "longitude": item.longitude,
         "created_at": report.created_at.isoformat(),
         "created_on": date_format(localtime(report.created_at), "d/m/Y"),
-        "tracking_url": reverse("portal:public_report" if published else "portal:track", args=[code]),
+        "tracking_url": reverse("portal:public_report", args=[code]),
         "follow_url": _follow_url(code),
-        "published": published,
-        "excerpt": excerpt(report, NEARBY_EXCERPT_CHARS) if published else "",
+        "excerpt": excerpt(report, NEARBY_EXCERPT_CHARS),
         "photo_url": reverse("portal:public_thumb", args=[code, photo.pk]) if photo else None,
     }
 
 
 @require_GET
 def nearby(request):
-    """Possible duplicates of the report being written: open reports of its field close by."""
+    """Possible duplicates of the report being written: open reports of its field close by.
+
+    Published ones are listed; the others are only counted, over a cell of a coarse grid (see
+    `portal.nearby`): their place is nobody's to learn before the IOC publishes them."""
     try:
         latitude, longitude, category = _nearby_query(request.GET)
     except ApplicationError as exc:
         return JsonResponse(exc.as_dict(), status=exc.status)
     radius = settings.PHANANH_NEARBY_RADIUS_M
-    found = open_reports_near(latitude=latitude, longitude=longitude, category=category, radius_m=radius)
-    photos = _first_photos(item.report for item in found)
-    items = [_nearby_item(item, photos.get(item.report.pk)) for item in found]
-    response = JsonResponse({"radius_m": radius, "reports": items})
+    found = reports_near(latitude=latitude, longitude=longitude, category=category, radius_m=radius)
+    photos = _first_photos(item.report for item in found.published)
+    cell = found.cell
+    response = JsonResponse(
+        {
+            "radius_m": radius,
+            "reports": [_nearby_item(item, photos.get(item.report.pk)) for item in found.published],
+            "unpublished": {
+                "count": found.unpublished,
+                "cell": {
+                    "south": float(cell.south),
+                    "west": float(cell.west),
+                    "north": float(cell.north),
+                    "east": float(cell.east),
+                },
+            },
+        }
+    )
     # The answer changes with every new report; neither the browser nor the app keeps it.
     response["Cache-Control"] = "no-store"
     return response

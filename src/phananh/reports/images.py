@@ -1,8 +1,9 @@
 """Turn an uploaded photo into a clean stored copy, a thumbnail and its GPS position.
 
 Photos come from phones and from hostile clients alike. So the format is decided by the
-bytes only (never the file name or the declared type), sizes are bounded before any pixel
-is decoded, and the stored copy is rebuilt from pixel data alone: a citizen's phone model,
+bytes only (never the file name or the declared type), sizes and the memory of decoding are
+bounded before any pixel is decoded (`decoding`), and the stored copy is rebuilt from pixel
+data alone: a citizen's phone model,
 serial numbers, capture time and location must not be republished with the photo. The GPS
 position is the one piece of metadata we keep, read before stripping and returned apart, so
 that the report form can offer it as the place of the problem.
@@ -18,13 +19,20 @@ from dataclasses import dataclass
 import pillow_heif
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from PIL import ExifTags, Image, ImageCms
+from PIL import ExifTags, Image, ImageCms, PngImagePlugin
 
 from phananh.core.errors import PayloadTooLarge, ValidationFailed
 
+from . import decoding
+
 # Registering twice only re-registers the same plugin, so importing this module is harmless.
 pillow_heif.register_heif_opener()
+# PNG text chunks are thrown away, yet Pillow decompresses up to 64 MB of them by default.
+PngImagePlugin.MAX_TEXT_MEMORY = 4 * decoding.MB
+# A camera writes one scan, a progressive encoder about ten; see decoding.jpeg_scans.
+MAX_JPEG_SCANS = 100
 
 _HEIC_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx"}
 # Pillow format name -> (stored format, extension, content type). HEIC is stored as JPEG
@@ -89,48 +97,60 @@ def process_photo(data: bytes, *, field: str = "photos") -> ProcessedPhoto:
     source_format = sniff_format(data)
     if source_format is None:
         raise fail("unsupported_file_type", _("This file is not a JPEG, PNG, WebP or HEIC photo."))
-    max_pixels = settings.PHANANH_MAX_PHOTO_PIXELS
-    too_large = fail(
-        "image_too_large",
-        _("This photo has too many pixels (at most %(limit)s megapixels).")
-        % {"limit": f"{max_pixels / 1_000_000:g}"},
-    )
-    corrupt = fail("corrupt_image", _("This photo is damaged or incomplete and cannot be read."))
 
+    def too_large(limit: int) -> ValidationFailed:
+        limit = min(limit, settings.PHANANH_MAX_PHOTO_PIXELS)
+        return fail(
+            "image_too_large",
+            _("This photo has too many pixels (at most %(limit)s megapixels).")
+            % {"limit": _megapixels(limit)},
+        )
+
+    corrupt = fail("corrupt_image", _("This photo is damaged or incomplete and cannot be read."))
+    too_many_scans = fail(
+        "image_too_complex",
+        _(
+            "This JPEG is saved in more than %(limit)d passes and would take too long to read: "
+            "save it again as an ordinary JPEG."
+        )
+        % {"limit": MAX_JPEG_SCANS},
+    )
+
+    try:
+        return decoding.on_the_decoder_thread(_clean, data, source_format)
+    except _TooLarge as refused:
+        raise too_large(refused.limit) from None
+    except _TooManyScans:
+        raise too_many_scans from None
+    except _Damaged as damaged:
+        raise corrupt from damaged.__cause__
+
+
+def _clean(data: bytes, source_format: str) -> ProcessedPhoto:
+    """The pixel work, on the process's decoder thread; its messages are the caller's to write
+    (in the request's language)."""
     stored_format, extension, content_type = _OUTPUT[source_format]
+    side = settings.PHANANH_STORED_PHOTO_MAX_SIDE
     # Pillow's own bomb check only warns below 2 * MAX_IMAGE_PIXELS; make the warning an
     # error here, for this call only, so that no huge decode is ever started.
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            with Image.open(io.BytesIO(data), formats=[source_format]) as opened:
-                width, height = opened.size  # from the header: nothing decoded yet
-                if width <= 0 or height <= 0:
-                    raise corrupt
-                if width * height > max_pixels:
-                    raise too_large
-                side = settings.PHANANH_STORED_PHOTO_MAX_SIDE
-                if source_format == "JPEG" and (reduced := _at_most(width, height, side)):
-                    # The JPEG decoder can give the picture at 1/2, 1/4 or 1/8 of its size for a
-                    # fraction of the work and memory (draft mode): it picks the largest of these
-                    # still at least as large as the stored copy, which is resized from there.
-                    opened.draft(None, reduced)
-                opened.load()  # the first frame only: animations are not kept
-                exif = _exif(opened)
-                image = _normalise_mode(opened, opened.info.get("icc_profile"))
-                transpose = _ORIENTATION.get(_safe_int(exif.get(ExifTags.Base.Orientation)))
-                if transpose is not None:
-                    image = image.transpose(transpose)
-                image.thumbnail((side, side), Image.Resampling.LANCZOS)
-                if stored_format == "JPEG":
-                    image = _flatten(image)
-                image = _fresh(image)
-        except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-            raise too_large from None
-        except ValidationFailed:
+            decode = _decode_heif if source_format == "HEIF" else _decode_with_pillow
+            image, exif, icc_profile = decode(data, source_format, side)
+            image = _normalise_mode(image, icc_profile)
+            transpose = _ORIENTATION.get(_safe_int(exif.get(ExifTags.Base.Orientation)))
+            if transpose is not None:
+                image = image.transpose(transpose)
+            if stored_format == "JPEG":
+                image = _flatten(image)
+            image = _fresh(image)
+        except (_TooLarge, _TooManyScans):
             raise
+        except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+            raise _TooLarge(settings.PHANANH_MAX_PHOTO_PIXELS) from None
         except Exception as exc:  # any decoder failure on hostile input is a damaged file
-            raise corrupt from exc
+            raise _Damaged from exc
 
     # The stored copy without a second pass to optimise its Huffman tables: half the time to
     # encode for a file a few per cent larger.
@@ -154,6 +174,125 @@ def process_photo(data: bytes, *, field: str = "photos") -> ProcessedPhoto:
         thumbnail=thumbnail,
         gps=_gps(exif),
     )
+
+
+def _megapixels(pixels: int) -> str:
+    """Megapixels to one decimal, rounded down, written the reader's way (32,1 in Vietnamese)."""
+    tenths = pixels // 100_000
+    return number_format(tenths // 10 if tenths % 10 == 0 else tenths / 10)
+
+
+class _TooLarge(Exception):
+    def __init__(self, limit: int):
+        self.limit = limit  # the most pixels a photo like this one may have
+
+
+class _TooManyScans(Exception):
+    pass
+
+
+class _Damaged(Exception):
+    pass
+
+
+def decoding_cost(data: bytes) -> decoding.Cost:
+    """What decoding this photo would take, from its header: for the benchmark and the tests."""
+    source_format = sniff_format(data)
+    if source_format is None:
+        raise ValueError("not a photo")
+    with Image.open(io.BytesIO(data), formats=[source_format]) as opened:
+        return _cost(opened, data, source_format, settings.PHANANH_STORED_PHOTO_MAX_SIDE)
+
+
+def _cost(opened: Image.Image, data: bytes, source_format: str, side: int) -> decoding.Cost:
+    """What decoding the opened photo will take; a JPEG is set to decode at a reduced size.
+
+    Raises _TooLarge or _TooManyScans for a photo this server does not decode."""
+    sent = opened.size  # from the header: nothing decoded yet
+    if sent[0] <= 0 or sent[1] <= 0:
+        raise ValueError("no pixels")
+    if sent[0] * sent[1] > settings.PHANANH_MAX_PHOTO_PIXELS:
+        raise _TooLarge(settings.PHANANH_MAX_PHOTO_PIXELS)
+    if source_format == "HEIF":
+        return decoding.heif_cost(
+            *sent,
+            file_bytes=len(data),
+            bit_depth=_safe_int(opened.info.get("bit_depth")) or 8,
+            chroma=_safe_int(opened.info.get("chroma")),
+            alpha="A" in opened.mode,
+        )
+    coefficients = 0
+    if source_format == "JPEG":
+        scans = decoding.jpeg_scans(data, MAX_JPEG_SCANS)
+        if scans > MAX_JPEG_SCANS:
+            raise _TooManyScans
+        if scans > 1:  # progressive, or one scan per colour: every coefficient is kept
+            sampling = [(h, v) for _id, h, v, _table in getattr(opened, "layer", [])]
+            coefficients = decoding.jpeg_coefficient_bytes(*sent, sampling)
+        if reduced := _at_most(*sent, side):
+            # The JPEG decoder can give the picture at 1/2, 1/4 or 1/8 of its size for a
+            # fraction of the work and memory (draft mode): it picks the largest of these
+            # still at least as large as the stored copy, which is resized from there.
+            opened.draft(None, reduced)
+    return decoding.pillow_cost(
+        sent, opened.size, opened.mode, source_format, file_bytes=len(data), coefficients=coefficients
+    )
+
+
+def _within_budget(cost: decoding.Cost) -> None:
+    if not cost.fits():
+        raise _TooLarge(cost.pixel_limit())
+
+
+Decoded = tuple[Image.Image, Image.Exif, bytes | None]  # the picture brought down, EXIF, profile
+
+
+def _decode_with_pillow(data: bytes, source_format: str, side: int) -> Decoded:
+    """JPEG, PNG and WebP: the picture at most `side` px on its longest side, its EXIF and its
+    colour profile. Nothing is decoded before the cost is known to fit the budget."""
+    with Image.open(io.BytesIO(data), formats=[source_format]) as opened:
+        _within_budget(_cost(opened, data, source_format, side))
+        opened.load()  # the first frame only: animations are not kept
+        exif = _exif(opened)
+        icc_profile = opened.info.get("icc_profile")
+        mode = decoding.working_mode(opened)
+        width, height = opened.size
+
+        def band(top: int, bottom: int) -> Image.Image:
+            return decoding.to_mode(opened.crop((0, top, width, bottom)), mode)
+
+        if max(width, height) <= side and opened.mode == mode:
+            return opened, exif, icc_profile  # already the stored size (a JPEG's draft, often)
+        image = decoding.shrink(width, height, band, mode, side)
+        opened.close()  # the decoded picture goes now, before the stored copy is finished
+    return image, exif, icc_profile
+
+
+def _decode_heif(data: bytes, _format: str, side: int) -> Decoded:
+    """HEIC: libheif decodes the whole picture (it cannot reduce on load), and Pillow reads it
+    from libheif's buffer a band at a time instead of copying it whole (4 bytes a pixel more)."""
+    with Image.open(io.BytesIO(data), formats=["HEIF"]) as opened:
+        _within_budget(_cost(opened, data, "HEIF", side))
+        # pillow_heif has set the EXIF orientation to 1: libheif turns the picture itself.
+        width, height = opened.size
+        exif = _exif(opened)
+        icc_profile = opened.info.get("icc_profile")
+    # Opened again through pillow_heif itself, once Pillow's copy of the file is let go.
+    heif = pillow_heif.open_heif(io.BytesIO(data), convert_hdr_to_8bit=True)
+    picture = heif[heif.primary_index]
+    pixels, stride, raw_mode = picture.data, picture.stride, picture.mode
+    if picture.size != (width, height):
+        raise ValueError("the picture is not the size its header says")
+    mode = "RGBA" if "A" in raw_mode else "L" if raw_mode == "L" else "RGB"
+
+    def band(top: int, bottom: int) -> Image.Image:
+        rows = pixels[top * stride : bottom * stride]
+        return decoding.to_mode(
+            Image.frombuffer(raw_mode, (width, bottom - top), rows, "raw", raw_mode, stride, 1), mode
+        )
+
+    # libheif's buffer goes with this function's variables, before the stored copy is finished.
+    return decoding.shrink(width, height, band, mode, side), exif, icc_profile
 
 
 def _at_most(width: int, height: int, side: int) -> tuple[int, int] | None:
@@ -219,19 +358,12 @@ def _degrees(value: object, ref: object, refs: str, limit: float) -> float | Non
 
 def _normalise_mode(image: Image.Image, icc_profile: bytes | None) -> Image.Image:
     """RGB or RGBA in sRGB: the profile is dropped from the file, so its colours are applied."""
-    if image.mode.startswith("I;16") or image.mode == "I":
-        # 16-bit grey: scale to 8 bits instead of letting convert() clip everything to white.
-        image = image.convert("I").point(lambda v: v / 256).convert("L")
-    has_alpha = image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or (
-        image.mode in ("P", "L", "RGB") and "transparency" in image.info
-    )
-    target = "RGBA" if has_alpha else "RGB"
+    target = "RGBA" if image.mode == "RGBA" else "RGB"
     if icc_profile and image.mode in ("RGB", "RGBA", "CMYK"):
         try:
             source = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
             srgb = ImageCms.createProfile("sRGB")
-            output_mode = "RGBA" if image.mode == "RGBA" else "RGB"
-            converted = ImageCms.profileToProfile(image, source, srgb, outputMode=output_mode)
+            converted = ImageCms.profileToProfile(image, source, srgb, outputMode=target)
             if converted is not None:
                 image = converted
         except (ImageCms.PyCMSError, OSError, ValueError, TypeError):

@@ -18,9 +18,12 @@
     map.setView([la, lo], zoom || map.getZoom());
   }
 
-  // Possible duplicates: open reports of the chosen field close to the place, which the
-  // reporter may follow instead of sending the same problem again.
+  // Possible duplicates: published open reports of the chosen field close to the place, which
+  // the reporter may follow instead of sending the same problem again, and how many others
+  // (not published: only counted, over a coarse cell, never placed) there are in the area.
   var nearby = document.getElementById("nearby");
+  var nearbyPublished = nearby && nearby.querySelector('[data-part="published"]');
+  var nearbyUnpublished = nearby && nearby.querySelector('[data-part="unpublished"]');
   var nearbyList = nearby && nearby.querySelector("[data-list]");
   var nearbyItem = document.getElementById("nearby-item");
   var nearbyForm = document.getElementById("nearby-form");
@@ -38,7 +41,9 @@
 
   function part(node, name) { return node.querySelector('[data-field="' + name + '"]'); }
 
-  function showNearby(reports) {
+  function showNearby(answer) {
+    var reports = answer.reports || [];
+    var unpublished = (answer.unpublished && answer.unpublished.count) || 0;
     nearbyList.textContent = "";
     nearbyForms.textContent = "";
     reports.forEach(function (report, index) {
@@ -51,7 +56,6 @@
       part(node, "date").textContent = report.created_on;
       part(node, "date").dateTime = report.created_at;
       part(node, "track").href = report.tracking_url;
-      // Text and photo only of what the IOC published; the server sends none for the others.
       if (report.excerpt) {
         part(node, "excerpt").textContent = report.excerpt;
         part(node, "excerpt").hidden = false;
@@ -76,7 +80,10 @@
       }
       nearbyList.appendChild(node);
     });
-    nearby.hidden = reports.length === 0;
+    nearbyPublished.hidden = reports.length === 0;
+    part(nearbyUnpublished, "unpublished-count").textContent = unpublished;
+    nearbyUnpublished.hidden = unpublished === 0;
+    nearby.hidden = reports.length === 0 && unpublished === 0;
   }
 
   function askNearby() {
@@ -84,14 +91,14 @@
     clearTimeout(nearbyTimer);
     nearbyTimer = setTimeout(function () {
       var la = coordinate(lat.value), lo = coordinate(lon.value);
-      if (la === null || lo === null || !category.value) { nearbyAsked = ""; showNearby([]); return; }
+      if (la === null || lo === null || !category.value) { nearbyAsked = ""; showNearby({}); return; }
       var query = new URLSearchParams({ lat: la, lon: lo, category: category.value }).toString();
       if (query === nearbyAsked) return;
       nearbyAsked = query;
       fetch(nearby.dataset.url + "?" + query, { headers: { Accept: "application/json" } })
-        .then(function (response) { return response.ok ? response.json() : { reports: [] }; })
-        .then(function (answer) { if (query === nearbyAsked) showNearby(answer.reports || []); })
-        .catch(function () { nearbyAsked = ""; showNearby([]); }); // offline: nothing to show
+        .then(function (response) { return response.ok ? response.json() : {}; })
+        .then(function (answer) { if (query === nearbyAsked) showNearby(answer); })
+        .catch(function () { nearbyAsked = ""; showNearby({}); }); // offline: nothing to show
     }, 300);
   }
   if (category) category.addEventListener("change", askNearby);
