@@ -75,8 +75,11 @@ def given_report(where, *, field="ha-tang-do-thi", status=Status.SUBMITTED, **fi
 
 
 def given_published(where, *, status=Status.IN_PROGRESS, **fields) -> Report:
-    """A report the IOC published, then reopened: open again, and public."""
-    return given_report(where, status=status, is_public=True, **fields)
+    """A report the IOC published (its public copy as the text was), then reopened: open again, and public."""
+    report = given_report(where, status=status, is_public=True, **fields)
+    Report.objects.filter(pk=report.pk).update(public_description=F("description"))
+    report.refresh_from_db()
+    return report
 
 
 def ask(client, lat=HERE[0], lon=HERE[1], category="ha-tang-do-thi", **extra):
