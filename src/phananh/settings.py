@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "phananh.portal",
     "phananh.notify",
     "phananh.backoffice",
+    "phananh.citizens",
     "phananh.stats",
     "phananh.privacy",
     "phananh.demo",
@@ -513,6 +514,13 @@ DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "PhanAnh <no-reply@phananh.
 PHANANH_SMS_URL = os.getenv("PHANANH_SMS_URL", "")
 PHANANH_SMS_TOKEN = os.getenv("PHANANH_SMS_TOKEN", "")
 PHANANH_SMS_SENDER = os.getenv("PHANANH_SMS_SENDER", "PhanAnh")
+# Citizens' accounts (optional): a one-time SMS code lives minutes and allows a few guesses; an
+# email link lives a little longer; codes sent per number or email, and per client, each hour.
+PHANANH_CITIZEN_CODE_MINUTES = envint("PHANANH_CITIZEN_CODE_MINUTES", 10)
+PHANANH_CITIZEN_LINK_MINUTES = envint("PHANANH_CITIZEN_LINK_MINUTES", 30)
+PHANANH_CITIZEN_CODE_GUESSES = envint("PHANANH_CITIZEN_CODE_GUESSES", 5)
+PHANANH_CITIZEN_CODES_PER_RECIPIENT = envint("PHANANH_CITIZEN_CODES_PER_RECIPIENT", 3)
+PHANANH_CITIZEN_CODES_PER_CLIENT = envint("PHANANH_CITIZEN_CODES_PER_CLIENT", 10)
 PHANANH_ZALO_API_URL = os.getenv("PHANANH_ZALO_API_URL", "https://openapi.zalo.me/v3.0/oa/message/cs")
 PHANANH_ZALO_ACCESS_TOKEN = os.getenv("PHANANH_ZALO_ACCESS_TOKEN", "")
 # Seconds to wait for the SMS gateway or Zalo before counting the attempt as failed.

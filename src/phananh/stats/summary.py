@@ -20,7 +20,7 @@ given. The sums are read from `ReportFigures`, one narrow row per report kept by
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from django.db.models import QuerySet, Sum
@@ -28,6 +28,7 @@ from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from phananh.citizens.services import accounts_until
 from phananh.core.errors import Forbidden
 from phananh.org.access import NoStatistics, acts_for, ioc_root, statistics_unit
 from phananh.org.models import Unit
@@ -240,7 +241,11 @@ def _categories() -> dict[int, tuple[str, str]]:
 def summary(*, period: Period, scope_user=None, unit=None, field=None, channel=None, commune=None) -> Summary:
     """The figures of the reports in scope, for `period` (see the module's docstring)."""
     cells = _cells(period, scope_user=scope_user, unit=unit, field=field, channel=channel, commune=commune)
-    return _summarise(cells)
+    found = _summarise(cells)
+    if unit is None and field is None and channel is None and commune is None:
+        # Accounts belong to no unit, field or place: counted for the whole province only.
+        found = replace(found, reporter_accounts=accounts_until(period.bounds()[1]))
+    return found
 
 
 # --- by unit ------------------------------------------------------------------------------------
