@@ -378,3 +378,20 @@ def test_the_accounts_feed_the_statistics(client, sms_gateway, smtp_server):
 
     # One account: an email link asked for but not opened makes none
     assert found.reporter_accounts == 1
+
+
+def test_deleting_the_account_needs_the_tick_and_keeps_the_reports(client, sms_gateway, people):
+    sent = sent_report(people)
+    signed_in_by_sms(client, sms_gateway)
+    client.post(
+        "/tai-khoan/nhan-phan-anh/", {"tracking_code": sent["tracking_code"], "secret": sent["secret"]}
+    )
+
+    page = Page(client.post("/tai-khoan/xoa/", {}))
+    assert page.status == 422
+    assert page.get("delete-error").text == vi("Tick the box to confirm that you want your account deleted.")
+    assert Citizen.objects.exists()
+
+    assert client.post("/tai-khoan/xoa/", {"confirm": "yes"}).status_code == 302
+    assert not Citizen.objects.exists() and not SignInCode.objects.exists()
+    assert Report.objects.filter(tracking_code=sent["tracking_code"]).exists()

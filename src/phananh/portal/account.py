@@ -184,3 +184,19 @@ def claim(request):
         )
     messages.success(request, _("Report %(code)s is now in your account.") % {"code": report.tracking_code})
     return redirect("portal:my_reports")
+
+
+@require_POST
+def delete_account(request):
+    """Xóa tài khoản, after a tick: the reports stay and can still be followed with their secret."""
+    citizen = signed_in_citizen(request)
+    if citizen is None:
+        return redirect("portal:sign_in")
+    if request.POST.get("confirm") != "yes":
+        message = _("Tick the box to confirm that you want your account deleted.")
+        return _my_page(request, citizen, status=422, delete_error=message)
+    services.account_delete(citizen)
+    request.session.pop(CITIZEN, None)
+    request.session.cycle_key()
+    messages.success(request, _("Your account is deleted. Your reports go on being handled."))
+    return redirect("portal:home")

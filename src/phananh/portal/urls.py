@@ -17,6 +17,7 @@ urlpatterns = [
     path("tai-khoan/email/<str:token>/", account.email_link, name="account_link"),
     path("tai-khoan/nhan-phan-anh/", account.claim, name="account_claim"),
     path("tai-khoan/dang-xuat/", account.sign_out, name="sign_out"),
+    path("tai-khoan/xoa/", account.delete_account, name="delete_account"),
     path("", include(tracking_urls)),
     path("", include(public_urls)),
 ]
