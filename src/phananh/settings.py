@@ -521,6 +521,14 @@ PHANANH_CITIZEN_LINK_MINUTES = envint("PHANANH_CITIZEN_LINK_MINUTES", 30)
 PHANANH_CITIZEN_CODE_GUESSES = envint("PHANANH_CITIZEN_CODE_GUESSES", 5)
 PHANANH_CITIZEN_CODES_PER_RECIPIENT = envint("PHANANH_CITIZEN_CODES_PER_RECIPIENT", 3)
 PHANANH_CITIZEN_CODES_PER_CLIENT = envint("PHANANH_CITIZEN_CODES_PER_CLIENT", 10)
+# Sign-in through an OpenID Connect provider (the province's SSO, the national identity service):
+# its discovery document (…/.well-known/openid-configuration), this site's client id and secret,
+# and the name on the button. Empty: no such button.
+PHANANH_OIDC_DISCOVERY_URL = os.getenv("PHANANH_OIDC_DISCOVERY_URL", "")
+PHANANH_OIDC_CLIENT_ID = os.getenv("PHANANH_OIDC_CLIENT_ID", "")
+PHANANH_OIDC_CLIENT_SECRET = os.getenv("PHANANH_OIDC_CLIENT_SECRET", "")
+PHANANH_OIDC_SCOPES = os.getenv("PHANANH_OIDC_SCOPES", "openid profile email phone")
+PHANANH_OIDC_NAME = os.getenv("PHANANH_OIDC_NAME", "VNeID")
 PHANANH_ZALO_API_URL = os.getenv("PHANANH_ZALO_API_URL", "https://openapi.zalo.me/v3.0/oa/message/cs")
 PHANANH_ZALO_ACCESS_TOKEN = os.getenv("PHANANH_ZALO_ACCESS_TOKEN", "")
 # Seconds to wait for the SMS gateway or Zalo before counting the attempt as failed.

@@ -17,11 +17,15 @@ pytestmark = [
 
 def test_a_citizen_signs_in_by_sms_and_sees_their_reports(phone, sms_gateway, people):
     # Given a report Trần Thị Hoa sent earlier without an account, and its secret
-    sent = Client().post(
-        "/api/v1/reports",
-        {"description": "Cống bị tắc gần chợ Đông Kinh", "reporter_phone": "0912345678", "consent": True},
-        content_type="application/json",
-    ).json()
+    sent = (
+        Client()
+        .post(
+            "/api/v1/reports",
+            {"description": "Cống bị tắc gần chợ Đông Kinh", "reporter_phone": "0912345678", "consent": True},
+            content_type="application/json",
+        )
+        .json()
+    )
 
     # When she opens "Phản ánh của tôi" from the menu, she is asked to sign in
     phone.goto("/")

@@ -14,6 +14,8 @@ class Citizen(models.Model):
     phone = models.CharField(_("phone"), max_length=20, unique=True, null=True, blank=True)
     email = models.EmailField(_("email"), unique=True, null=True, blank=True)
     name = models.CharField(_("name"), max_length=120, blank=True)
+    # Who the OpenID Connect provider says this is: "issuer subject"; NULL without one.
+    oidc_subject = models.CharField(max_length=400, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_sign_in_at = models.DateTimeField(_("last sign-in"), null=True, blank=True)
 

@@ -7,19 +7,25 @@ pages and the admin site see an anonymous visitor (docs/decisions.md).
 
 from __future__ import annotations
 
+import logging
+
+from authlib.integrations.base_client import OAuthError
 from django.conf import settings
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from phananh.citizens import services
+from phananh.citizens import openid, services
 from phananh.citizens.models import Citizen
 from phananh.core.errors import ApplicationError
 from phananh.core.net import client_address
 from phananh.org.throttle import sign_in_attempt
 from phananh.reports.selectors import report_by_tracking_code
+
+logger = logging.getLogger(__name__)
 
 CITIZEN = "citizen_id"
 # The number a code was sent to, waiting for the code.
@@ -48,7 +54,13 @@ def _no_store(response):
 
 
 def _sign_in_page(request, *, status: int = 200, **extra):
-    context = {"errors": {}, "values": {}, "minutes": settings.PHANANH_CITIZEN_CODE_MINUTES, **extra}
+    context = {
+        "errors": {},
+        "values": {},
+        "minutes": settings.PHANANH_CITIZEN_CODE_MINUTES,
+        "oidc_name": settings.PHANANH_OIDC_NAME if openid.enabled() else "",
+        **extra,
+    }
     return _no_store(render(request, "portal/account/sign_in.html", context, status=status))
 
 
@@ -200,3 +212,48 @@ def delete_account(request):
     request.session.cycle_key()
     messages.success(request, _("Your account is deleted. Your reports go on being handled."))
     return redirect("portal:home")
+
+
+# --- OpenID Connect ------------------------------------------------------------------------------
+
+
+def _oidc_failed(request, status: int = 400):
+    message = _("Signing in with %(provider)s did not complete. Try again, or sign in with a code.")
+    return _sign_in_page(request, status=status, message=message % {"provider": settings.PHANANH_OIDC_NAME})
+
+
+@require_safe
+def oidc_start(request):
+    """To the provider's sign-in page; it sends the person back to `oidc_done`."""
+    if not openid.enabled():
+        raise Http404
+    try:
+        return openid.provider().authorize_redirect(
+            request, request.build_absolute_uri(reverse("portal:oidc_done"))
+        )
+    except (OAuthError, OSError, ValueError):
+        logger.exception("The OpenID Connect provider could not be reached")
+        return _oidc_failed(request, status=502)
+
+
+@require_safe
+def oidc_done(request):
+    """Back from the provider: the code is exchanged and the ID token checked (signature, issuer,
+    audience, expiry, nonce) before the account is signed in."""
+    if not openid.enabled():
+        raise Http404
+    if "error" in request.GET:  # the person cancelled at the provider
+        return _oidc_failed(request, status=403)
+    try:
+        token = openid.provider().authorize_access_token(request)
+        claims = token.get("userinfo") or {}
+        if not claims.get("sub") or not claims.get("iss"):
+            raise ValueError("no subject in the ID token")
+    except (OAuthError, ValueError, KeyError):
+        logger.warning("OpenID Connect sign-in refused", exc_info=True)
+        return _oidc_failed(request, status=403)
+    except OSError:
+        logger.exception("The OpenID Connect provider could not be reached")
+        return _oidc_failed(request, status=502)
+    _sign_in(request, openid.account_for(claims))
+    return redirect("portal:my_reports")
