@@ -378,6 +378,8 @@ def test_the_accounts_feed_the_statistics(client, sms_gateway, smtp_server):
 
     # One account: an email link asked for but not opened makes none
     assert found.reporter_accounts == 1
+    # Accounts belong to no channel, unit, field or commune: a filtered summary counts none
+    assert summary(period=Period.this_year(), channel="web").reporter_accounts == 0
 
 
 def test_deleting_the_account_needs_the_tick_and_keeps_the_reports(client, sms_gateway, people):
