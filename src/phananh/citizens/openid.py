@@ -52,26 +52,26 @@ def account_for(claims: dict) -> Citizen:
     """The account of the person the provider's ID token (its `claims`) names."""
     subject = f"{claims['iss']} {claims['sub']}"[:400]
     phone, email = _verified(claims)
-    with transaction.atomic():
-        citizen = Citizen.objects.select_for_update().filter(oidc_subject=subject).first()
-        if citizen is None and phone:
-            citizen = Citizen.objects.select_for_update().filter(phone=phone, oidc_subject=None).first()
-        if citizen is None and email:
-            citizen = Citizen.objects.select_for_update().filter(email=email, oidc_subject=None).first()
-        if citizen is None:
-            citizen = Citizen(oidc_subject=subject)
-        citizen.oidc_subject = subject
-        if not citizen.name and isinstance(claims.get("name"), str):
-            citizen.name = claims["name"][:120]
-        # A verified number or address that no other account holds.
-        if phone and not citizen.phone and not Citizen.objects.filter(phone=phone).exists():
-            citizen.phone = phone
-        if email and not citizen.email and not Citizen.objects.filter(email=email).exists():
-            citizen.email = email
-        citizen.last_sign_in_at = timezone.now()
-        try:
-            with transaction.atomic():
-                citizen.save()
-        except IntegrityError:  # the same person signing in twice at once
-            citizen = Citizen.objects.get(oidc_subject=subject)
+    citizen = Citizen.objects.filter(oidc_subject=subject).first()
+    if citizen is None and phone:
+        citizen = Citizen.objects.filter(phone=phone, oidc_subject=None).first()
+    if citizen is None and email:
+        citizen = Citizen.objects.filter(email=email, oidc_subject=None).first()
+    if citizen is None:
+        citizen = Citizen(oidc_subject=subject)
+    citizen.oidc_subject = subject
+    if not citizen.name and isinstance(claims.get("name"), str):
+        citizen.name = claims["name"][:120]
+    # A verified number or address that no other account holds.
+    if phone and not citizen.phone and not Citizen.objects.filter(phone=phone).exists():
+        citizen.phone = phone
+    if email and not citizen.email and not Citizen.objects.filter(email=email).exists():
+        citizen.email = email
+    citizen.last_sign_in_at = timezone.now()
+    try:
+        with transaction.atomic():
+            citizen.save()
+    except IntegrityError:
+        # The same person signing in twice at once (the subject is unique): the other one won.
+        citizen = Citizen.objects.get(oidc_subject=subject)
     return citizen
