@@ -60,7 +60,7 @@ class SignInCode(models.Model):
     address = models.CharField(max_length=254, db_index=True)
     code_hash = models.CharField(max_length=64, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
     used_at = models.DateTimeField(null=True, blank=True)
     guesses = models.PositiveSmallIntegerField(default=0)
 

@@ -70,6 +70,11 @@ def email_checked(typed) -> str:
     return email
 
 
+def _forget_old_codes() -> None:
+    """Codes name a number or an address: none is kept a day after it expired."""
+    SignInCode.objects.filter(expires_at__lt=timezone.now() - timedelta(days=1)).delete()
+
+
 def _check_rate(address: str, client: str) -> None:
     """One place per code sent, for the number or email address and for the client's address."""
     limits = [(f"citizen-code:to:{_hash(address)}", settings.PHANANH_CITIZEN_CODES_PER_RECIPIENT)]
@@ -87,6 +92,7 @@ def _check_rate(address: str, client: str) -> None:
 def sms_code_send(*, phone: str, client: str) -> None:
     """Gửi mã: a six-digit code to `phone` (already normalised), valid for a few minutes."""
     _check_rate(phone, client)
+    _forget_old_codes()
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     minutes = settings.PHANANH_CITIZEN_CODE_MINUTES
     SignInCode.objects.create(
@@ -108,6 +114,7 @@ def sms_code_send(*, phone: str, client: str) -> None:
 def email_link_send(*, email: str, client: str, link_for) -> None:
     """Gửi liên kết: a one-time sign-in link to `email`; `link_for(token)` makes its address."""
     _check_rate(email, client)
+    _forget_old_codes()
     token = secrets.token_urlsafe(32)
     minutes = settings.PHANANH_CITIZEN_LINK_MINUTES
     SignInCode.objects.create(
