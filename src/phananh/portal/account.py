@@ -177,10 +177,11 @@ def claim(request):
         return redirect("portal:sign_in")
     code = request.POST.get("tracking_code", "").strip()[:40]
     values = {"tracking_code": code}
+    report = report_by_tracking_code(code) if code else None
     try:
-        # Each try is a guess at a secret: limited as sign-in attempts are.
-        with sign_in_attempt(request, f"claim:{code.upper()}") as attempt:
-            report = report_by_tracking_code(code) if code else None
+        # Each try is a guess at a secret: limited as sign-in attempts are, per report however
+        # its code is typed, and per client address.
+        with sign_in_attempt(request, f"claim:{report.tracking_code if report else code.upper()}") as attempt:
             if report is None:
                 message = _("No report has this tracking code.")
                 raise ApplicationError(
