@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "phananh.notify",
     "phananh.calls",
     "phananh.backoffice",
+    "phananh.citizens",
     "phananh.stats",
     "phananh.privacy",
     "phananh.channels",
@@ -530,6 +531,21 @@ DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "PhanAnh <no-reply@phananh.
 PHANANH_SMS_URL = os.getenv("PHANANH_SMS_URL", "")
 PHANANH_SMS_TOKEN = os.getenv("PHANANH_SMS_TOKEN", "")
 PHANANH_SMS_SENDER = os.getenv("PHANANH_SMS_SENDER", "PhanAnh")
+# Citizens' accounts (optional): a one-time SMS code lives minutes and allows a few guesses; an
+# email link lives a little longer; codes sent per number or email, and per client, each hour.
+PHANANH_CITIZEN_CODE_MINUTES = envint("PHANANH_CITIZEN_CODE_MINUTES", 10)
+PHANANH_CITIZEN_LINK_MINUTES = envint("PHANANH_CITIZEN_LINK_MINUTES", 30)
+PHANANH_CITIZEN_CODE_GUESSES = envint("PHANANH_CITIZEN_CODE_GUESSES", 5)
+PHANANH_CITIZEN_CODES_PER_RECIPIENT = envint("PHANANH_CITIZEN_CODES_PER_RECIPIENT", 3)
+PHANANH_CITIZEN_CODES_PER_CLIENT = envint("PHANANH_CITIZEN_CODES_PER_CLIENT", 10)
+# Sign-in through an OpenID Connect provider (the province's SSO, the national identity service):
+# its discovery document (…/.well-known/openid-configuration), this site's client id and secret,
+# and the name on the button. Empty: no such button.
+PHANANH_OIDC_DISCOVERY_URL = os.getenv("PHANANH_OIDC_DISCOVERY_URL", "")
+PHANANH_OIDC_CLIENT_ID = os.getenv("PHANANH_OIDC_CLIENT_ID", "")
+PHANANH_OIDC_CLIENT_SECRET = os.getenv("PHANANH_OIDC_CLIENT_SECRET", "")
+PHANANH_OIDC_SCOPES = os.getenv("PHANANH_OIDC_SCOPES", "openid profile email phone")
+PHANANH_OIDC_NAME = os.getenv("PHANANH_OIDC_NAME", "VNeID")
 PHANANH_ZALO_API_URL = os.getenv("PHANANH_ZALO_API_URL", "https://openapi.zalo.me/v3.0/oa/message/cs")
 PHANANH_ZALO_ACCESS_TOKEN = os.getenv("PHANANH_ZALO_ACCESS_TOKEN", "")
 # The OA's first refresh token (then kept in the database, renewed with each access token), its

@@ -25,6 +25,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from phananh.citizens.models import Citizen, CitizenReport
 from phananh.demo.data import seed_demo
 from phananh.org.models import Unit, User
 from phananh.reports.models import Report
@@ -166,6 +167,26 @@ def test_the_reporters_pages_carry_the_policy_and_nothing_inline(province):
 
     assert offending(seen) == {}
     assert any(url.startswith(f"/tra-cuu/{report.tracking_code}/") for url in seen)
+
+
+def test_the_citizens_account_pages_carry_the_policy_and_nothing_inline(province):
+    citizen = Client()
+    seen = crawl(
+        citizen, ["/tai-khoan/dang-nhap/", "/tai-khoan/email/khong-con-hieu-luc/"], within=("/tai-khoan/",)
+    )
+    # Signed in, with the report sent from the intake page in the account
+    account = Citizen.objects.create(phone="0912345678")
+    CitizenReport.objects.create(citizen=account, report=province["report"], how="claimed")
+    session = citizen.session
+    session.update({"citizen_id": account.pk, "citizen_pending_phone": "0912345678"})
+    session.save()
+    seen |= crawl(
+        citizen, ["/tai-khoan/", "/tai-khoan/nhap-ma/", "/gui-phan-anh/"], within=("/tai-khoan/", "/tra-cuu/")
+    )
+
+    assert offending(seen) == {}
+    assert "/tai-khoan/" in seen
+    assert any(url.startswith(f"/tra-cuu/{province['report'].tracking_code}/") for url in seen)
 
 
 # The demo's accounts, one per role: IOC operator, call agent, a department's focal point, handler

@@ -409,7 +409,7 @@ def test_the_public_pages_are_linked_from_every_page(client):
     page = Page(client.get("/gui-phan-anh/"))
 
     links = [a.attrs.get("href") for a in page.all("nav")[0].iter() if a.tag == "a"]
-    assert links == ["/gui-phan-anh/", "/phan-anh/", "/ban-do/", "/thong-ke/"]
+    assert links == ["/gui-phan-anh/", "/phan-anh/", "/ban-do/", "/thong-ke/", "/tai-khoan/"]
 
 
 def test_an_unclassified_published_report_says_so(client):

@@ -15,6 +15,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from phananh.channels.models import ZaloConversation, ZaloDraftPhoto, ZaloEvent
+from phananh.citizens.models import Citizen, CitizenReport
 from phananh.core.errors import Conflict
 from phananh.notify.delivery import ERASED_NOTE, deliver_due
 from phananh.notify.models import Delivery, DeliveryStatus, ZaloUnfollower
@@ -336,3 +337,24 @@ def test_the_operations_team_erases_at_a_request_the_ioc_checked(case):
     [event] = erasures()
     assert (event.actor_label, event.data["via"]) == ("system", "operations")
     assert Report.objects.get(pk=report.pk).reporter_email == ""
+
+
+def test_the_report_leaves_her_account_and_deleting_the_account_leaves_no_trace(case):
+    # Given Hoa has an account with her number and address, and her report claimed into it
+    report = case["report"]
+    account = Citizen.objects.create(phone=HOA_PHONE, email=HOA_EMAIL, name=HOA_NAME)
+    CitizenReport.objects.create(citizen=account, report=report, how="claimed")
+    browser = Client()
+    session = browser.session
+    session["citizen_id"] = account.pk
+    session.save()
+
+    # When she erases her data from the report, the report leaves her account
+    erase(report, case["hoa"]["secret"])
+    assert not CitizenReport.objects.exists()
+    assert Page(browser.get("/tai-khoan/")).find("my-reports") is None
+    # The account itself stays hers until she deletes it: then nothing of her is left
+    assert traces_in_database() != []
+    assert browser.post("/tai-khoan/xoa/", {"confirm": "yes"}).status_code == 302
+    assert traces_in_database() == []
+    assert browser.get("/tai-khoan/")["Location"] == "/tai-khoan/dang-nhap/"

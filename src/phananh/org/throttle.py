@@ -54,9 +54,9 @@ def address_key(address: str) -> str:
     return f"signin:address:{_digest(address)}"
 
 
-def _take(key: str) -> int:
+def _take(key: str, seconds: int | None = None) -> int:
     """Add one to the counter at `key` and return the new count, atomically."""
-    seconds = window_seconds()
+    seconds = seconds or window_seconds()
     for _attempt in range(3):
         # add() starts the window if there is none; incr() is one atomic INCRBY on Redis (and
         # under a lock in local memory), and keeps the window's expiry.
@@ -71,6 +71,13 @@ def _take(key: str) -> int:
             cache.touch(key, seconds)
         return count
     raise RuntimeError(f"the cache did not keep the sign-in counter {key}")
+
+
+def within_limit(key: str, limit: int, *, seconds: int) -> bool:
+    """Take one place in the counter at `key`, whose window lasts `seconds`: False once more
+    than `limit` were taken in the window. For actions that are limited whether they succeed
+    or not (sending a sign-in code)."""
+    return _take(key, seconds) <= limit
 
 
 def _give_back(key: str) -> None:

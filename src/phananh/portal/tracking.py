@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
+from phananh.citizens.services import owns
 from phananh.core.errors import ApplicationError, PayloadTooLarge, ValidationFailed
 from phananh.core.net import client_address
 from phananh.notify import followers as follow
@@ -44,6 +45,8 @@ from phananh.workflow.models import EventKind
 from phananh.workflow.public import REPORTER_EVENT_KINDS, public_timeline
 from phananh.workflow.selectors import current_rating
 from phananh.workflow.services import transition
+
+from .account import CITIZEN
 
 # Codes of the reports whose secret this browser proved.
 _SESSION_REPORTS = "reporter_of"
@@ -81,7 +84,10 @@ def _report(tracking_code: str) -> Report:
 
 
 def _is_reporter(request, report: Report) -> bool:
-    return report.tracking_code in request.session.get(_SESSION_REPORTS, [])
+    # A report of the signed-in citizen's account needs no secret: it was proved when linked.
+    if report.tracking_code in request.session.get(_SESSION_REPORTS, []):
+        return True
+    return owns(request.session.get(CITIZEN), report)
 
 
 def _remember_reporter(request, report: Report) -> None:

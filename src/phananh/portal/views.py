@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from phananh.citizens.services import report_link
 from phananh.core.errors import ApplicationError, Conflict
 from phananh.core.geo import in_vietnam
 from phananh.org.selectors import commune_at, communes
@@ -27,6 +28,7 @@ from phananh.reports.statuses import colour
 from phananh.workflow.models import EventKind
 from phananh.workflow.submission import Idempotency, report_submit
 
+from .account import signed_in_citizen
 from .nearby import UNPUBLISHED_CELL, NearbyReport, reports_near
 from .selectors import excerpt, public_photos
 
@@ -117,6 +119,12 @@ def submit(request):
     """Gửi phản ánh: the mobile-first intake form."""
     if request.method == "GET":
         values = {"idempotency_key": uuid.uuid4().hex, "public": "on", "kind": ReportKind.FIELD}
+        citizen = signed_in_citizen(request)
+        if citizen is not None:
+            # The account's contact, to keep or change; the report is then linked to the account.
+            values.update(reporter_name=citizen.name, reporter_phone=citizen.phone or "")
+            values.update(reporter_email=citizen.email or "")
+            values["contact_channel"] = "sms" if citizen.phone else "email"
         return render(request, "portal/submit.html", form_context(values, {}))
 
     values = {key: request.POST.get(key) for key in request.POST if key != "csrfmiddlewaretoken"}
@@ -143,6 +151,9 @@ def submit(request):
         # A page posted without JavaScript loses the chosen files; the script keeps them.
         context["photos_dropped"] = bool(request.FILES)
         return render(request, "portal/submit.html", context, status=exc.status)
+    citizen = signed_in_citizen(request)
+    if citizen is not None:
+        report_link(citizen=citizen, report=result.report)
     secret = result.secret or (result.response or {}).get("secret", "")
     request.session.setdefault(_SESSION_SECRETS, {})[result.report.tracking_code] = secret
     request.session.modified = True

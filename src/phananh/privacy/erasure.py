@@ -8,6 +8,8 @@ What a reporter's personal data is, and where it is kept, in one place:
   goes);
 - in the follower records: their email following their own report (deleted), and their report
   following the one it was merged into (stopped);
+- the link of the report to the reporter's account, if they had one (deleted; the account
+  itself, a proved phone number or email address, stays until its owner deletes it);
 - in the Idempotency-Key records of the submission, whose request hash was made from it (deleted);
 - quoted in free text, theirs or the staff's: the report's title, description and address, the
   timeline's notes, the rating comments, the extension requests, the reasons a contact was
@@ -39,6 +41,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from phananh.calls.models import Call
+from phananh.citizens.services import report_unlink
 from phananh.core.errors import Forbidden
 from phananh.notify.delivery import forget_recipients
 from phananh.notify.models import Delivery
@@ -106,6 +109,8 @@ def erase_related(ids: list[int], now: datetime) -> dict[int, dict]:
         import_string(hook)(zalo_user_ids=zalo_user_ids)
     IdempotencyRecord.objects.filter(report_id__in=ids).delete()
     _forget_numbers(reports)
+    # The report leaves the reporter's account: the account would name them.
+    report_unlink(ids)
     texts = _scrub_reports(reports, patterns) + _scrub_quotes(patterns)
     return {
         report.pk: {

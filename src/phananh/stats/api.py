@@ -103,7 +103,13 @@ class SummaryOut(Schema):
     average_hours: dict[str, float | None]
     ratings: RatingsOut = Field(..., description="Each report's latest rating, given in the period.")
     calls: CallsOut
-    reporter_accounts: int = Field(..., description="0 until citizens' accounts exist.")
+    reporter_accounts: int = Field(
+        ...,
+        description=(
+            "Citizens' accounts made by the period's end; province-wide only "
+            "(0 with a unit, field, channel or commune filter)."
+        ),
+    )
     participating_units: int = Field(..., description="Units leading a report received in the period.")
     top_fields: list[FieldCountOut]
 

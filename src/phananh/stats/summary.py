@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from phananh.calls.models import Call, Direction
+from phananh.citizens.services import accounts_until
 from phananh.core.errors import Forbidden
 from phananh.org.access import NoStatistics, acts_for, ioc_root, statistics_unit
 from phananh.org.models import Unit
@@ -242,7 +243,11 @@ def summary(*, period: Period, scope_user=None, unit=None, field=None, channel=N
     """The figures of the reports in scope, for `period` (see the module's docstring)."""
     cells = _cells(period, scope_user=scope_user, unit=unit, field=field, channel=channel, commune=commune)
     narrowed = _narrowed(scope_user, unit, field, channel, commune)
-    return replace(_summarise(cells), calls=call_counts(period, narrowed=narrowed))
+    found = replace(_summarise(cells), calls=call_counts(period, narrowed=narrowed))
+    if not narrowed and not channel:
+        # Accounts belong to no unit, field, channel or place: counted for the whole province only.
+        found = replace(found, reporter_accounts=accounts_until(period.bounds()[1]))
+    return found
 
 
 def _narrowed(scope_user, unit, field, channel, commune) -> bool:

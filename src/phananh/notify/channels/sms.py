@@ -17,9 +17,14 @@ if TYPE_CHECKING:
 
 
 def send(delivery: Delivery) -> None:
+    send_text(delivery.to_address, delivery.body)
+
+
+def send_text(to: str, text: str) -> None:
+    """One message, now (a sign-in code: no use in a queue that delivers it late)."""
     post_json(
         settings.PHANANH_SMS_URL,
-        {"to": delivery.to_address, "text": delivery.body, "sender": settings.PHANANH_SMS_SENDER},
+        {"to": to, "text": text, "sender": settings.PHANANH_SMS_SENDER},
         headers={"Authorization": f"Bearer {settings.PHANANH_SMS_TOKEN}"},
         timeout=settings.PHANANH_DELIVERY_HTTP_TIMEOUT,
     )
