@@ -215,7 +215,7 @@ def test_the_console_has_the_map_beside_the_list(people, login):
     [
         ("lan", "/can-bo/"),
         ("quang", "/can-bo/thong-ke/"),
-        ("minh", "/can-bo/"),
+        ("minh", "/can-bo/tong-dai/"),
         ("hung", "/can-bo/"),
         ("tuan", "/can-bo/"),
         ("an", "/can-bo/"),

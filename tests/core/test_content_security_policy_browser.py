@@ -232,7 +232,8 @@ def test_the_back_office_list_a_report_and_the_dashboard(
     desk.locator("#print-link").click()
     expect(desk.locator("#print-sheet h1")).to_be_visible()
     # The printout's own sheet applies (no inline <style> any more)
-    assert desk.locator("#print-sheet").evaluate("e => getComputedStyle(e).maxWidth") != "none"
+    # (waited for: the sheet may still be loading when the heading shows)
+    expect(desk.locator("#print-sheet")).to_have_css("max-width", re.compile(r"px$"))
     shoot(desk, "dashboard-print")
 
     assert script_errors == []
