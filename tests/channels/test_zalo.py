@@ -18,7 +18,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from freezegun import freeze_time
 
-from phananh.channels.models import ZaloConversation, ZaloDraftPhoto, ZaloEvent
+from phananh.channels.models import ZaloConversation, ZaloDraftPhoto, ZaloInbox
 from phananh.channels.zalo import signature
 from phananh.notify.models import Delivery, DeliveryStatus, ZaloToken
 from phananh.reports.models import Report
@@ -227,12 +227,12 @@ def test_unsigned_tampered_stale_and_replayed_events_are_refused(post, zalo):
     assert (unsigned.status_code, unsigned.json()["code"]) == (401, "invalid_signature")
     assert (tampered.status_code, tampered.json()["code"]) == (401, "invalid_signature")
     assert (post(stale).status_code, post(stale).json()["code"]) == (403, "stale_event")
-    assert not ZaloEvent.objects.exists() and not zalo.messages
+    assert not ZaloInbox.objects.exists() and not zalo.messages
 
     assert post(payload).status_code == 200
     replayed = post(payload)
     assert (replayed.status_code, replayed.json()["code"]) == (409, "replayed_event")
-    assert ZaloEvent.objects.count() == 1 and len(zalo.texts_to(HOA)) == 1
+    assert ZaloInbox.objects.count() == 1 and len(zalo.texts_to(HOA)) == 1
 
 
 def test_what_cannot_be_used_is_answered_with_what_to_do(post, zalo):

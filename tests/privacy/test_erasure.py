@@ -14,7 +14,7 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from phananh.channels.models import ZaloConversation, ZaloDraftPhoto, ZaloEvent
+from phananh.channels.models import ZaloConversation, ZaloDraftPhoto, ZaloInbox
 from phananh.citizens.models import Citizen, CitizenReport
 from phananh.core.errors import Conflict
 from phananh.notify.delivery import ERASED_NOTE, deliver_due
@@ -98,7 +98,7 @@ def test_her_zalo_conversation_and_draft_go_too(case):
         user_id=HOA_ZALO, description="Nắp cống bị mất", draft_updated_at=None
     )
     ZaloDraftPhoto.objects.create(conversation=draft, data=b"photo")
-    ZaloEvent.objects.create(
+    ZaloInbox.objects.create(
         event_id="msg1", name="user_send_text", user_id=HOA_ZALO, payload={"text": "Nắp cống"}
     )
     ZaloUnfollower.objects.create(user_id=HOA_ZALO)
@@ -116,7 +116,7 @@ def test_her_zalo_conversation_and_draft_go_too(case):
     # Then nothing of her Zalo conversation is kept
     assert not ZaloConversation.objects.exists() and not ZaloDraftPhoto.objects.exists()
     assert not ZaloUnfollower.objects.exists()
-    assert ZaloEvent.objects.filter(user_id="", payload={}).count() == 1
+    assert ZaloInbox.objects.filter(user_id="", payload={}).count() == 1
     assert Delivery.objects.get(dedupe_key="chat1").body == ""
     assert traces_in_database([HOA_ZALO]) == []
 

@@ -4,7 +4,7 @@ from django.db import models
 from django.utils import timezone
 
 
-class ZaloEvent(models.Model):
+class ZaloInbox(models.Model):
     """An event the webhook accepted: its id refuses a replay; its payload waits for the task."""
 
     # The message id (`message.msg_id`), or a digest of the signed body for an event without one.

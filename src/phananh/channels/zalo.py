@@ -47,7 +47,7 @@ from phananh.reports.models import Report
 from phananh.reports.statuses import Status
 from phananh.workflow.submission import report_submit
 
-from .models import ZaloConversation, ZaloDraftPhoto, ZaloEvent
+from .models import ZaloConversation, ZaloDraftPhoto, ZaloInbox
 
 logger = logging.getLogger(__name__)
 
@@ -147,8 +147,8 @@ def webhook(request):
         return _refuse(429, "too_many_events", "Too many events from this user; try again in a minute.")
     try:
         with transaction.atomic():
-            event = ZaloEvent.objects.create(event_id=event_id, name=name, user_id=user, payload=payload)
-            enqueue_on_commit(_handle_event_task(), event.pk)
+            received = ZaloInbox.objects.create(event_id=event_id, name=name, user_id=user, payload=payload)
+            enqueue_on_commit(_handle_event_task(), received.pk)
     except IntegrityError:
         return _refuse(409, "replayed_event", "This event was already received.")
     return JsonResponse({"code": "accepted", "message": "Accepted."})
@@ -179,18 +179,18 @@ def _words(text: str) -> str:
 def handle_event(event_pk: int) -> str:
     """Run the conversation for one event; each event is handled once."""
     with transaction.atomic():
-        event = ZaloEvent.objects.select_for_update().filter(pk=event_pk, handled_at=None).first()
+        event = ZaloInbox.objects.select_for_update().filter(pk=event_pk, handled_at=None).first()
         if event is None:
             return "done already"
         with translation.override("vi"):
             outcome = _handle(event)
         event.payload, event.handled_at = {}, timezone.now()
         event.save(update_fields=["payload", "handled_at"])
-    ZaloEvent.objects.filter(received_at__lt=timezone.now() - timedelta(days=2)).delete()
+    ZaloInbox.objects.filter(received_at__lt=timezone.now() - timedelta(days=2)).delete()
     return outcome
 
 
-def _handle(event: ZaloEvent) -> str:
+def _handle(event: ZaloInbox) -> str:
     user, payload = event.user_id, event.payload
     if event.name == "unfollow":
         ZaloUnfollower.objects.get_or_create(user_id=user)
@@ -488,7 +488,7 @@ def forget_users(*, zalo_user_ids: list[str]) -> int:
         return 0
     chat = Delivery.objects.filter(channel="zalo", purpose=CHAT_PURPOSE, to_address__in=ids)
     forget_recipients(chat.values_list("pk", flat=True))
-    ZaloEvent.objects.filter(user_id__in=ids).update(payload={}, user_id="")
+    ZaloInbox.objects.filter(user_id__in=ids).update(payload={}, user_id="")
     ZaloUnfollower.objects.filter(user_id__in=ids).delete()
     deleted, _counts = ZaloConversation.objects.filter(user_id__in=ids).delete()
     return deleted

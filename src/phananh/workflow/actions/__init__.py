@@ -16,15 +16,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from phananh.core.errors import Conflict, ValidationFailed
-from phananh.org.access import REPORTER, SYSTEM, Reporter, System, acts_for, can_see, ioc_root, is_ioc
+from phananh.org.access import REPORTER, SYSTEM, System, can_see, ioc_root
 from phananh.org.models import ContactReveal, Role, Unit, User
 from phananh.reports.models import Category, Follower, Rating, RatingValue, Report
 from phananh.reports.selectors import report_by_tracking_code
-from phananh.reports.statuses import AT_UNIT_STATUSES, OPEN_STATUSES, Status, Urgency
+from phananh.reports.statuses import OPEN_STATUSES, Status, Urgency
 
-from . import publishing, schemas
-from .calendar import WorkingCalendar
-from .deadlines import (
+from .. import publishing, schemas
+from ..calendar import WorkingCalendar
+from ..deadlines import (
     duration_for,
     extend_step,
     finish_open_steps,
@@ -33,8 +33,20 @@ from .deadlines import (
     reminder_moment,
     resume_paused_steps,
 )
-from .models import Dispatch, DispatchRole, EventKind, ExtensionRequest, RejectionReason, StepKind
-from .selectors import closure_number, current_rating
+from ..models import Dispatch, DispatchRole, EventKind, ExtensionRequest, RejectionReason, StepKind
+from ..selectors import closure_number, current_rating
+from .who import (
+    _dispatcher,
+    _extension_asker,
+    _extension_decider,
+    _info_asker,
+    _ioc,
+    _ioc_or_system,
+    _lead_unit_staff,
+    _own_report,
+    current_lead_dispatch,
+    pending_extension,
+)
 
 S = Status
 
@@ -101,64 +113,7 @@ class Action:
     prepare: Callable | None = None
 
 
-# --- who may -----------------------------------------------------------------------------------
-
-
-def _ioc(user, report) -> bool:
-    return is_ioc(user)
-
-
-def _own_report(user, report) -> bool:
-    return isinstance(user, Reporter) and user.report_id == report.pk
-
-
-def _ioc_or_system(user, report) -> bool:
-    return isinstance(user, System) or is_ioc(user)
-
-
-def _lead_unit_staff(user, report) -> bool:
-    if user.role == Role.HANDLER:
-        return report.assignee_id == user.pk
-    return acts_for(user, report.lead_unit)
-
-
-def _info_asker(user, report) -> bool:
-    if is_ioc(user):
-        return report.status not in AT_UNIT_STATUSES
-    return report.status in AT_UNIT_STATUSES and _lead_unit_staff(user, report)
-
-
-def _dispatcher(user, report) -> bool:
-    if report.status in (S.ACCEPTED, S.RETURNED):
-        return is_ioc(user)
-    return user.role in (Role.FOCAL_POINT, Role.LEADER) and acts_for(user, report.lead_unit)
-
-
-def current_lead_dispatch(report: Report) -> Dispatch | None:
-    return (
-        report.dispatches.filter(active=True, role=DispatchRole.LEAD, to_unit=report.lead_unit_id)
-        .select_related("from_unit")
-        .order_by("-created_at", "-id")
-        .first()
-    )
-
-
-def pending_extension(report: Report) -> ExtensionRequest | None:
-    return report.extensions.filter(decided_at__isnull=True).first()
-
-
-def _extension_decider(user, report) -> bool:
-    dispatch = current_lead_dispatch(report)
-    if dispatch is None:
-        return False
-    if dispatch.from_unit.parent_id is None:
-        return is_ioc(user)
-    return user.role in (Role.FOCAL_POINT, Role.LEADER) and acts_for(user, dispatch.from_unit)
-
-
-def _extension_asker(user, report) -> bool:
-    return _lead_unit_staff(user, report)
-
+# --- who may: .who -----------------------------------------------------------------------------
 
 # --- helpers ---------------------------------------------------------------------------------
 
