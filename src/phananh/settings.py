@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "phananh.citizens",
     "phananh.stats",
     "phananh.privacy",
+    "phananh.triage",
+    "phananh.open311",
     "phananh.channels",
     "phananh.demo",
 ]
