@@ -36,6 +36,9 @@ class EventKind(models.TextChoices):
     DATA_EXPORTED = "data_exported", _("The reporter downloaded their data")
     PERSONAL_DATA_ERASED = "personal_data_erased", _("Consent withdrawn: the reporter's personal data erased")
     ANONYMISED = "anonymised", _("Personal data erased at the end of the retention period")
+    # Partner systems (Open311 peers, the national petition system): internal steps.
+    PARTNER_SENT = "partner_sent", _("Sent to a partner system")
+    PARTNER_UPDATE = "partner_update", _("Update from a partner system")
 
 
 # Events the reporter and the public may see on the timeline; the rest is internal.
