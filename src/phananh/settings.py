@@ -412,6 +412,13 @@ PHANANH_IDEMPOTENCY_TTL_HOURS = envint("PHANANH_IDEMPOTENCY_TTL_HOURS", 48)
 # Open reports of the same field closer than this to a new report's place are shown to the
 # reporter as possible duplicates, before sending.
 PHANANH_NEARBY_RADIUS_M = envint("PHANANH_NEARBY_RADIUS_M", 250)
+# Likely duplicates shown to the IOC at reception (`triage.duplicates`): reports within this
+# radius that are open or were resolved within this many days, ranked by text, place and time.
+PHANANH_DUPLICATE_RADIUS_M = envint("PHANANH_DUPLICATE_RADIUS_M", 500)
+PHANANH_DUPLICATE_DAYS = envint("PHANANH_DUPLICATE_DAYS", 30)
+# A step whose risk of missing its deadline (`triage.late_risk`, 0 to 1) is at least this is
+# listed under "At risk of running late" before it is overdue.
+PHANANH_LATE_RISK_THRESHOLD = float(os.getenv("PHANANH_LATE_RISK_THRESHOLD") or 0.6)
 # Django's own cap on the number of uploaded files: above ours so that our clearer error wins.
 DATA_UPLOAD_MAX_NUMBER_FILES = 100
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

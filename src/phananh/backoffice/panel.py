@@ -15,11 +15,12 @@ from django.http import Http404
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from phananh.org.access import can_see, is_ioc, reporter_contact
+from phananh.org.access import can_see, is_ioc, reporter_contact, visible_reports
 from phananh.org.models import ContactReveal, Unit, User
-from phananh.reports.models import AttachmentKind, Category, Channel, Report
+from phananh.reports.models import Attachment, AttachmentKind, Category, Channel, Report
 from phananh.reports.selectors import report_by_tracking_code
 from phananh.reports.statuses import Urgency, colour
+from phananh.triage.duplicates import Candidate, candidates_for
 from phananh.workflow.actions import pending_extension
 from phananh.workflow.models import DispatchRole, EventKind, RejectionReason
 from phananh.workflow.services import allowed_actions
@@ -206,6 +207,41 @@ def _before_after(report: Report, submitted_files) -> tuple[list, list]:
     return list(submitted_files.filter(kind=AttachmentKind.PHOTO).order_by("id")), after
 
 
+@dataclass(frozen=True)
+class DuplicateRow:
+    """A likely duplicate as the reception panel shows it."""
+
+    candidate: Candidate
+    photo: Attachment | None
+    distance_m: int | None  # rounded to 10 m
+
+
+def likely_duplicates(user, report: Report) -> list[DuplicateRow]:
+    """Có thể trùng: the reports this one may repeat, best first, each with its first photo."""
+    found = candidates_for(report)
+    visible = set(
+        visible_reports(user, Report.objects.filter(pk__in=[c.report.pk for c in found])).values_list(
+            "pk", flat=True
+        )
+    )
+    found = [c for c in found if c.report.pk in visible]
+    photos: dict[int, Attachment] = {}
+    for photo in Attachment.objects.filter(
+        Q(event__kind=EventKind.SUBMITTED) | Q(event__isnull=True),
+        report_id__in=[c.report.pk for c in found],
+        kind=AttachmentKind.PHOTO,
+    ).order_by("id"):
+        photos.setdefault(photo.report_id, photo)
+    return [
+        DuplicateRow(
+            c,
+            photos.get(c.report.pk),
+            None if c.distance_m is None else max(10, round(c.distance_m / 10) * 10),
+        )
+        for c in found
+    ]
+
+
 # Actions whose form sits in its own card of the panel rather than under "What you can do".
 PLACED_ELSEWHERE = ("reveal_contact", "dismiss_review")
 
@@ -255,4 +291,7 @@ def panel_context(
         "allowed": allowed,
         # What the public reads (or read) of the report, beside what was written.
         "has_public_copy": bool(report.public_description),
+        # At reception, the reports this one may repeat, each with one click to merge into it.
+        "duplicates": likely_duplicates(user, report) if "merge" in allowed else [],
+        "duplicate_radius": settings.PHANANH_DUPLICATE_RADIUS_M,
     }

@@ -12,6 +12,11 @@ tells a stranger no more than the public pages do:
   the same count, so asking around such a report places it in its cell and no closer: no code,
   no distance, no direction. (A code and a distance to 10 m each placed one within a metre in
   four questions.)
+
+With the text the citizen has typed so far, the published reports are ranked by the score the
+IOC's likely duplicates use (`triage.duplicates`): their public text against what was typed,
+their public place and their age. Only what the list shows anyway is compared, so the order
+tells nothing more than the items do.
 """
 
 from __future__ import annotations
@@ -20,9 +25,12 @@ import math
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
+from django.utils import timezone
+
 from phananh.core.geo import distance_m
 from phananh.reports.models import Category, Report
 from phananh.reports.statuses import OPEN_STATUSES
+from phananh.triage.duplicates import Query, rank
 
 from .selectors import BBox, in_bbox, public_coordinate, published
 
@@ -74,18 +82,22 @@ class Nearby:
 
 
 def reports_near(
-    *, latitude: float, longitude: float, category: Category, radius_m: float, limit: int = 10
+    *, latitude: float, longitude: float, category: Category, radius_m: float, limit: int = 10, text: str = ""
 ) -> Nearby:
     """The open reports of `category` near the place: published ones within `radius_m` of it,
-    nearest first, and how many others there are in its cell."""
+    nearest first (or, given what the citizen typed, most alike first), and how many others
+    there are in its cell."""
+    published = _published_near(latitude, longitude, category, radius_m)
+    if text.strip():
+        published = _most_alike(published, text, latitude, longitude, category, radius_m)
     return Nearby(
-        published=_published_near(latitude, longitude, category, radius_m, limit),
+        published=published[:limit],
         cell=(cell := Cell.containing(latitude, longitude)),
         unpublished=_unpublished_in(cell, category),
     )
 
 
-def _published_near(latitude: float, longitude: float, category: Category, radius_m: float, limit: int):
+def _published_near(latitude: float, longitude: float, category: Category, radius_m: float):
     # A box around the circle narrows the rows in SQL by their rounded place (as the public
     # map's box does); the distance to the rounded place decides.
     half_lat = radius_m / _METRES_PER_DEGREE
@@ -108,6 +120,8 @@ def _published_near(latitude: float, longitude: float, category: Category, radiu
             "longitude",
             "is_public",
             "public_description",
+            "public_title",
+            "resolved_at",
             "category__name",
         )
     )
@@ -118,7 +132,25 @@ def _published_near(latitude: float, longitude: float, category: Category, radiu
         if distance <= radius_m:
             found.append(NearbyReport(report, lat, lon, distance))
     found.sort(key=lambda item: (item.distance_m, -item.report.created_at.timestamp()))
-    return found[:limit]
+    return found
+
+
+def _most_alike(
+    found: list[NearbyReport], text: str, latitude, longitude, category, radius_m
+) -> list[NearbyReport]:
+    # Compared by their public text and measured to their public place only.
+    items = {item.report.pk: item for item in found}
+    query = Query(
+        text=text, latitude=latitude, longitude=longitude, category_id=category.pk, moment=timezone.now()
+    )
+    ranked = rank(
+        query,
+        [item.report for item in found],
+        text_of=lambda r: f"{r.public_title} {r.public_description}",
+        place_of=lambda r: (items[r.pk].latitude, items[r.pk].longitude),
+        radius=radius_m,
+    )
+    return [items[c.report.pk] for c in ranked]
 
 
 def _unpublished_in(cell: Cell, category: Category) -> int:

@@ -35,6 +35,7 @@ from .selectors import excerpt, public_photos
 _SESSION_SECRETS = "submitted_secrets"
 # Two lines on a phone: enough to recognise the same problem.
 NEARBY_EXCERPT_CHARS = 110
+NEARBY_TEXT_CHARS = 500
 
 # The intake form's fields in the order of the page, with the words of their labels: the
 # message above a form sent back names the fields to correct, and links to each.
@@ -274,7 +275,11 @@ def nearby(request):
     except ApplicationError as exc:
         return JsonResponse(exc.as_dict(), status=exc.status)
     radius = settings.PHANANH_NEARBY_RADIUS_M
-    found = reports_near(latitude=latitude, longitude=longitude, category=category, radius_m=radius)
+    # What the citizen has typed so far ranks the list; a long text adds nothing to a ranking.
+    text = request.GET.get("text", "")[:NEARBY_TEXT_CHARS]
+    found = reports_near(
+        latitude=latitude, longitude=longitude, category=category, radius_m=radius, text=text
+    )
     photos = _first_photos(item.report for item in found.published)
     cell = found.cell
     response = JsonResponse(

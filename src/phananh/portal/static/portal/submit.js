@@ -92,7 +92,11 @@
     nearbyTimer = setTimeout(function () {
       var la = coordinate(lat.value), lo = coordinate(lon.value);
       if (la === null || lo === null || !category.value) { nearbyAsked = ""; showNearby({}); return; }
-      var query = new URLSearchParams({ lat: la, lon: lo, category: category.value }).toString();
+      var asked = { lat: la, lon: lo, category: category.value };
+      // What is typed so far ranks the list: the same problem in other words comes first.
+      var text = description ? description.value.trim().slice(0, 500) : "";
+      if (text) asked.text = text;
+      var query = new URLSearchParams(asked).toString();
       if (query === nearbyAsked) return;
       nearbyAsked = query;
       fetch(nearby.dataset.url + "?" + query, { headers: { Accept: "application/json" } })
@@ -101,7 +105,9 @@
         .catch(function () { nearbyAsked = ""; showNearby({}); }); // offline: nothing to show
     }, 300);
   }
+  var description = document.getElementById("description");
   if (category) category.addEventListener("change", askNearby);
+  if (description) description.addEventListener("change", askNearby);
   lat.addEventListener("input", askNearby);
   lon.addEventListener("input", askNearby);
   askNearby();

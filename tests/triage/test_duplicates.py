@@ -1,0 +1,156 @@
+"""Likely duplicates by meaning, place and time: what the IOC sees at reception, and its measure.
+
+Given reports sent through intake at named places around Đông Kinh market: the same broken
+street light written in other words (without accents, in shorthand) 200 m away, a rubbish heap
+50 m away, and reports too far, too old, rejected or already merged.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from freezegun import freeze_time
+
+from phananh.reports.files import Upload
+from phananh.reports.intake import validate_submission
+from phananh.reports.models import Report
+from phananh.reports.statuses import Status
+from phananh.triage.duplicates import candidates_for, evaluate_duplicates
+from phananh.triage.similarity import similarity
+from phananh.workflow.models import Event, EventKind
+from phananh.workflow.submission import report_submit
+from tests.backoffice.conftest import action_url, page_text, report_url
+from tests.conftest import jpeg_bytes
+
+pytestmark = pytest.mark.django_db
+
+HERE = (21.8466, 106.7594)
+METRES_PER_DEGREE = 111_195
+LIGHT = "Đèn đường trước chợ Đông Kinh không sáng, cả khu tối om"
+LIGHT_AGAIN = "den duong o cho dong kinh ko sang may dem nay, toi om"
+RUBBISH = "Rác thải đổ bừa bãi ven đường, bốc mùi"
+
+
+def place(north_m: float, east_m: float = 0.0) -> dict:
+    lat = HERE[0] + north_m / METRES_PER_DEGREE
+    lon = HERE[1] + east_m / (METRES_PER_DEGREE * math.cos(math.radians(HERE[0])))
+    return {"latitude": round(lat, 6), "longitude": round(lon, 6)}
+
+
+def sent(description: str, where: dict, *, photo: bool = False) -> Report:
+    raw = {"description": description, "consent": True, "reporter_phone": "0912345678", **where}
+    photos = [Upload("a.jpg", jpeg_bytes(320, 240))] if photo else []
+    return report_submit(submission=validate_submission(raw, channel="web"), photos=photos).report
+
+
+def codes(candidates) -> list[str]:
+    return [c.report.tracking_code for c in candidates]
+
+
+def test_texts_are_compared_without_accents_and_with_shorthand_written_out():
+    assert similarity(LIGHT, LIGHT_AGAIN) > 0.5
+    assert similarity(LIGHT_AGAIN, RUBBISH) < 0.25
+    assert similarity("ko dc", "không được") == pytest.approx(1.0)
+
+
+def test_the_same_problem_in_other_words_ranks_above_a_different_problem_nearer(db, ioc):
+    light = sent(LIGHT, place(200))
+    rubbish = sent(RUBBISH, place(0, 50))
+    new = sent(LIGHT_AGAIN, place(0))
+
+    found = candidates_for(new)
+
+    assert codes(found) == [light.tracking_code, rubbish.tracking_code]
+    assert found[0].distance_m == pytest.approx(200, abs=2)
+    assert found[0].score > found[1].score
+
+
+def test_far_old_rejected_and_merged_reports_are_left_out(db, ioc, people, act, settings):
+    lan = people["lan"]
+    with freeze_time(timezone.now() - timedelta(days=45)):
+        resolved_long_ago = sent(LIGHT, place(100))
+        Report.objects.filter(pk=resolved_long_ago.pk).update(
+            status=Status.RESOLVED, resolved_at=timezone.now() + timedelta(days=5)
+        )
+    resolved_lately = sent(LIGHT, place(120))
+    Report.objects.filter(pk=resolved_lately.pk).update(status=Status.RESOLVED, resolved_at=timezone.now())
+    far = sent(LIGHT, place(700))
+    rejected = sent(LIGHT, place(80))
+    act(rejected, lan, "reject", reason="ngoai-dia-ban")
+    merged = sent(LIGHT, place(90))
+    act(merged, lan, "merge", into=resolved_lately.tracking_code)
+    new = sent(LIGHT_AGAIN, place(0))
+
+    assert codes(candidates_for(new)) == [resolved_lately.tracking_code]
+
+    settings.PHANANH_DUPLICATE_RADIUS_M = 1000
+    settings.PHANANH_DUPLICATE_DAYS = 60
+    assert set(codes(candidates_for(new))) == {
+        resolved_lately.tracking_code,
+        resolved_long_ago.tracking_code,
+        far.tracking_code,
+    }
+
+
+def test_the_reception_panel_shows_the_candidates_and_merges_with_one_confirmed_click(
+    db, ioc, people, login, media_files
+):
+    light = sent(LIGHT, place(200), photo=True)
+    rubbish = sent(RUBBISH, place(0, 50))
+    new = sent(LIGHT_AGAIN, place(0))
+    lan = login(people["lan"])
+
+    page = page_text(lan.get(report_url(new)))
+
+    panel = page.split('id="duplicates"')[1].split("</section>")[0]
+    assert "Có thể trùng" in page
+    assert re.findall(r'data-code="([^"]+)"', panel) == [light.tracking_code, rubbish.tracking_code]
+    assert LIGHT in panel  # staff read the original text
+    assert "cách 200 m" in panel
+    photo = light.attachments.get()
+    assert f"/can-bo/tep/{photo.pk}/thumb/" in panel
+    # Nothing is merged before the confirmation is sent.
+    assert Report.objects.get(pk=new.pk).status == Status.SUBMITTED
+
+    answer = lan.post(action_url(new, "merge"), {"version": str(new.version), "into": light.tracking_code})
+
+    assert answer.status_code == 302
+    new.refresh_from_db()
+    assert new.status == Status.MERGED
+    assert new.merged_into_id == light.pk
+    assert Event.objects.filter(report=new, kind=EventKind.MERGED).count() == 1
+    assert Event.objects.filter(report=light, kind=EventKind.DUPLICATE_MERGED).count() == 1
+
+
+def test_a_unit_sees_no_duplicates_panel(db, ioc, people, login, act, so_xd, road):
+    sent(LIGHT, place(200))
+    new = sent(LIGHT_AGAIN, place(0))
+    act(new, people["lan"], "accept", category=road.code)
+    act(new, people["lan"], "dispatch", unit=so_xd.pk)
+
+    page = page_text(login(people["hung"]).get(report_url(new)))
+
+    assert 'id="duplicates"' not in page
+
+
+def test_recall_at_5_counts_the_merged_reports_whose_original_comes_in_the_first_five(db, ioc, people, act):
+    lan = people["lan"]
+    before = [
+        sent(LIGHT, place(200)),
+        sent(RUBBISH, place(0, 50)),
+        sent("Cây đổ chắn ngang đường", place(3000)),
+    ]
+    after = [sent(LIGHT_AGAIN, place(0)), sent("cay do chan duong, xe ko qua dc", place(3100))]
+    act(after[0], lan, "merge", into=before[0].tracking_code)
+    # An original 3 km away from its duplicate: no place-based search finds it.
+    act(after[1], lan, "merge", into=before[1].tracking_code)
+    after_rows = Report.objects.filter(pk__in=[r.pk for r in after]).order_by("created_at")
+
+    figures = evaluate_duplicates(Report.objects.filter(pk__in=[r.pk for r in before]), after_rows)
+
+    assert figures["queries"] == 2
+    assert figures["recall_at_5"] == pytest.approx(0.5)
