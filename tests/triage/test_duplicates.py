@@ -154,3 +154,36 @@ def test_recall_at_5_counts_the_merged_reports_whose_original_comes_in_the_first
 
     assert figures["queries"] == 2
     assert figures["recall_at_5"] == pytest.approx(0.5)
+
+
+# --- The citizen's "already reported nearby?" list ------------------------------------------
+
+
+def test_the_citizens_list_puts_the_same_problem_first_by_what_was_typed(client):
+    from tests.portal.test_nearby import ask, codes, given_published
+    from tests.portal.test_nearby import place as near
+
+    rubbish = given_published(near(30), description=RUBBISH, title="")
+    light = given_published(near(150), description=LIGHT, title="")
+
+    assert codes(ask(client)) == [rubbish.tracking_code, light.tracking_code]
+    assert codes(ask(client, text=LIGHT_AGAIN)) == [light.tracking_code, rubbish.tracking_code]
+
+
+def test_the_citizens_list_is_ranked_by_public_text_only_and_shows_nothing_private(client):
+    from tests.portal.test_nearby import ask, codes, given_published, given_report
+    from tests.portal.test_nearby import place as near
+
+    # Its reporter wrote of the light, with a name and a phone number; the public copy says otherwise.
+    private_words = given_published(near(20), description=RUBBISH, title="")
+    Report.objects.filter(pk=private_words.pk).update(description=f"{LIGHT}. Gọi Nguyễn Văn A 0912345678")
+    light = given_published(near(200), description=LIGHT, title="")
+    hidden = given_report(near(10), description=LIGHT)  # not published
+
+    answer = ask(client, text=LIGHT_AGAIN)
+
+    assert codes(answer) == [light.tracking_code, private_words.tracking_code]
+    body = answer.content.decode()
+    assert hidden.tracking_code not in body
+    assert "0912345678" not in body and "Nguyễn Văn A" not in body
+    assert answer.json()["unpublished"]["count"] == 1

@@ -10,7 +10,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.conf import settings
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +34,7 @@ from phananh.reports.search import search
 from phananh.reports.statuses import OPEN_STATUSES, Status, Urgency
 from phananh.stats.behind import FIGURES, reports_behind
 from phananh.stats.periods import Period
+from phananh.triage.late_risk import at_risk
 from phananh.workflow.models import Step, StepKind
 
 # Steps a unit answers for; reception and verification are the IOC's.
@@ -38,6 +51,8 @@ class Tab:
 
 NEW = Tab("new", _("New"))
 OVERDUE = Tab("overdue", _("Overdue"))
+# Running steps not yet overdue whose learned risk of missing the deadline is high (sắp trễ hạn).
+AT_RISK = Tab("at_risk", _("At risk of running late"))
 RETURNED = Tab("returned", _("Returned by units"))
 VERIFY = Tab("verify", _("To verify"))
 ALL = Tab("all", _("All"))
@@ -48,10 +63,12 @@ MINE = Tab("mine", _("Assigned to me"))
 # Closed reports whose reporter was not satisfied: the IOC reopens them or keeps them closed.
 UNSATISFIED = Tab("unsatisfied", _("Unsatisfied ratings"))
 
-PROVINCE_TABS = (NEW, OVERDUE, RETURNED, VERIFY, ALL)
-OPERATOR_TABS = (NEW, OVERDUE, RETURNED, VERIFY, UNSATISFIED, ALL)
-DESK_TABS = (TO_ASSIGN, IN_PROGRESS, WAITING_APPROVAL, OVERDUE, ALL)
-HANDLER_TABS = (MINE, OVERDUE, ALL)
+PROVINCE_TABS = (NEW, AT_RISK, OVERDUE, RETURNED, VERIFY, ALL)
+OPERATOR_TABS = (NEW, AT_RISK, OVERDUE, RETURNED, VERIFY, UNSATISFIED, ALL)
+DESK_TABS = (TO_ASSIGN, IN_PROGRESS, WAITING_APPROVAL, AT_RISK, OVERDUE, ALL)
+HANDLER_TABS = (MINE, AT_RISK, OVERDUE, ALL)
+# At most this many reports on the at-risk tab: the riskiest, each with its risk in the query.
+AT_RISK_LIMIT = 500
 
 
 def tabs_for(user) -> tuple[Tab, ...]:
@@ -134,6 +151,24 @@ def _overdue(user, now: datetime) -> Q:
     return late & ours
 
 
+def _at_risk(user, qs: QuerySet[Report], now: datetime) -> QuerySet[Report]:
+    """Reports with a running step at risk of missing its deadline, riskiest first, each with its
+    `late_risk`: any step for the IOC, the unit's own steps of its reports for a unit."""
+    province = user.role in PROVINCE_ROLES
+    risks = at_risk(now, kinds=None if province else UNIT_STEP_KINDS)
+    riskiest = sorted(risks.items(), key=lambda item: -item[1])[:AT_RISK_LIMIT]
+    if not riskiest:
+        return qs.none()
+    qs = qs.filter(pk__in=[pk for pk, _risk in riskiest], status__in=OPEN_STATUSES)
+    if not province:
+        ours = Q(lead_unit__path__startswith=user.unit.path)
+        if user.role == Role.HANDLER:
+            ours |= Q(assignee=user)
+        qs = qs.filter(ours)
+    risk = Case(*(When(pk=pk, then=Value(r)) for pk, r in riskiest), output_field=FloatField())
+    return qs.annotate(late_risk=risk).order_by("-late_risk", "next_deadline", "id")
+
+
 def tab_reports(user, tab: str, now: datetime) -> QuerySet[Report]:
     """The reports of one tab of this person's list, in the order they should be worked on."""
     qs = with_deadline(
@@ -144,6 +179,8 @@ def tab_reports(user, tab: str, now: datetime) -> QuerySet[Report]:
         return qs.filter(status=Status.SUBMITTED).order_by(_urgent_first(), "created_at", "id")
     if tab == OVERDUE.key:
         return qs.filter(_overdue(user, now), status__in=OPEN_STATUSES).order_by("next_deadline", "id")
+    if tab == AT_RISK.key:
+        return _at_risk(user, qs, now)
     if tab == RETURNED.key:
         return qs.filter(status=Status.RETURNED).order_by(_urgent_first(), "next_deadline", "id")
     if tab == VERIFY.key:
