@@ -319,6 +319,8 @@ PHANANH_PERIODIC_TASKS = [
     "phananh.stats.tasks.delete_old_exports",
     "phananh.workflow.tasks.prune_idempotency_records",
     "phananh.privacy.tasks.anonymise_old_reports",
+    # Relearns the risk of running late from the finished steps, at most once an hour.
+    "phananh.triage.late_risk_tasks.relearn_late_risk",
     # The database backend's tasks a dead worker left RUNNING (under RQ it finds none: RQ's own
     # registries do this there, see RQ below).
     "phananh.core.tasks.recover_stale_tasks",

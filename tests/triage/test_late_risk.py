@@ -16,7 +16,9 @@ from freezegun import freeze_time
 
 from phananh.org.models import Role, User
 from phananh.reports.intake import validate_submission
+from phananh.triage import late_risk
 from phananh.triage.late_risk import evaluate_late_risk, learn, open_step_risks
+from phananh.triage.late_risk_tasks import relearn_late_risk
 from phananh.workflow.models import Step, StepKind
 from phananh.workflow.services import transition
 from phananh.workflow.submission import report_submit
@@ -161,3 +163,21 @@ def test_the_evaluation_learns_before_the_split_and_predicts_what_happened_after
 def test_the_evaluation_of_an_empty_period_is_zero_not_an_error(db):
     figures = evaluate_late_risk(timezone.now())
     assert figures == {"precision": 0.0, "recall": 0.0, "steps": 0, "threshold": 0.6}
+
+
+def test_the_model_is_learned_again_by_the_periodic_task_once_an_hour(
+    people, road, desks, so_xd, so_yt, settings
+):
+    history([(so_xd, True), (so_yt, False)], people, road, desks, start=START, count=3)
+    assert "phananh.triage.late_risk_tasks.relearn_late_risk" in settings.PHANANH_PERIODIC_TASKS
+
+    with freeze_time(START + timedelta(days=40)):
+        first = relearn_late_risk.enqueue().return_value
+        learned_at = late_risk.model().learned_at
+        history([(so_xd, True)], people, road, desks, start=START + timedelta(days=20), count=1)
+        relearn_late_risk.enqueue()
+        assert late_risk.model().learned_at == learned_at  # not an hour yet: the same model
+    with freeze_time(START + timedelta(days=40, hours=1, minutes=1)):
+        again = relearn_late_risk.enqueue().return_value
+
+    assert first > 0 and again > first

@@ -14,8 +14,9 @@ it is open, is described by four numbers:
 A logistic regression over these, fitted on moments sampled in the finished steps (a quarter,
 half way, and one working day before the deadline, while the step was still open), gives the
 probability that the step finishes late. The counts come from aggregate queries; the fitted
-model is kept in Django's cache (shared by the nodes) for `MODEL_SECONDS`, and the risks of the
-open steps for `RISKS_SECONDS`, so that the lists ask for them without recomputing.
+model is kept in Django's cache (shared by the nodes), learned again every `MODEL_SECONDS` by a
+periodic task (`late_risk_tasks.relearn_late_risk`), and the risks of the open steps for
+`RISKS_SECONDS`, so that the lists ask for them without recomputing.
 
 While a step is measured for training its own outcome is taken out of its rates (leave one
 out): otherwise a unit with few cases would "predict" exactly what it was taught.
@@ -50,6 +51,7 @@ PENALTY = 1.0
 # Before anything was learned: late is likelier with a late unit, a heavy load, little time left.
 DEFAULT_WEIGHTS = (0.0, 1.0, 0.5, -1.0, 1.0)
 _CACHE_KEY = "triage:late-risk"
+MODEL_KEY = f"{_CACHE_KEY}:model"
 _FIELDS = (
     "id",
     "unit_id",
@@ -101,6 +103,7 @@ class Model:
     usual_load: dict[int, float]
     weights: tuple[float, ...]  # intercept, rate, load, left, used
     samples: int
+    learned_at: datetime
 
     def risk(self, features: tuple[float, ...]) -> float:
         z = self.weights[0] + sum(w * x for w, x in zip(self.weights[1:], features, strict=True))
@@ -212,7 +215,7 @@ def learn(before: datetime | None = None) -> Model:
         .values(*_FIELDS)[:MAX_TRAINING_STEPS]
     )
     if not rows:
-        return Model(rates, {}, DEFAULT_WEIGHTS, 0)
+        return Model(rates, {}, DEFAULT_WEIGHTS, 0, before)
     loads = _loads(min(r["started_at"] for r in rows) - LOAD_LOOKBACK)
     by_unit: dict[int, list[int]] = defaultdict(list)
     for r in rows:
@@ -227,7 +230,7 @@ def learn(before: datetime | None = None) -> Model:
             xs.append(features(r, moment, rate=rate, load=load, usual=usual[r["unit_id"]], calendar=calendar))
             ys.append(1.0 if late else 0.0)
     weights = _fit(xs, ys) if 0 < sum(ys) < len(ys) else DEFAULT_WEIGHTS
-    return Model(rates, usual, weights, len(ys))
+    return Model(rates, usual, weights, len(ys), before)
 
 
 def _fit(xs: list[tuple], ys: list[float], iterations: int = 25) -> tuple[float, ...]:
@@ -277,13 +280,28 @@ def _solve(a: list[list[float]], b: list[float]) -> list[float]:
 
 
 def model() -> Model:
-    """The model learned from all finished steps, kept in the shared cache for MODEL_SECONDS."""
-    latest = Step.objects.aggregate(latest=Max("finished_at"))["latest"]
-    key = f"{_CACHE_KEY}:model:{latest.timestamp() if latest else 0}"
-    found = cache.get(key)
+    """The model learned from all finished steps, as the shared cache holds it.
+
+    The periodic `relearn` keeps it fresh; only a cold cache makes a request learn it.
+    """
+    found = cache.get(MODEL_KEY)
     if found is None:
-        found = learn()
-        cache.set(key, found, MODEL_SECONDS)
+        found = relearn(force=True)
+    return found
+
+
+def relearn(*, force: bool = False) -> Model:
+    """Learn the model again when the cached one is older than MODEL_SECONDS (or when forced).
+
+    Safe on several nodes at once: each writes a model learned from the same rows.
+    """
+    found = cache.get(MODEL_KEY)
+    now = timezone.now()
+    if not force and found is not None and now - found.learned_at < timedelta(seconds=MODEL_SECONDS):
+        return found
+    found = learn(now)
+    # Kept past its refresh time, so that a late periodic run never leaves the lists to learn it.
+    cache.set(MODEL_KEY, found, MODEL_SECONDS * 3)
     return found
 
 
