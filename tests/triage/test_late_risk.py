@@ -142,6 +142,14 @@ def test_the_at_risk_tab_lists_the_late_units_report_before_it_is_overdue_and_re
     assert tab_codes(charlie, "at_risk") == []
     assert timely_unit.tracking_code in tab_codes(charlie, "all")
 
+    # Once its deadline has passed it is overdue, no longer "at risk", even before the risks are
+    # computed again.
+    Step.objects.filter(report=late_unit, finished_at=None).update(
+        deadline=timezone.now() - timedelta(hours=1)
+    )
+    assert tab_codes(lan, "at_risk") == []
+    assert tab_codes(lan, "overdue") == [late_unit.tracking_code]
+
 
 def test_the_evaluation_learns_before_the_split_and_predicts_what_happened_after(
     people, road, desks, so_xd, so_yt

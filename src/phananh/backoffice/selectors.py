@@ -159,7 +159,8 @@ def _at_risk(user, qs: QuerySet[Report], now: datetime) -> QuerySet[Report]:
     riskiest = sorted(risks.items(), key=lambda item: -item[1])[:AT_RISK_LIMIT]
     if not riskiest:
         return qs.none()
-    qs = qs.filter(pk__in=[pk for pk, _risk in riskiest], status__in=OPEN_STATUSES)
+    # The risks are a few minutes old: a report overdue since is on the overdue tab instead.
+    qs = qs.filter(pk__in=[pk for pk, _risk in riskiest], status__in=OPEN_STATUSES, is_overdue=False)
     if not province:
         ours = Q(lead_unit__path__startswith=user.unit.path)
         if user.role == Role.HANDLER:

@@ -32,7 +32,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from phananh.workflow.calendar import WorkingCalendar
@@ -338,19 +338,22 @@ class OpenRisk:
 
 
 def open_step_risks(now: datetime | None = None) -> list[OpenRisk]:
-    """The risk of every running step not yet overdue, highest first (cached for RISKS_SECONDS).
+    """The risk of every running step not yet overdue, highest first.
 
-    The cache key holds the newest step and the number of open ones, so a step opened or
-    finished is seen at the next question; time passing is seen within RISKS_SECONDS.
+    Computed once per RISKS_SECONDS for everyone (the shared cache's key is the time slot): the
+    tabs' counts are polled every minute by every person, and time left changes slowly. A step
+    opened since waits for the next slot; one finished or overdue since is left out by the lists,
+    which check the report's status and deadlines themselves.
     """
     now = now or timezone.now()
-    running = Step.objects.filter(finished_at__isnull=True, paused_at__isnull=True, unit__isnull=False)
-    shape = running.aggregate(n=Count("id"), newest=Max("id"))
-    key = f"{_CACHE_KEY}:open:{shape['n']}:{shape['newest']}"
+    key = f"{_CACHE_KEY}:open:{int(now.timestamp() // RISKS_SECONDS)}"
     found = cache.get(key)
     if found is not None:
         return found
-    rows = list(running.filter(deadline__gt=now).values("report_id", *_FIELDS))
+    running = Step.objects.filter(
+        finished_at__isnull=True, paused_at__isnull=True, unit__isnull=False, deadline__gt=now
+    )
+    rows = list(running.values("report_id", *_FIELDS))
     risks = risks_at(rows, now, model()) if rows else {}
     found = sorted(
         (OpenRisk(r["id"], r["report_id"], r["kind"], round(risks[r["id"]], 3)) for r in rows),
