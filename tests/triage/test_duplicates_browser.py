@@ -62,3 +62,30 @@ def test_the_operator_merges_a_new_report_into_its_likely_duplicate_in_two_taps(
     expect(phone).to_have_url(re.compile(rf"/can-bo/phan-anh/{new.tracking_code}/$"))
     assert script_errors == []
     assert policy_violations == []
+
+
+def test_the_citizens_list_follows_what_was_typed(phone, script_errors):
+    from tests.portal.test_nearby import HERE, given_published, place
+
+    # Given two published reports of the field nearby: rubbish 30 m away, a dark street light 150 m away
+    rubbish = given_published(place(30), description="Rác thải đổ bừa bãi ven đường, bốc mùi", title="")
+    light = given_published(
+        place(150), description="Đèn đường trước chợ Đông Kinh không sáng, cả khu tối om", title=""
+    )
+
+    # When the citizen picks the field and types the place, the nearest comes first
+    phone.goto("/gui-phan-anh/")
+    phone.get_by_label("Lĩnh vực (không bắt buộc)").select_option(label="Hạ tầng đô thị")
+    phone.get_by_label("Vĩ độ").fill(str(HERE[0]))
+    phone.get_by_label("Kinh độ").fill(str(HERE[1]))
+    links = phone.locator("#nearby li [data-field=track]")
+    expect(links).to_have_count(2)
+    expect(links.nth(0)).to_have_attribute("href", f"/phan-anh/{rubbish.tracking_code}/")
+
+    # Then, once the description is written, the same problem comes first
+    description = phone.locator("#description")
+    description.fill("den duong o cho ko sang, toi om")
+    description.blur()
+    expect(links.nth(0)).to_have_attribute("href", f"/phan-anh/{light.tracking_code}/")
+    expect(links.nth(1)).to_have_attribute("href", f"/phan-anh/{rubbish.tracking_code}/")
+    assert script_errors == []
