@@ -193,7 +193,8 @@ def evaluate_duplicates(reports_before, reports_after, *, k: int = 5) -> dict:
     received before it, still open or resolved within the window then, within the radius; the
     merged report is described by its own text, place and field.
     """
-    pool = {r.pk: r for r in list(reports_before) + list(reports_after)}
+    reports_before, reports_after = _slim(reports_before), list(_slim(reports_after))
+    pool = {r.pk: r for r in [*reports_before, *reports_after]}
     radius, days = radius_m(), window()
     # A grid of cells larger than the radius: a report's candidates are in its cell and the 8 around.
     cell = max(radius / _METRES_PER_DEGREE, 0.001)
@@ -241,6 +242,17 @@ def evaluate_duplicates(reports_before, reports_after, *, k: int = 5) -> dict:
         "recall_at_1": found_first / queries if queries else 0.0,
         "queries": queries,
     }
+
+
+# What the measure reads of a report: a queryset is read with these columns only.
+_MEASURED = (
+    "id", "title", "description", "latitude", "longitude", "category_id", "created_at",
+    "resolved_at", "status", "merged_into_id",
+)  # fmt: skip
+
+
+def _slim(reports):
+    return reports.only(*_MEASURED).iterator(chunk_size=2000) if isinstance(reports, QuerySet) else reports
 
 
 def _decimal(value: float) -> Decimal:
