@@ -76,7 +76,7 @@ class Submission:
     answers: dict = field(default_factory=dict)
 
     def fingerprint_fields(self) -> dict:
-        return {
+        fields = {
             "description": self.description,
             "channel": self.channel,
             "kind": self.kind,
@@ -88,8 +88,10 @@ class Submission:
             "commune": self.commune.pk if self.commune else None,
             "reporter": [self.reporter_name, self.reporter_phone, self.reporter_email, self.is_anonymous],
             "wants_public": self.wants_public,
-            "answers": self.answers,
         }
+        if self.answers:  # absent without answers, as before there were questions
+            fields["answers"] = self.answers
+        return fields
 
 
 def validate_submission(
