@@ -29,7 +29,7 @@ def test_the_intake_page_asks_the_fields_questions(client, sidewalk):
     assert "Loại lấn chiếm" in page
     assert 'name="answers.lan-chiem-via-he.loai"' in page
     assert '<option value="xe" >Xe đỗ</option>' in page or 'value="xe"' in page
-    assert 'src="/static/portal/questions.js"' in page
+    assert 'src="/static/reports/questions.js"' in page
 
 
 def test_the_page_tells_a_missing_answer_beside_its_question_and_keeps_the_others(client, sidewalk):
@@ -116,3 +116,29 @@ def test_a_retired_question_is_no_longer_asked(client, partner, sidewalk):
     data = {k: v for k, v in SIDEWALK_REPORT.items() if k != "attribute[loai]"}
     assert client.post(f"{BASE}requests.json", data).status_code == 200
     assert "Loại lấn chiếm" not in client.get(SUBMIT_URL).content.decode()
+
+
+def test_the_call_centre_asks_the_questions_and_staff_read_the_answers(sidewalk, people):
+    from django.urls import reverse
+
+    from tests.staff import signed_in
+
+    agent = signed_in(None, people["minh"])
+    form = {
+        "reporter_phone": "0912345678",
+        "description": "Vật liệu xây dựng đổ kín vỉa hè đường Lê Lợi.",
+        "category": "lan-chiem-via-he",
+        "kind": "field",
+        "consent": "true",
+        "public": "true",
+    }
+    refused = agent.post("/can-bo/tong-dai/phan-anh/", form)
+    assert refused.status_code == 422
+    assert 'id="answers.lan-chiem-via-he.loai-errors"' in refused.content.decode()
+    assert not Report.objects.exists()
+
+    agent.post("/can-bo/tong-dai/phan-anh/", {**form, "answers.lan-chiem-via-he.loai": "vat-lieu"})
+    report = Report.objects.get()
+    assert report.answers == {"loai": "vat-lieu"}
+    page = signed_in(None, people["lan"]).get(reverse("backoffice:report", args=[report.tracking_code]))
+    assert '<dt>Loại lấn chiếm</dt><dd class="answer">Vật liệu xây dựng</dd>' in page.content.decode()

@@ -23,6 +23,7 @@ from phananh.reports.consent import CURRENT_CONSENT_VERSION, consent_text
 from phananh.reports.files import read_uploads
 from phananh.reports.intake import validate_submission
 from phananh.reports.models import Attachment, Category, Channel, ReportKind
+from phananh.reports.questions import error_links, posted_answers, question_groups
 from phananh.reports.selectors import active_categories, report_by_tracking_code
 from phananh.reports.statuses import colour
 from phananh.workflow.models import EventKind
@@ -30,7 +31,6 @@ from phananh.workflow.submission import Idempotency, report_submit
 
 from .account import signed_in_citizen
 from .nearby import UNPUBLISHED_CELL, NearbyReport, reports_near
-from .questions import error_links, posted_answers, question_groups
 from .selectors import excerpt, public_photos
 
 _SESSION_SECRETS = "submitted_secrets"

@@ -3,9 +3,10 @@
 // all be answered; the server keeps the chosen field's answers only.
 (function () {
   "use strict";
-  var select = document.getElementById("category");
   var groups = document.querySelectorAll(".questions[data-category]");
-  if (!select || !groups.length) return;
+  if (!groups.length) return;
+  var select = document.getElementById(groups[0].dataset.select);
+  if (!select) return;
 
   function show() {
     groups.forEach(function (group) {
