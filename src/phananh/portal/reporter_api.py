@@ -392,6 +392,11 @@ class DataIn(Schema):
     )
 
 
+class DataAnswerOut(Schema):
+    question: str
+    answer: str
+
+
 class DataReportOut(Schema):
     tracking_code: str
     kind: str
@@ -410,6 +415,7 @@ class DataReportOut(Schema):
     status_label: str
     wants_public: bool
     published: bool
+    answers: list[DataAnswerOut] = Field(..., description="The answers to the field's extra questions.")
 
 
 class DataReporterOut(Schema):
