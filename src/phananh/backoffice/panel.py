@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from phananh.org.access import can_see, is_ioc, reporter_contact, visible_reports
 from phananh.org.models import ContactReveal, Unit, User
 from phananh.reports.models import Attachment, AttachmentKind, Category, Channel, Report
+from phananh.reports.questions import answered
 from phananh.reports.selectors import report_by_tracking_code
 from phananh.reports.statuses import Urgency, colour
 from phananh.triage.duplicates import Candidate, candidates_for
@@ -294,4 +295,6 @@ def panel_context(
         # At reception, the reports this one may repeat, each with one click to merge into it.
         "duplicates": likely_duplicates(user, report) if "merge" in allowed else [],
         "duplicate_radius": settings.PHANANH_DUPLICATE_RADIUS_M,
+        # The answers to the field's extra questions, in words.
+        "answers": answered(report),
     }
