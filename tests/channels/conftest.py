@@ -1,4 +1,5 @@
-"""Zalo fixtures: a local stand-in for Zalo's API, and the workflow's named people and units."""
+"""Channel fixtures: local stand-ins for Zalo's API and a partner's Open311 server, and the
+workflow's named people, units and steps."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import pytest
 from django.core.cache import cache
 
 # The workflow's people and units.
-from tests.workflow.conftest import people, phong_ht, so_xd, so_yt  # noqa: F401
+from tests.workflow.conftest import act, people, phong_ht, road, so_xd, so_yt, submit  # noqa: F401
 
+from .open311_standin import partner  # noqa: F401
 from .zalo_standin import zalo  # noqa: F401
 
 
