@@ -17,59 +17,9 @@ from phananh.workflow.models import Event, EventKind
 from tests.deploy.servers import free_port
 
 from .open311_standin import API_KEY, SERVICE_CODE
+from .partners import accepted, verified
 
 pytestmark = pytest.mark.django_db
-
-PETITION_TEXT = (
-    "Tôi là Nguyễn Văn An, số điện thoại 0912 345 678. Thủ tục cấp giấy phép xây dựng nhà ở "
-    "đòi bản sao công chứng sổ đỏ dù đã nộp bản chính."
-)
-
-
-@pytest.fixture
-def petition(settings, partner):
-    settings.PHANANH_PETITION_URL = partner.base
-    settings.PHANANH_PETITION_API_KEY = API_KEY
-    settings.PHANANH_PETITION_SERVICE_CODE = SERVICE_CODE
-    settings.PHANANH_PETITION_TIMEOUT = 5
-    return partner
-
-
-@pytest.fixture
-def regulation(submit, ward):
-    return submit(
-        PETITION_TEXT,
-        kind="regulation",
-        reporter_name="Nguyễn Văn An",
-        reporter_email="an@example.vn",
-        latitude=21.853412,
-        longitude=106.761234,
-        commune=ward.pk,
-    )
-
-
-@pytest.fixture
-def step(act, django_capture_on_commit_callbacks):
-    """A workflow action as the application takes it: committed, its event tasks run."""
-
-    def step(report, user, action, **data):
-        with django_capture_on_commit_callbacks(execute=True):
-            return act(report, user, action, **data)
-
-    return step
-
-
-def accepted(report, people, so_xd, act):
-    act(report, people["lan"], "accept", category="quy-dinh-hanh-chinh", lead_unit=so_xd.pk)
-    return report
-
-
-def verified(report, people, act, result="Đã bỏ yêu cầu bản sao công chứng, gọi 0912 345 678 nếu cần."):
-    act(report, people["hung"], "assign", handler=people["tuan"].pk)
-    act(report, people["tuan"], "submit_result", result=result)
-    act(report, people["binh"], "approve_result")
-    act(report, people["lan"], "verify")
-    return report
 
 
 def the_partner():
