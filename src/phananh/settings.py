@@ -416,6 +416,11 @@ PHANANH_STORED_PHOTO_MAX_SIDE = envint("PHANANH_STORED_PHOTO_MAX_SIDE", 2000)
 PHANANH_THUMBNAIL_SIDE = envint("PHANANH_THUMBNAIL_SIDE", 400)
 PHANANH_MAX_DESCRIPTION_CHARS = envint("PHANANH_MAX_DESCRIPTION_CHARS", 5000)
 PHANANH_IDEMPOTENCY_TTL_HOURS = envint("PHANANH_IDEMPOTENCY_TTL_HOURS", 48)
+# Open311 GeoReport v2 (`open311`): the jurisdiction_id this server answers to (empty: any is
+# accepted, as for a server of one jurisdiction), and how many reports and updates one API key
+# may post a minute.
+PHANANH_OPEN311_JURISDICTION = os.environ.get("PHANANH_OPEN311_JURISDICTION", "")
+PHANANH_OPEN311_POSTS_PER_MINUTE = envint("PHANANH_OPEN311_POSTS_PER_MINUTE", 60)
 # Open reports of the same field closer than this to a new report's place are shown to the
 # reporter as possible duplicates, before sending.
 PHANANH_NEARBY_RADIUS_M = envint("PHANANH_NEARBY_RADIUS_M", 250)

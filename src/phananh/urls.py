@@ -14,6 +14,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("csp-report/", csp_report, name="csp_report"),
     path("api/v1/", api.urls),
+    path("open311/v2/", include("phananh.open311.urls")),
     path("zalo/webhook", zalo_webhook, name="zalo_webhook"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("quan-tri/", admin.site.urls),

@@ -34,6 +34,13 @@ def problem(code: str, message: str, *, field: str | None = None) -> PydanticCus
     return PydanticCustomError(code, "{message}", context)
 
 
+def several(items: Iterable[Problem]) -> PydanticCustomError:
+    """Raise this from a validator that found several problems at once (the answers to a field's
+    questions): each is listed under its own field, with its own code."""
+    items = [list(item) for item in items]
+    return PydanticCustomError(items[0][1], "{message}", {"message": items[0][2], "problems": items})
+
+
 def problems_error(items: Iterable[Problem]) -> ValidationFailed:
     """One error for many problems: the code is the problem's own when there is only one."""
     items = list(items)
@@ -99,6 +106,9 @@ def validation_failed(
     items: list[Problem] = []
     for error in exc.errors():
         ctx = error.get("ctx") or {}
+        if "problems" in ctx:  # raised by a validator through `several()`
+            items.extend(tuple(item) for item in ctx["problems"])
+            continue
         name = _field_name(tuple(error["loc"]), drop, ctx.get("field"))
         if "message" in ctx:  # raised by a validator through `problem()`
             code, message = error["type"], ctx["message"]

@@ -16,7 +16,7 @@ allows) comes through the validation context: use `validate_submission`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from annotated_types import Ge, Le, MaxLen
@@ -30,11 +30,12 @@ from pydantic import ValidationError as PydanticValidationError
 
 from phananh.core.geo import in_vietnam
 from phananh.core.text import clean_text
-from phananh.core.validation import problem, validation_failed
+from phananh.core.validation import problem, several, validation_failed
 from phananh.org.models import LOCAL_KINDS, Unit
 
 from .consent import CONSENT_TEXTS, CURRENT_CONSENT_VERSION
 from .models import Category, Channel, ReportKind
+from .questions import clean_answers, read_answers
 
 _PHONE = re.compile(r"^(?:\+84|84|0)(\d{9,10})$")
 _CODE = re.compile(r"^[a-z0-9-]{1,60}$")
@@ -71,9 +72,11 @@ class Submission:
     consent_version: str = CURRENT_CONSENT_VERSION
     # The Zalo user who sent the report through the OA (channel zalo): messages go back there.
     zalo_user_id: str = ""
+    # The answers to the field's extra questions, by question code (reports.questions).
+    answers: dict = field(default_factory=dict)
 
     def fingerprint_fields(self) -> dict:
-        return {
+        fields = {
             "description": self.description,
             "channel": self.channel,
             "kind": self.kind,
@@ -86,6 +89,9 @@ class Submission:
             "reporter": [self.reporter_name, self.reporter_phone, self.reporter_email, self.is_anonymous],
             "wants_public": self.wants_public,
         }
+        if self.answers:  # absent without answers, as before there were questions
+            fields["answers"] = self.answers
+        return fields
 
 
 def validate_submission(
@@ -202,6 +208,13 @@ class ReportIn(Schema):
     category: str | None = Field(
         None, description="Field code from GET /categories; the IOC sets it if absent."
     )
+    answers: dict | None = Field(
+        None,
+        validate_default=True,
+        description="Answers to the field's extra questions (GET /categories gives them), by question "
+        "code: text, a number, a choice's key, or a list of keys for several choices. In a form, the "
+        "same object as JSON text.",
+    )
     latitude: Decimal | None = Field(
         None,
         ge=-90,
@@ -301,6 +314,25 @@ class ReportIn(Schema):
         if category is None:
             raise problem("unknown_category", _("There is no such field."))
         return category
+
+    @field_validator("answers", mode="before")
+    @classmethod
+    def _answers_object(cls, value) -> dict:
+        answers = read_answers(value)
+        if answers is None:
+            raise problem("invalid_answers", _("The answers must be an object of question codes."))
+        return answers
+
+    @field_validator("answers", mode="after")
+    @classmethod
+    def _questions_answered(cls, answers: dict, info: ValidationInfo) -> dict:
+        """The field's questions answered as each asks; not checked when the field is wrong."""
+        if "category" not in info.data:
+            return {}
+        clean, problems = clean_answers(info.data["category"], answers)
+        if problems:
+            raise several(problems)
+        return clean
 
     @field_validator("commune", mode="before")
     @classmethod
@@ -457,4 +489,5 @@ class ReportIn(Schema):
             contact_channel=self.contact_channel,
             notifications_opt_out=self.notifications_opt_out,
             consent_version=self.consent_version,
+            answers=self.answers or {},
         )

@@ -28,6 +28,59 @@ class Category(models.Model):
         return self.name
 
 
+class QuestionKind(models.TextChoices):
+    TEXT = "text", _("Text")
+    NUMBER = "number", _("Number")
+    SINGLE = "single", _("One choice")
+    MULTIPLE = "multiple", _("Several choices")
+
+
+class FieldQuestion(models.Model):
+    """Câu hỏi bổ sung: an extra question a field asks of every report filed under it.
+
+    Administrators manage them with the field. The answers are validated at intake, the same way
+    on every channel (`reports.questions`), and kept on the report under the question's code.
+    A question that is no longer asked is retired (inactive), so old answers keep their label.
+    """
+
+    category = models.ForeignKey(
+        Category, verbose_name=_("field"), on_delete=models.CASCADE, related_name="questions"
+    )
+    code = models.SlugField(_("code"), max_length=60)
+    label = models.CharField(_("question"), max_length=200)
+    help_text = models.CharField(_("help text"), max_length=300, blank=True)
+    kind = models.CharField(
+        _("kind of answer"), max_length=10, choices=QuestionKind.choices, default=QuestionKind.TEXT
+    )
+    # One choice a line, "key | label" or just the label (then it is its own key).
+    choices = models.TextField(
+        _("choices"), blank=True, help_text=_("One choice a line, as “key | label” or just the label.")
+    )
+    required = models.BooleanField(_("required"), default=False)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("extra question")
+        verbose_name_plural = _("extra questions")
+        ordering = ["sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "code"], name="question_code_once_per_field")
+        ]
+
+    def __str__(self):
+        return self.label
+
+    def options(self) -> list[tuple[str, str]]:
+        """The choices as (key, label) pairs, in order."""
+        pairs = []
+        for line in self.choices.splitlines():
+            key, _bar, label = (part.strip() for part in line.partition("|"))
+            if key:
+                pairs.append((key, label or key))
+        return pairs
+
+
 class ReportKind(models.TextChoices):
     FIELD = "field", _("Field report")
     REGULATION = "regulation", _("Report about an administrative regulation")
@@ -156,6 +209,8 @@ class Report(models.Model):
     # public copy, the public copy's words: a search must not find a published report by a
     # phone number or a name the public cannot read in it.
     search_text = models.TextField(editable=False, default="")
+    # The answers to the field's extra questions, by question code (`FieldQuestion`).
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
     # Bumped by every transition: the compare-and-swap guard against concurrent updates.
     version = models.PositiveIntegerField(default=0)
 

@@ -77,6 +77,12 @@ def _step(event: Event, for_reporter: bool, report) -> PublicStep:
     )
 
 
+def public_step(event: Event) -> PublicStep:
+    """One public step as the public timeline shows it, for a feed of steps across reports (the
+    Open311 updates). `event.report` should be selected with the event."""
+    return _step(event, False, event.report)
+
+
 def public_timeline(report, *, for_reporter: bool = False) -> list[PublicStep]:
     """The public steps of `report`, oldest first. The questions asked are the public copy's
     once the report was published; the reporter reads them as they were asked."""
