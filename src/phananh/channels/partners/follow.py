@@ -27,6 +27,10 @@ from .base import PartnerError, PartnerSystem, Update
 logger = logging.getLogger(__name__)
 
 CLOSED = "closed"
+# What ends the partner's handling: Open311's "closed", and FixMyStreet's closing statuses.
+CLOSING_STATUSES = frozenset(
+    {CLOSED, "fixed", "no_further_action", "not_councils_responsibility", "duplicate"}
+)
 BATCH_SIZE = 100
 
 
@@ -66,6 +70,7 @@ def follow_one(partner: PartnerSystem, row: PartnerSync, now: datetime) -> int:
         if update.update_id in ours or update.update_id in known:
             continue
         recorded += _record(row, update)
+    status = CLOSED if status in CLOSING_STATUSES else status
     PartnerSync.objects.filter(pk=row.pk).update(upstream_status=status[:20], followed_at=now)
     return recorded
 
@@ -81,7 +86,7 @@ def _record(row: PartnerSync, update: Update) -> int:
     }
     if update.media_url:
         data["media_url"] = update.media_url
-    if update.status == CLOSED:
+    if update.status in CLOSING_STATUSES:
         data["closed"] = True
     try:
         with transaction.atomic():

@@ -86,7 +86,8 @@ class Open311Partner:
         updates = [
             Update(
                 update_id=str(item.get("update_id") or ""),
-                status=str(item.get("status") or ""),
+                # The specification says "open"/"closed"; FixMyStreet's extension writes upper case.
+                status=str(item.get("status") or "").lower(),
                 description=str(item.get("description") or ""),
                 updated_at=str(item.get("updated_datetime") or ""),
                 media_url=str(item.get("media_url") or ""),
@@ -101,7 +102,7 @@ class Open311Partner:
         item = data[0] if isinstance(data, list) and data else data
         if not isinstance(item, dict):
             raise PartnerError("requests/{id} did not answer a request")
-        return str(item.get("status") or ""), str(item.get("status_notes") or "")
+        return str(item.get("status") or "").lower(), str(item.get("status_notes") or "")
 
     # --- HTTP ----------------------------------------------------------------------------
 
