@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from phananh.channels.models import PartnerSync
-from phananh.channels.partners import outbox
+from phananh.channels.partners import follow, outbox
 from tests.deploy.servers import free_port
 from tests.staff import signed_in
 
@@ -113,3 +113,23 @@ def test_resend_puts_a_given_up_row_back_and_the_next_run_delivers_it(given_up, 
     given_up.refresh_from_db()
     assert given_up.status == "delivered"
     assert len(petition.requests) == 1
+
+
+def test_the_report_page_shows_what_went_to_the_partner_and_what_it_answered(
+    petition, regulation, people, so_xd, step
+):
+    accepted(regulation, people, so_xd, step)
+    [partner_system] = outbox.partners()
+    outbox.deliver_due(partner_system)
+    request_id = PartnerSync.objects.get().upstream_id
+    petition.add_update(request_id, "closed", "Bộ Xây dựng đã sửa Thông tư.")
+    follow.follow_all(partner_system)
+
+    page = signed_in(None, people["lan"]).get(f"/can-bo/phan-anh/{regulation.tracking_code}/")
+
+    html = page.content.decode()
+    assert "Đã gửi sang hệ thống liên thông" in html and "Cập nhật từ hệ thống liên thông" in html
+    assert "Hệ thống tiếp nhận phản ánh, kiến nghị quốc gia" in html
+    assert f"<dd>{request_id}</dd>" in html
+    assert "<dd>Bộ Xây dựng đã sửa Thông tư.</dd>" in html
+    assert "<dd>closed</dd>" in html
