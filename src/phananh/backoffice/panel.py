@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from phananh.org.access import can_see, is_ioc, reporter_contact
 from phananh.org.models import ContactReveal, Unit, User
 from phananh.reports.models import AttachmentKind, Category, Channel, Report
+from phananh.reports.questions import answered
 from phananh.reports.selectors import report_by_tracking_code
 from phananh.reports.statuses import Urgency, colour
 from phananh.workflow.actions import pending_extension
@@ -280,4 +281,6 @@ def panel_context(
         "allowed": allowed,
         # What the public reads (or read) of the report, beside what was written.
         "has_public_copy": bool(report.public_description),
+        # The answers to the field's extra questions, in words.
+        "answers": answered(report),
     }

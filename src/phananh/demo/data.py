@@ -9,13 +9,15 @@ from __future__ import annotations
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from phananh.open311.keys import client_issue
+from phananh.open311.models import Open311Client
 from phananh.org.access import Reporter
 from phananh.org.communes import load_communes
 from phananh.org.models import Role, Unit, UnitKind, User
 from phananh.org.second_factor import authenticator, must_use_second_factor
 from phananh.org.services import unit_save
 from phananh.reports.intake import validate_submission
-from phananh.reports.models import Channel, Report
+from phananh.reports.models import Category, Channel, FieldQuestion, QuestionKind, Report
 from phananh.workflow.services import transition
 from phananh.workflow.submission import report_submit
 
@@ -151,6 +153,55 @@ def _unit(code: str, name: str, short: str, kind: str, parent: Unit | None) -> U
     return unit
 
 
+# The demo's Open311 API key (README.md), fixed so that a partner's demo can be set up once. Demo only.
+DEMO_OPEN311_KEY = "demo-open311-langson-2026"
+# Extra questions of two fields: (field, code, label, kind, choices, required).
+QUESTIONS = [
+    (
+        "trat-tu-do-thi",
+        "loai-lan-chiem",
+        "Loại lấn chiếm",
+        QuestionKind.SINGLE,
+        "hang-quan | Hàng quán, bàn ghế\nxe | Xe đỗ, xe bán hàng\nvat-lieu | Vật liệu xây dựng\n"
+        "bien-quang-cao | Biển quảng cáo\nkhac | Khác",
+        True,
+    ),
+    ("trat-tu-do-thi", "chieu-dai", "Chiều dài vỉa hè bị lấn chiếm (m)", QuestionKind.NUMBER, "", False),
+    (
+        "ha-tang-do-thi",
+        "hang-muc",
+        "Hạng mục hư hỏng",
+        QuestionKind.MULTIPLE,
+        "mat-duong | Mặt đường\nden-chieu-sang | Đèn chiếu sáng\ncong-thoat-nuoc | Cống thoát nước\n"
+        "via-he | Vỉa hè\nkhac | Khác",
+        False,
+    ),
+]
+
+
+def seed_questions_and_open311() -> None:
+    """The fields' extra questions and the Open311 key of a demo partner (after the demo's reports,
+    which were written before there were questions)."""
+    for order, (field, code, label, kind, choices, required) in enumerate(QUESTIONS, start=1):
+        category = Category.objects.filter(code=field).first()
+        if category is not None:
+            FieldQuestion.objects.get_or_create(
+                category=category,
+                code=code,
+                defaults={
+                    "label": label,
+                    "kind": kind,
+                    "choices": choices,
+                    "required": required,
+                    "sort_order": order,
+                },
+            )
+    if not Open311Client.objects.exists():
+        client_issue(
+            name="Hệ thống đối tác mẫu (Open311)", contact="doitac@demo.phananh.vn", key=DEMO_OPEN311_KEY
+        )
+
+
 @transaction.atomic
 def seed_demo() -> dict:
     ioc = _unit(*IOC, UnitKind.IOC, None)
@@ -199,6 +250,7 @@ def seed_demo() -> dict:
             _handle_to_the_end(report_submit(submission=submission).report, result)
             reports += 1
     calls = seed_calls()
+    seed_questions_and_open311()
     return {
         "units": Unit.objects.count(),
         "communes": communes,

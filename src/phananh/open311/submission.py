@@ -122,7 +122,8 @@ def _raw(post) -> dict:
     media_url = _url(post, "media_url")
     if media_url:
         # Never fetched (the server does not fetch addresses others give it): kept as a link.
-        description = f"{description}\n\n{_('Photo (link sent by the partner system)')}: {media_url}".strip()
+        link = _("Photo (link sent by the partner system)")
+        description = f"{description}\n\n{link}: {media_url}".strip()
     email, phone = post.get("email", "").strip(), post.get("phone", "").strip()
     name = " ".join(
         part for part in (post.get("last_name", "").strip(), post.get("first_name", "").strip()) if part

@@ -23,6 +23,7 @@ from phananh.reports.consent import CURRENT_CONSENT_VERSION, consent_text
 from phananh.reports.files import read_uploads
 from phananh.reports.intake import validate_submission
 from phananh.reports.models import Attachment, Category, Channel, ReportKind
+from phananh.reports.questions import error_links, posted_answers, question_groups
 from phananh.reports.selectors import active_categories, report_by_tracking_code
 from phananh.reports.statuses import colour
 from phananh.workflow.models import EventKind
@@ -60,8 +61,10 @@ FIELD_LABELS = {
 }
 
 
-def form_context(values: dict, errors: dict, message: str = "") -> dict:
+def form_context(values: dict, errors: dict, message: str = "", *, post=None) -> dict:
     return {
+        # Every field's extra questions; the chosen field's are shown (portal/questions.js).
+        "question_groups": question_groups(post, values.get("category") or "", errors),
         "values": values,
         "errors": errors,
         "error_message": message,
@@ -127,7 +130,12 @@ def submit(request):
             values["contact_channel"] = "sms" if citizen.phone else "email"
         return render(request, "portal/submit.html", form_context(values, {}))
 
-    values = {key: request.POST.get(key) for key in request.POST if key != "csrfmiddlewaretoken"}
+    values = {
+        key: request.POST.get(key)
+        for key in request.POST
+        if key != "csrfmiddlewaretoken" and not key.startswith("answers.")
+    }
+    values["answers"] = posted_answers(request.POST, values.get("category") or "")
     # Unticked checkboxes are absent from a form: absent means "no" here.
     for box in ("anonymous", "public", "consent"):
         values.setdefault(box, "off")
@@ -143,8 +151,13 @@ def submit(request):
         )
         result = _submit_once(values.get("idempotency_key") or "", submission, photos, documents)
     except ApplicationError as exc:
-        context = form_context(values, exc.fields, exc.message)
+        context = form_context(values, exc.fields, exc.message, post=request.POST)
         flagged = [(name, label) for name, label in FIELD_LABELS.items() if name in exc.fields]
+        chosen = values.get("category") or ""
+        # The questions stand right after the field on the page, and so in the message.
+        above = list(FIELD_LABELS)[: list(FIELD_LABELS).index("category") + 1]
+        at = sum(1 for name, _label in flagged if name in above)
+        flagged[at:at] = error_links(context["question_groups"], chosen)
         context["error_fields"] = flagged
         # Focus goes to it: `autofocus` on the page, or the intake script after a fetch.
         context["first_error"] = flagged[0][0] if flagged else ""

@@ -1,11 +1,22 @@
 from django.contrib import admin
 
-from .models import Category
+from .models import Category, FieldQuestion
+
+
+class FieldQuestionInline(admin.StackedInline):
+    """Câu hỏi bổ sung: the field's extra questions, asked on every channel (retire, never delete,
+    one that reports answered)."""
+
+    model = FieldQuestion
+    extra = 0
+    fields = [("code", "label"), ("kind", "required", "is_active", "sort_order"), "choices", "help_text"]
 
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
     """Fields are managed here; one in use can only be retired (unticked "active")."""
+
+    inlines = [FieldQuestionInline]
 
     list_display = ["name", "code", "sort_order", "is_active"]
     list_editable = ["sort_order", "is_active"]

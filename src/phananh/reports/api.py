@@ -21,10 +21,31 @@ from .selectors import active_categories
 router = Router(tags=["reports"])
 
 
+class ChoiceOut(Schema):
+    key: str = Field(..., description="What to send as the answer.")
+    label: str
+
+
+class QuestionOut(Schema):
+    code: str = Field(..., description="The key of the answer in the report's `answers`.")
+    label: str
+    help_text: str
+    kind: str = Field(
+        ...,
+        description="`text`, `number`, `single` (one key of `choices`) or `multiple` (a list of keys).",
+        json_schema_extra={"enum": ["text", "number", "single", "multiple"]},
+    )
+    required: bool
+    choices: list[ChoiceOut]
+
+
 class CategoryOut(Schema):
     code: str
     name: str
     description: str
+    questions: list[QuestionOut] = Field(
+        ..., description="Extra questions a report of this field answers in `answers`."
+    )
 
 
 class UnitOut(Schema):
@@ -46,7 +67,27 @@ class CategoryRef(Schema):
 
 @router.get("/categories", response=list[CategoryOut], summary="Fields a report can be filed under")
 def list_categories(request):
-    return list(active_categories())
+    categories = list(active_categories().prefetch_related("questions"))
+    return [
+        {
+            "code": category.code,
+            "name": category.name,
+            "description": category.description,
+            "questions": [
+                {
+                    "code": question.code,
+                    "label": question.label,
+                    "help_text": question.help_text,
+                    "kind": question.kind,
+                    "required": question.required,
+                    "choices": [{"key": key, "label": label} for key, label in question.options()],
+                }
+                for question in category.questions.all()
+                if question.is_active
+            ],
+        }
+        for category in categories
+    ]
 
 
 class ConsentVersionOut(Schema):

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .statuses import Status, Urgency
 
@@ -30,7 +31,7 @@ class Category(models.Model):
 
 class QuestionKind(models.TextChoices):
     TEXT = "text", _("Text")
-    NUMBER = "number", _("Number")
+    NUMBER = "number", pgettext_lazy("kind of answer", "Number")
     SINGLE = "single", _("One choice")
     MULTIPLE = "multiple", _("Several choices")
 

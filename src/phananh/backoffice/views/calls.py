@@ -22,6 +22,7 @@ from phananh.org.access import CONTACT_ROLES
 from phananh.reports.codes import normalise_tracking_code
 from phananh.reports.intake import normalise_phone
 from phananh.reports.models import Category, Report, ReportKind
+from phananh.reports.questions import posted_answers, question_groups
 
 from ..decorators import staff_required
 from ..panel import visible_report
@@ -57,7 +58,7 @@ def _lookup(query: str) -> dict:
     return {"history": caller_history(query)}
 
 
-def _page(request, *, form=None, errors=None, created=None, status=200):
+def _page(request, *, form=None, errors=None, created=None, status=200, post=None):
     query = request.GET.get("q", "")
     lookup = _lookup(query)
     number = lookup["history"].number if "history" in lookup else ""
@@ -69,6 +70,8 @@ def _page(request, *, form=None, errors=None, created=None, status=200):
         "errors": errors or {},
         "created": created,
         "categories": Category.objects.filter(is_active=True).order_by("name"),
+        # The chosen field's extra questions (reports/questions.js shows them).
+        "question_groups": question_groups(post, form.get("category") or "", errors or {}),
         "kinds": ReportKind.choices,
         "live": live_calls(request.user),
         "poll_seconds": settings.PHANANH_CALLS_POLL_SECONDS,
@@ -100,6 +103,7 @@ def calls_report(request):
     raw["consent"] = "true" if request.POST.get("consent") else "false"
     raw["public"] = "true" if request.POST.get("public") else "false"
     raw["category"] = raw["category"] or None
+    raw["answers"] = posted_answers(request.POST, raw["category"] or "")
     form = {**raw, "call": request.POST.get("call", "")}
     call = None
     if (call_id := form["call"]).isdigit():
@@ -107,7 +111,7 @@ def calls_report(request):
     try:
         submitted = hotline_report_submit(agent=request.user, raw=raw, call=call)
     except ValidationFailed as exc:
-        return _page(request, form=form, errors=exc.fields, status=422)
+        return _page(request, form=form, errors=exc.fields, status=422, post=request.POST)
     return _page(request, created=submitted)
 
 

@@ -51,12 +51,23 @@
   // A report from the intake form's data, ready to be kept and sent.
   function fromFormData(data, options) {
     var entries = [];
+    // The chosen field's questions go to the API as one `answers` object (JSON text).
+    var prefix = "answers." + (data.get("category") || "") + ".";
+    var answers = {};
     data.forEach(function (value, name) {
+      if (name.indexOf("answers.") === 0) {
+        if (name.indexOf(prefix) !== 0) return;
+        var code = name.slice(prefix.length);
+        // One box ticked of several is sent as its key alone: the intake takes it as a list of one.
+        answers[code] = data.getAll(name).length > 1 ? data.getAll(name) : value;
+        return;
+      }
       if (SKIP.indexOf(name) >= 0) return;
       if (value instanceof Blob && !value.size && !value.name) return; // a file input left empty
       entries.push([name, value]);
     });
     BOXES.forEach(function (name) { if (!data.has(name)) entries.push([name, "off"]); });
+    entries.push(["answers", JSON.stringify(answers)]);
     entries.push(["channel", "app"]);
     return {
       // A fresh Idempotency-Key: a resend after a lost answer gets the first answer back.
