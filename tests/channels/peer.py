@@ -1,5 +1,5 @@
-"""A second PhanAnh started by a test: its own database and port, the demo province loaded, an
-Open311 API key for us, served by gunicorn with the deployment's config (`tests.deploy.servers`).
+"""A second PhanAnh started by a test: its own database and port, the demo province loaded (with
+its Open311 API key, which we use), served by gunicorn with the deployment's config (`tests.deploy.servers`).
 
 On PostgreSQL its database is `<the suite's test database>_peer`, created and dropped here; on
 SQLite a file in the test's folder. It speaks to us only through HTTP: its Open311 endpoint and
@@ -22,19 +22,19 @@ from django.conf import settings
 from django_otp.oath import TOTP
 from psycopg import sql
 
-from phananh.demo.data import DEMO_PASSWORD, DEMO_TOTP_KEY
+from phananh.demo.data import DEMO_OPEN311_KEY, DEMO_PASSWORD, DEMO_TOTP_KEY
 from tests.deploy.servers import ROOT, free_port, start_gunicorn, stop
 
-PEER_API_KEY = "peer-key-for-the-petition-test-0123456789"
+# The demo's Open311 key (README.md), which `seed_demo` issues.
+PEER_API_KEY = DEMO_OPEN311_KEY
+# The peer's units and accounts by code and username, for its staff API's payloads.
 _IDS = """
 import json
-from phananh.open311.keys import client_issue
 from phananh.org.models import Unit, User
-client_issue(name="PhanAnh (the province that sends)", key={key!r})
-print(json.dumps({{
+print(json.dumps({
     "units": dict(Unit.objects.values_list("code", "pk")),
     "users": dict(User.objects.values_list("username", "pk")),
-}}))
+}))
 """
 
 
@@ -77,9 +77,7 @@ class Peer:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.db_name)))
         self.manage("migrate", "-v", "0")
         self.manage("seed_demo")
-        self.ids = json.loads(
-            self.manage("shell", "-c", _IDS.format(key=PEER_API_KEY)).strip().splitlines()[-1]
-        )
+        self.ids = json.loads(self.manage("shell", "-c", _IDS).strip().splitlines()[-1])
         self.process = start_gunicorn(self.port, self.folder / "peer-access.log", **self.env)
         return self
 
