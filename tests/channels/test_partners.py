@@ -271,7 +271,7 @@ def test_updates_are_not_read_while_the_partner_is_down(settings, petition, regu
     assert len(partner_events(regulation, EventKind.PARTNER_UPDATE)) == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_runners_at_once_send_one_copy(petition, regulation, people, so_xd, step):
     accepted(regulation, people, so_xd, step)
     petition_client = the_partner()

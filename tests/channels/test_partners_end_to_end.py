@@ -73,7 +73,7 @@ def partner_updates(report) -> list[Event]:
     return list(Event.objects.filter(report=report, kind=EventKind.PARTNER_UPDATE).order_by("id"))
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_regulation_report_reaches_the_peer_once_and_its_result_comes_back(
     peer, settings, partner, people, so_xd, submit, regulation, step
 ):
