@@ -31,6 +31,7 @@ class Open311StandIn:
         self.replies: dict[str, tuple[int, bytes]] = {}  # Idempotency-Key -> the first answer
         self.failures: list[int] = []
         self.losses = 0
+        self.has_updates = True  # False: a plain GeoReport v2 server, without the extension
         self.lock = threading.Lock()
         standin = self
 
@@ -101,9 +102,10 @@ class Open311StandIn:
                 request = self.requests.get(match[1])
                 if request is None:
                     return _error(404, "Not found")
-                item = {"service_request_id": match[1], "status": request["status"], "status_notes": ""}
+                notes = request.get("status_notes", "")
+                item = {"service_request_id": match[1], "status": request["status"], "status_notes": notes}
                 return 200, json.dumps([item]).encode()
-            if path == "/open311/v2/servicerequestupdates.json":
+            if path == "/open311/v2/servicerequestupdates.json" and self.has_updates:
                 wanted = query.get("service_request_id")
                 items = [u for u in self.updates if not wanted or u["service_request_id"] == wanted]
                 return 200, json.dumps(items).encode()

@@ -271,6 +271,31 @@ def test_updates_are_not_read_while_the_partner_is_down(settings, petition, regu
     assert len(partner_events(regulation, EventKind.PARTNER_UPDATE)) == 1
 
 
+def test_a_partner_without_the_updates_extension_is_followed_by_its_status(
+    petition, regulation, people, so_xd, step
+):
+    # Given a partner speaking plain GeoReport v2 (no servicerequestupdates)
+    petition.has_updates = False
+    accepted(regulation, people, so_xd, step)
+    sync_partners.call()
+    request_id = PartnerSync.objects.get().upstream_id
+
+    # When it closes the request with status notes, and the runs go on
+    sync_partners.call()
+    petition.requests[request_id].update(status="closed", status_notes="Đã trả lời công dân.")
+    sync_partners.call()
+    sync_partners.call()
+
+    # Then each status it took is one event here, the closing one with its notes
+    updates = partner_events(regulation, EventKind.PARTNER_UPDATE)
+    assert [(e.data["status"], e.data["description"]) for e in updates] == [
+        ("open", ""),
+        ("closed", "Đã trả lời công dân."),
+    ]
+    assert updates[-1].data["closed"] is True
+    assert list(follow.followed("petition")) == []
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_runners_at_once_send_one_copy(petition, regulation, people, so_xd, step):
     accepted(regulation, people, so_xd, step)

@@ -5,7 +5,8 @@ Every run reads, for each delivered report the partner has not closed, its updat
 event with the partner's status and text: the unique (row, update id) of `PartnerUpdate` is
 written in the event's transaction, so two runners or a rerun record it once. Our own results,
 posted there, come back in that list: they are known by the id the partner gave them and skipped.
-Once the partner says "closed" the report is no longer followed.
+Once the partner says "closed" the report is no longer followed. A partner that speaks plain
+GeoReport v2, without the updates extension (404), is followed by its request's status instead.
 """
 
 from __future__ import annotations
@@ -51,9 +52,25 @@ def follow_all(partner: PartnerSystem, now: datetime | None = None) -> int:
     return sum(follow_one(partner, row, now) for row in rows)
 
 
+def _status_as_update(partner: PartnerSystem, row: PartnerSync) -> list[Update]:
+    """For a partner without the updates extension: its request's status, as one update per
+    status it takes (`status:<status>:<notes>` is its id, so each change is recorded once)."""
+    status, notes = partner.request_status(row.upstream_id)
+    if not status:
+        return []
+    update_id = f"status:{status}:{notes}"[:100]
+    return [Update(update_id=update_id, status=status, description=notes, updated_at="")]
+
+
 def follow_one(partner: PartnerSystem, row: PartnerSync, now: datetime) -> int:
     try:
-        updates = partner.updates_since(row.upstream_id, None)
+        try:
+            updates = partner.updates_since(row.upstream_id, None)
+        except PartnerError as error:
+            if error.exchange.http_status != 404:
+                raise
+            # GeoReport v2 itself has no updates (an extension): follow the request's status.
+            updates = _status_as_update(partner, row)
     except PartnerError as error:
         logger.warning("partner %s: updates of %s not read: %s", row.system, row.upstream_id, error)
         PartnerSync.objects.filter(pk=row.pk).update(followed_at=now)
