@@ -10,6 +10,7 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.core.cache import cache
 
 from phananh.open311.keys import client_issue
 from phananh.reports.models import Category, FieldQuestion, QuestionKind
@@ -19,6 +20,14 @@ from tests.workflow.conftest import people, phong_ht, road, so_xd, so_yt  # noqa
 KEY = "khoa-thu-nghiem-cua-he-thong-ban-0001"
 OTHER_KEY = "khoa-cua-mot-he-thong-khac-0002"
 BASE = "/open311/v2/"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_counters():
+    # The posts a key made this minute are counted in the cache, which outlives a test.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -142,3 +142,18 @@ def test_the_call_centre_asks_the_questions_and_staff_read_the_answers(sidewalk,
     assert report.answers == {"loai": "vat-lieu"}
     page = signed_in(None, people["lan"]).get(reverse("backoffice:report", args=[report.tracking_code]))
     assert '<dt>Loại lấn chiếm</dt><dd class="answer">Vật liệu xây dựng</dd>' in page.content.decode()
+
+
+def test_the_reporters_data_export_holds_the_answers(client, sidewalk):
+    body = {**API_REPORT, "answers": {"loai": "xe", "chieu-dai": 4}}
+    sent = client.post("/api/v1/reports", body, content_type="application/json").json()
+    answer = client.post(
+        f"/api/v1/reports/{sent['tracking_code']}/data",
+        {"secret": sent["secret"], "format": "json"},
+        content_type="application/json",
+    )
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["report"]["answers"] == [
+        {"question": "Loại lấn chiếm", "answer": "Xe đỗ"},
+        {"question": "Chiều dài lấn chiếm (m)", "answer": "4"},
+    ]

@@ -11,6 +11,7 @@ from phananh.open311.keys import client_revoke
 from phananh.open311.models import Open311Request
 from phananh.reports.models import Report
 from phananh.workflow.models import Event
+from tests.portal.test_public_support import handle, send
 
 from .conftest import BASE, KEY, OTHER_KEY, PERSONAL, body, texts
 
@@ -268,3 +269,32 @@ def test_jurisdiction_id_is_accepted_everywhere(client, partner, sidewalk, publi
     assert answer.status_code == 200
     assert client.get(f"{BASE}requests.json", {"jurisdiction_id": "hanoi.gov.vn"}).status_code == 404
     assert Event.objects.count() >= 1
+
+
+def test_posts_are_limited_per_key(client, partner, stranger, sidewalk, settings):
+    settings.PHANANH_OPEN311_POSTS_PER_MINUTE = 2
+    for _ in range(2):
+        assert client.post(f"{BASE}requests.json", SIDEWALK_REPORT).status_code == 200
+    refused = client.post(f"{BASE}requests.xml", SIDEWALK_REPORT)
+    assert refused.status_code == 429
+    assert body(refused).find("error/code").text == "429"
+    assert Report.objects.count() == 2
+    # Another partner has its own count.
+    assert client.post(f"{BASE}requests.json", {**SIDEWALK_REPORT, "api_key": OTHER_KEY}).status_code == 200
+
+
+def test_media_url_is_the_published_photo_and_a_partners_link_is_never_fetched(
+    client, partner, sidewalk, people, so_xd
+):
+    report = send("Ổ gà sâu trên đường Lê Lợi.", photos=1, category="ha-tang-do-thi")
+    report = handle(report, people, so_xd)
+    [item] = client.get(f"{BASE}requests/{report.tracking_code}.json").json()
+    photo = report.attachments.filter(event__kind="submitted").get()
+    assert item["media_url"].startswith("http://testserver/")
+    assert item["media_url"].endswith(f"/{photo.pk}/")
+    assert client.get(item["media_url"]).status_code == 200  # the published copy, served to anyone
+
+    sent = client.post(f"{BASE}requests.json", {**SIDEWALK_REPORT, "media_url": "http://10.0.0.1/anh.jpg"})
+    created = Report.objects.get(tracking_code=sent.json()[0]["service_request_id"])
+    assert created.description.endswith("http://10.0.0.1/anh.jpg")  # kept as a link, not fetched
+    assert not created.attachments.exists()

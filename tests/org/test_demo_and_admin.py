@@ -56,6 +56,10 @@ def test_the_readme_prints_every_demo_account_and_its_password():
         assert f"`{username}`" in readme
 
 
+# The field's page has its extra questions inline: a form that sends none says so.
+NO_QUESTIONS = {"questions-TOTAL_FORMS": "0", "questions-INITIAL_FORMS": "0"}
+
+
 @pytest.fixture
 def admin_client(db):
     """The demo's administrator, signed in on the login page with the demo key's code."""
@@ -97,6 +101,7 @@ def test_an_administrator_adds_and_renames_fields(admin_client):
             "name": "Hạ tầng giao thông, viễn thông",
             "sort_order": 200,
             "is_active": "on",
+            **NO_QUESTIONS,
         },
     )
     assert response.status_code == 302
@@ -104,7 +109,13 @@ def test_an_administrator_adds_and_renames_fields(admin_client):
 
     admin_client.post(
         f"/quan-tri/reports/category/{category.pk}/change/",
-        {"code": "ha-tang-vien-thong", "name": "Hạ tầng viễn thông", "sort_order": 200, "is_active": "on"},
+        {
+            "code": "ha-tang-vien-thong",
+            "name": "Hạ tầng viễn thông",
+            "sort_order": 200,
+            "is_active": "on",
+            **NO_QUESTIONS,
+        },
     )
     category.refresh_from_db()
     assert category.name == "Hạ tầng viễn thông"
@@ -121,7 +132,7 @@ def test_a_field_in_use_can_be_retired_but_not_deleted(admin_client):
 
     admin_client.post(
         f"/quan-tri/reports/category/{used.pk}/change/",
-        {"code": used.code, "name": used.name, "sort_order": used.sort_order},
+        {"code": used.code, "name": used.name, "sort_order": used.sort_order, **NO_QUESTIONS},
     )
     used.refresh_from_db()
     assert used.is_active is False

@@ -179,6 +179,11 @@ def submitted_answer(request, report: Report, secret: str, *, photos: int, docum
             corrupt_image="a photo that cannot be read",
             too_many_photos="more photos than the province allows",
             too_many_documents="more documents than the province allows",
+            answer_required="a required question of the field (GET /categories) is not answered",
+            invalid_answer="an answer that is not of its question's kind or not one of its choices",
+            unknown_question="an answer to a question the field does not ask",
+            too_many_answers="more than 50 answers",
+            invalid_answers="in a form, `answers` that is not the JSON text of an object",
         ),
         "requestBody": {
             "required": True,
@@ -282,6 +287,11 @@ def _as_reporter(tracking_code: str, secret) -> tuple[Report, Reporter]:
             corrupt_image="a photo that cannot be read",
             too_many_photos="more photos than the province allows",
             too_many_documents="more documents than the province allows",
+            answer_required="a required question of the field (GET /categories) is not answered",
+            invalid_answer="an answer that is not of its question's kind or not one of its choices",
+            unknown_question="an answer to a question the field does not ask",
+            too_many_answers="more than 50 answers",
+            invalid_answers="in a form, `answers` that is not the JSON text of an object",
         ),
         "requestBody": {
             "required": True,
@@ -382,6 +392,11 @@ class DataIn(Schema):
     )
 
 
+class DataAnswerOut(Schema):
+    question: str
+    answer: str
+
+
 class DataReportOut(Schema):
     tracking_code: str
     kind: str
@@ -400,6 +415,7 @@ class DataReportOut(Schema):
     status_label: str
     wants_public: bool
     published: bool
+    answers: list[DataAnswerOut] = Field(..., description="The answers to the field's extra questions.")
 
 
 class DataReporterOut(Schema):

@@ -7,8 +7,8 @@ re-encoded without their metadata, PDFs as sent) and `doc-truoc.txt`, which says
 
 The document (`FORMAT`, version `FORMAT_VERSION`; a change that removes or renames a key makes
 a new version, a new key does not):
-- `report`: what was sent (type, title, description, field, place, channel, time), its status,
-  and whether it may be or is published;
+- `report`: what was sent (type, title, description, field, the answers to its questions, place,
+  channel, time), its status, and whether it may be or is published;
 - `reporter`: the contact given and the choice of messages (empty once erased), and `consent`:
   when, which version of which text, and when it was withdrawn;
 - `timeline`: the steps as the tracking page shows them (never a staff member's note), with the
@@ -38,6 +38,7 @@ from phananh.notify.reporters import deliveries_to_reporters
 from phananh.org.access import Reporter
 from phananh.reports.consent import consent_text
 from phananh.reports.models import Attachment, Report
+from phananh.reports.questions import answered
 from phananh.reports.statuses import Status
 from phananh.workflow.models import EventKind
 from phananh.workflow.public import REPORTER_EVENT_KINDS, public_timeline
@@ -95,6 +96,7 @@ def _report_part(report: Report) -> dict:
         "status_label": report.status_label,
         "wants_public": report.wants_public,
         "published": report.is_public is True,
+        "answers": [{"question": question, "answer": answer} for question, answer in answered(report)],
     }
 
 
