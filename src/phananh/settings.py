@@ -305,7 +305,12 @@ else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # What the transition service hands each event it writes to, after the commit: tasks whose
 # `enqueue(event_id)` is called. The workflow imports none of the apps that listen to it.
-PHANANH_EVENT_TASKS = ["phananh.notify.tasks.notify_event", "phananh.stats.tasks.refresh_figures"]
+PHANANH_EVENT_TASKS = [
+    "phananh.notify.tasks.notify_event",
+    "phananh.stats.tasks.refresh_figures",
+    # Regulation reports accepted, results verified: queued for the national petition system.
+    "phananh.channels.tasks.queue_for_partners",
+]
 # What erasing a reporter's personal data also calls, with `zalo_user_ids=[...]` (the apps above
 # privacy that keep personal data of their own).
 PHANANH_ERASURE_HOOKS = ["phananh.channels.zalo.forget_users"]
@@ -321,6 +326,8 @@ PHANANH_PERIODIC_TASKS = [
     "phananh.privacy.tasks.anonymise_old_reports",
     # Relearns the risk of running late from the finished steps, at most once an hour.
     "phananh.triage.late_risk_tasks.relearn_late_risk",
+    # The national petition system: send what is due, then read its updates.
+    "phananh.channels.tasks.sync_partners",
     # The database backend's tasks a dead worker left RUNNING (under RQ it finds none: RQ's own
     # registries do this there, see RQ below).
     "phananh.core.tasks.recover_stale_tasks",
@@ -587,6 +594,26 @@ PHANANH_DELIVERY_HTTP_TIMEOUT = envint("PHANANH_DELIVERY_HTTP_TIMEOUT", 10)
 PHANANH_DELIVERY_MAX_ATTEMPTS = envint("PHANANH_DELIVERY_MAX_ATTEMPTS", 6)
 PHANANH_DELIVERY_FIRST_BACKOFF_SECONDS = envint("PHANANH_DELIVERY_FIRST_BACKOFF_SECONDS", 60)
 PHANANH_DELIVERY_MAX_BACKOFF_SECONDS = envint("PHANANH_DELIVERY_MAX_BACKOFF_SECONDS", 6 * 3600)
+# The national petition system (hệ thống tiếp nhận phản ánh, kiến nghị quốc gia), spoken to in
+# Open311 GeoReport v2 (docs/lien-thong.md): the base URL of its endpoint (".../open311/v2/");
+# empty: the adapter is off and nothing is queued. Its API key, its jurisdiction_id (empty: not
+# sent) and its service code for reports about administrative regulations.
+PHANANH_PETITION_URL = os.getenv("PHANANH_PETITION_URL", "").strip()
+PHANANH_PETITION_API_KEY = os.getenv("PHANANH_PETITION_API_KEY", "")
+PHANANH_PETITION_JURISDICTION = os.getenv("PHANANH_PETITION_JURISDICTION", "")
+PHANANH_PETITION_SERVICE_CODE = os.getenv("PHANANH_PETITION_SERVICE_CODE", "quy-dinh-hanh-chinh")
+# Seconds to wait for its answer; attempts before a row is given up (dead), and the bounds of the
+# waits between attempts (doubling from the first, with jitter, up to the last).
+PHANANH_PETITION_TIMEOUT = envint("PHANANH_PETITION_TIMEOUT", 15)
+PHANANH_PETITION_MAX_ATTEMPTS = envint("PHANANH_PETITION_MAX_ATTEMPTS", 10)
+PHANANH_PETITION_FIRST_BACKOFF_SECONDS = envint("PHANANH_PETITION_FIRST_BACKOFF_SECONDS", 60)
+PHANANH_PETITION_MAX_BACKOFF_SECONDS = envint("PHANANH_PETITION_MAX_BACKOFF_SECONDS", 6 * 3600)
+# A row 'sending' for longer than this belongs to a worker that died: sent again, with the same
+# Idempotency-Key. Keep it well above the timeout.
+PHANANH_PETITION_STALE_SECONDS = envint("PHANANH_PETITION_STALE_SECONDS", 300)
+# When the adapter is turned on, regulation reports accepted (results verified) up to this many
+# days before are sent too; older ones are not.
+PHANANH_PETITION_BACKFILL_DAYS = envint("PHANANH_PETITION_BACKFILL_DAYS", 30)
 # A delivery 'sending' for longer than this was claimed by a worker that died: it is taken
 # again. Keep it well above EMAIL_TIMEOUT and the HTTP timeout, or a slow send goes out twice.
 PHANANH_DELIVERY_STALE_SECONDS = envint("PHANANH_DELIVERY_STALE_SECONDS", 300)

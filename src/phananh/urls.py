@@ -18,6 +18,8 @@ urlpatterns = [
     path("zalo/webhook", zalo_webhook, name="zalo_webhook"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("quan-tri/", admin.site.urls),
+    # Before the back office's own pages: the back office does not import the channels above it.
+    path("can-bo/lien-thong/", include("phananh.channels.partners.urls")),
     path("can-bo/", include("phananh.backoffice.urls")),
     # The installable app's manifest and service worker must be served from the root.
     path("", include("phananh.portal.pwa")),

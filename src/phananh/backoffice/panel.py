@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from phananh.org.access import can_see, is_ioc, reporter_contact, visible_reports
 from phananh.org.models import ContactReveal, Unit, User
@@ -143,7 +144,31 @@ def _extension_decided(data, names):
     return details
 
 
+# Partner systems by the name their events carry (`data["system"]`).
+PARTNER_SYSTEMS = {"petition": _lazy("National petition system")}
+
+
+def _partner_sent(data, names):
+    what = _("Result") if data.get("what") == "result" else _("Report")
+    system = data.get("system", "")
+    return [(_("Partner system"), str(PARTNER_SYSTEMS.get(system, system))), (_("What"), what)] + (
+        [(_("Partner's id"), data["upstream_id"])] if data.get("upstream_id") else []
+    )
+
+
+def _partner_update(data, names):
+    system = data.get("system", "")
+    details = [(_("Partner system"), data.get("client_name") or str(PARTNER_SYSTEMS.get(system, system)))]
+    if data.get("status"):
+        details.append((_("State there"), data["status"]))
+    if data.get("description"):
+        details.append((_("Text"), data["description"]))
+    return details
+
+
 DETAILS = {
+    EventKind.PARTNER_SENT: _partner_sent,
+    EventKind.PARTNER_UPDATE: _partner_update,
     EventKind.ACCEPTED: _accepted,
     EventKind.REJECTED: _rejected,
     EventKind.MERGED: lambda data, names: [(_("Merged into"), data.get("into", ""))],
