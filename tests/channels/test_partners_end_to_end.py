@@ -135,6 +135,7 @@ def test_a_regulation_report_reaches_the_peer_once_and_its_result_comes_back(
     peer.act(peer.token("xuly.xaydung"), request_id, "submit_result", result=answer)
     peer.act(peer.token("lanhdao.xaydung"), request_id, "approve_result")
     peer.act(ioc, request_id, "verify")
+    peer.act(ioc, request_id, "publish", confirm_personal_data=True)
     assert peer.open311_request(request_id)[1][0]["status"] == "closed"
 
     # Then the next runs here record each of its public steps once, as it tells them, the last
@@ -148,6 +149,8 @@ def test_a_regulation_report_reaches_the_peer_once_and_its_result_comes_back(
     ]
     assert len(updates) >= 4
     assert updates[-1].data["status"] == "closed" and updates[-1].data["closed"] is True
+    # The result the peer's unit wrote, as the peer published it, is read here
+    assert any(answer in e.data["description"] for e in updates)
     assert all(e.is_public is False for e in updates)
     row.refresh_from_db()
     assert row.upstream_status == "closed"

@@ -118,6 +118,9 @@ def public_updates(reports: QuerySet[Report], *, start, end, limit: int) -> list
 def update_item(event: Event, media_url: str | None) -> dict:
     step = public_step(event)
     description = f"{step.label}: {step.note}" if step.note else step.label
+    if event.kind == EventKind.PUBLISHED and event.report.public_result:
+        # The result as the public reads it: what a peer that sent the report waits for.
+        description = f"{description}\n{event.report.public_result}"
     return {
         "update_id": str(event.pk),
         "service_request_id": event.report.tracking_code,
