@@ -305,7 +305,11 @@ else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # What the transition service hands each event it writes to, after the commit: tasks whose
 # `enqueue(event_id)` is called. The workflow imports none of the apps that listen to it.
-PHANANH_EVENT_TASKS = ["phananh.notify.tasks.notify_event", "phananh.stats.tasks.refresh_figures"]
+PHANANH_EVENT_TASKS = [
+    "phananh.notify.tasks.notify_event",
+    "phananh.stats.tasks.refresh_figures",
+    "phananh.triage.tasks.suggest_after_event",
+]
 # What erasing a reporter's personal data also calls, with `zalo_user_ids=[...]` (the apps above
 # privacy that keep personal data of their own).
 PHANANH_ERASURE_HOOKS = ["phananh.channels.zalo.forget_users"]
@@ -319,6 +323,7 @@ PHANANH_PERIODIC_TASKS = [
     "phananh.stats.tasks.delete_old_exports",
     "phananh.workflow.tasks.prune_idempotency_records",
     "phananh.privacy.tasks.anonymise_old_reports",
+    "phananh.triage.tasks.train_nightly",
     # The database backend's tasks a dead worker left RUNNING (under RQ it finds none: RQ's own
     # registries do this there, see RQ below).
     "phananh.core.tasks.recover_stale_tasks",
@@ -512,6 +517,17 @@ PHANANH_URGENT_WORDS = envlist(
     "PHANANH_URGENT_WORDS",
     "cháy,hỏa hoạn,hoả hoạn,nổ,tai nạn,đâm xe,trộm,cướp,đánh nhau,ẩu đả,gây rối,đuối nước,sập,điện giật",
 )
+
+# Suggestions at reception (triage): the model is trained again each night from this hour (local
+# time, 0-23), on one node, and on demand (POST /api/v1/admin/triage/train).
+PHANANH_TRIAGE_TRAIN_HOUR = envint("PHANANH_TRIAGE_TRAIN_HOUR", 2)
+# Until the IOC has made this many decisions, the fields' and units' names, the routing rules and
+# the built-in words weigh in training; their weight falls as decisions accumulate.
+PHANANH_TRIAGE_COLD_START_DECISIONS = envint("PHANANH_TRIAGE_COLD_START_DECISIONS", 200)
+# How long one node holds the training lock (the cache's key), in seconds: above the slowest training.
+PHANANH_TRIAGE_TRAIN_LOCK_SECONDS = envint("PHANANH_TRIAGE_TRAIN_LOCK_SECONDS", 3600)
+# What fills the staff API's report detail with `suggestions` (the workflow does not import triage).
+PHANANH_REPORT_SUGGESTIONS = "phananh.triage.selectors.report_suggestions"
 
 # Mail: Django's own names, from the environment (EMAIL_HOST, EMAIL_PORT, ...).
 # With a mail server named in EMAIL_HOST, mail goes out by SMTP; without one (`make run` on a

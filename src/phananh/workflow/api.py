@@ -49,6 +49,7 @@ from .selectors import (
     staff_timeline,
 )
 from .services import allowed_actions, transition
+from .suggestions import SuggestionsOut, report_suggestions
 
 logger = logging.getLogger(__name__)
 
@@ -187,6 +188,11 @@ class ReportDetailOut(ReportItemOut):
         ...,
         description="The reporter's contact, only on GET with `include=reporter` and when the "
         "caller may see it (each read is logged); null otherwise, and in every action's answer.",
+    )
+    suggestions: SuggestionsOut | None = Field(
+        ...,
+        description="The field, lead unit and urgency the model suggests, learned from the IOC's "
+        "decisions; only suggestions: the operator decides (`suggested` in accept and dispatch).",
     )
 
 
@@ -343,6 +349,7 @@ def _detail(request, report: Report, *, with_reporter: bool = False) -> dict:
         "allowed_actions": action_refs(report, user, allowed, LABELS),
         "rejection_reasons": list(active_rejection_reasons()) if "reject" in allowed else [],
         "reporter": reporter_contact(user, report, via="api") if with_reporter else None,
+        "suggestions": report_suggestions(report),
     }
 
 
