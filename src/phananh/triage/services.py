@@ -80,7 +80,7 @@ def decisions(reports=None) -> list[learning.Example]:
         ).values_list("pk", flat=True)
     )
     rows = Report.objects.filter(pk__in=accepted).values_list(
-        "pk", "title", "description", "commune_id", "created_at"
+        "pk", "title", "description", "commune_id", "created_at", "latitude", "longitude"
     )
     examples = [
         learning.Example(
@@ -91,10 +91,16 @@ def decisions(reports=None) -> list[learning.Example]:
             unit=labels[pk]["unit"],
             urgency=labels[pk]["urgency"],
             at=created_at,
+            latitude=_float(latitude),
+            longitude=_float(longitude),
         )
-        for pk, title, description, commune, created_at in rows.iterator(chunk_size=5000)
+        for pk, title, description, commune, created_at, latitude, longitude in rows.iterator(chunk_size=5000)
     ]
     return sorted(examples, key=lambda e: (e.at, e.text))
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)
 
 
 def _weight(real: int) -> float:
@@ -254,7 +260,13 @@ def _report_example(report: Report) -> learning.Example:
     text = _report_text(report.title, report.description)
     answers = report.events.filter(kind=EventKind.INFO_PROVIDED).values_list("note", flat=True)
     text = " ".join([text, *answers])
-    return learning.Example(text, commune=report.commune_id, has_photo=_has_photo(report))
+    return learning.Example(
+        text,
+        commune=report.commune_id,
+        has_photo=_has_photo(report),
+        latitude=_float(report.latitude),
+        longitude=_float(report.longitude),
+    )
 
 
 def suggest(report: Report) -> dict:
