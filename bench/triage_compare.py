@@ -70,14 +70,17 @@ COMBINATIONS = [
     ("folded words only, SGD", learning.Options(chars=False)),
     ("segmented words (pyvi + underthesea) only, SGD", learning.Options(chars=False, words="segmented")),
     ("chars + segmented words, SGD", learning.Options(words="segmented")),
-    ("chars + folded words, LogisticRegression", learning.Options(solver="logreg")),
+    ("chars + folded words, LogisticRegression", learning.Options(solver="logreg", urgency_solver="logreg")),
+    ("chosen, urgency by SGD alpha 1e-4", learning.Options(urgency_alpha=1e-4)),
+    ("chosen, urgency by SGD alpha 1e-5", learning.Options(urgency_alpha=1e-5)),
 ]
 
 
 def main() -> None:
     older, newer = examples()
     print(f"{len(older)} older reports to train on, {len(newer)} newer to test on")
-    header = f"{'':50} {'field1':>7} {'field3':>7} {'unit1':>7} {'unit3':>7} {'urgR':>6} {'urgP':>6} {'train s':>8} {'ms/1':>6}"
+    columns = ("field1", "field3", "unit1", "unit3", "urgR", "urgP", "train s", "ms/1")
+    header = f"{'':50} " + " ".join(f"{c:>7}" for c in columns)
     print(header)
     for label, options in COMBINATIONS:
         started = time.perf_counter()
@@ -88,7 +91,8 @@ def main() -> None:
         per = (time.perf_counter() - started) * 1000 / len(newer)
         print(
             f"{label:50} {got['field_top1']:7.1%} {got['field_top3']:7.1%} {got['unit_top1']:7.1%} "
-            f"{got['unit_top3']:7.1%} {got['urgent_recall']:6.1%} {got['urgent_precision']:6.1%} {trained:8.2f} {per:6.1f}"
+            f"{got['unit_top3']:7.1%} {got['urgent_recall']:7.1%} {got['urgent_precision']:7.1%} "
+            f"{trained:7.2f} {per:7.1f}"
         )
 
 

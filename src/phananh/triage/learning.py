@@ -109,29 +109,40 @@ class Options:
     # "folded": words of the folded text; "segmented": underthesea's words of the accented
     # text (accents restored by pyvi); "": no word view.
     words: str = "folded"
+    urgency_solver: str = "sgd"
     urgency_c: float = 10.0
+    urgency_alpha: float = 1e-3
     # The share of urgent reports the threshold on "urgent" is set to catch, out of fold.
     urgent_recall: float = 0.97
 
 
 def _classifier(options: Options, n: int, balanced: bool):
     weights = "balanced" if balanced else None
-    if balanced:
-        # Urgency, two classes: lbfgs is quick there (one weight per feature), and its
-        # probabilities are smoother than SGD's, which a threshold on "urgent" needs.
+    if balanced and options.urgency_solver == "logreg":
         return LogisticRegression(C=options.urgency_c, max_iter=500, class_weight=weights)
+    if balanced:
+        # Urgency: more regularised, for scores that rank rather than overfit the few urgent ones.
+        return SGDClassifier(
+            loss="log_loss",
+            alpha=options.urgency_alpha,
+            max_iter=5 if n > BIG else 40,
+            tol=None,
+            random_state=0,
+            class_weight=weights,
+            average=n <= BIG,
+        )
     if options.solver == "logreg":
         return LogisticRegression(C=20.0, max_iter=300, class_weight=weights)
-    # Averaged SGD: stable probabilities in a few passes; more passes for few examples.
-    passes = 12 if n > BIG else 40
+    # Few examples: many averaged passes for stable scores; many examples: a few plain passes
+    # are enough, and averaging would cost half as much again.
     return SGDClassifier(
         loss="log_loss",
         alpha=1e-5,
-        max_iter=passes,
+        max_iter=5 if n > BIG else 40,
         tol=None,
         random_state=0,
         class_weight=weights,
-        average=True,
+        average=n <= BIG,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from phananh.reports.models import Report
+from phananh.workflow.models import Event, EventKind
 
 from .models import Suggestion
 from .services import suggestion_refresh
@@ -18,3 +19,28 @@ def report_suggestions(report: Report) -> dict:
     if stored is None:
         stored = suggestion_refresh(report).payload
     return stored
+
+
+def suggestions_taken(start, end) -> list[dict]:
+    """Tỷ lệ dùng gợi ý: of the IOC's decisions in [start, end) made with suggestions shown, the
+    share where the first suggestion was the one chosen, for the field, the urgency and the unit.
+
+    [{"key": "field", "decisions": n, "taken": k, "share": k / n or None}, ...]
+    """
+    counts = {key: [0, 0] for key in ("field", "urgency", "unit")}
+    events = Event.objects.filter(
+        kind__in=[EventKind.ACCEPTED, EventKind.DISPATCHED],
+        created_at__gte=start,
+        created_at__lt=end,
+        data__has_key="suggestion",
+    )
+    for data in events.values_list("data", flat=True).iterator(chunk_size=2000):
+        found = data.get("suggestion") or {}
+        for key, count in counts.items():
+            if f"{key}_taken" in found:
+                count[0] += 1
+                count[1] += bool(found[f"{key}_taken"])
+    return [
+        {"key": key, "decisions": n, "taken": k, "share": k / n if n else None}
+        for key, (n, k) in counts.items()
+    ]

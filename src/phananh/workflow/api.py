@@ -379,6 +379,9 @@ def _as_form(action: dict) -> dict:
         chosen = "pattern" in spec or "const" in spec or "enum" in spec
         if name in action.get("required", []) and spec.get("type") == "string" and not chosen:
             spec = {**spec, "pattern": NOT_BLANK_PATTERN}
+        if "$ref" in spec:
+            # An object (what was suggested) travels in a form as one field holding its JSON.
+            spec = {"type": "string", "description": "The same object as in JSON, as JSON text."}
         properties[name] = spec
     return {**action, "title": f"{action['title']} (form)", "properties": properties}
 
@@ -437,6 +440,7 @@ ACTION_RULES = rules(
     deadline_not_allowed="only the IOC sets the handling deadline",
     note_required="sending a result back needs a note",
     files_not_accepted="files with an action other than `submit_result`",
+    invalid_suggested="`suggested` sent in a form is not JSON",
 )
 # What an action answers: the report in its new state, or why not.
 ACTION_RESPONSES = {
