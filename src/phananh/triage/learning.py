@@ -9,9 +9,9 @@ deployment's decisions, and the benchmark builds 100,000 of them in memory.
   routing rule says, learned from the dispatches.
 - Urgency: the text, plus each urgent word found (PHANANH_URGENT_WORDS) and whether a photo was
   sent: the words around "cháy" decide whether it is a fire.
-- Classifiers: scikit-learn's LogisticRegression (probabilities that read as scores), one per
-  suggestion; SGDClassifier (log loss) above `BIG` examples, where it trains many times faster
-  for about the same accuracy (docs/decisions.md).
+- Classifiers: scikit-learn's SGDClassifier with log loss (scores from 0 to 1), one per
+  suggestion: as accurate as LogisticRegression on the labelled set and many times faster to
+  train (docs/decisions.md). "urgent" comes first from a threshold set out of fold.
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ from datetime import datetime
 
 import joblib
 import numpy as np
+import sklearn
 from scipy import sparse
+from scipy.special import expit
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, SGDClassifier
@@ -192,6 +194,10 @@ class Triage:
         else for each of the three likely fields, weighted by their scores.
         """
         e = prepare(example)
+        with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+            return self._suggest(e, field_code)
+
+    def _suggest(self, e: Example, field_code: str) -> dict:
         text = self._text([e])
         fields = _ranked(self.field_model, text)
         weighted = [(field_code, 1.0)] if field_code else fields[:TOP]
@@ -200,7 +206,7 @@ class Triage:
             rows = [_unit_features(e, code) for code, _score in weighted]
             X = self._with(sparse.vstack([text] * len(rows)), self.unit_extra, rows)
             total = sum(score for _code, score in weighted) or 1.0
-            probabilities = self.unit_model.predict_proba(X)
+            probabilities = _probabilities(self.unit_model, X)
             for (_code, score), row in zip(weighted, probabilities, strict=True):
                 for unit, p in zip(self.unit_model.classes_, row, strict=True):
                     unit = _plain(unit)
@@ -232,10 +238,23 @@ class Triage:
         return joblib.load(io.BytesIO(data))
 
 
+def _probabilities(model, X) -> np.ndarray:
+    """`predict_proba` of a fitted SGDClassifier (log loss, one-vs-rest), without the input checks
+    that cost more than the product itself for one report: the model made the columns."""
+    if not isinstance(model, SGDClassifier):
+        return model.predict_proba(X)
+    scores = expit(np.asarray(X @ model.coef_.T) + model.intercept_)
+    if scores.shape[1] == 1:
+        return np.hstack([1 - scores, scores])
+    total = scores.sum(axis=1, keepdims=True)
+    total[total == 0] = 1
+    return scores / total
+
+
 def _ranked(model, X) -> list[tuple]:
     if model is None:
         return []
-    row = model.predict_proba(X)[0]
+    row = _probabilities(model, X)[0]
     order = np.argsort(-row)
     return [(_plain(model.classes_[i]), float(row[i])) for i in order]
 

@@ -6,7 +6,7 @@ Two views of one report's text (see docs/decisions.md, "Triage", for what was me
   missing accents and to typos; this is the view the models use.
 - `segmented`: words as `underthesea` segments them ("xe_máy"), on the text with its accents,
   restored by `pyvi` when it was typed without any. Measured, and kept for comparison only: it
-  was not better, and it is about a hundred times slower.
+  was not better, and it is several times slower (docs/decisions.md).
 
 Both packages ship their models inside the package; nothing is downloaded at run time.
 """
@@ -41,7 +41,6 @@ ABBREVIATIONS = {
     "attp": "an toan thuc pham",
     "tp": "thanh pho",
     "tx": "thi xa",
-    "tt": "thi tran",
     "ng": "nguoi",
     "nc": "nuoc",
     "mn": "moi nguoi",
@@ -59,7 +58,6 @@ ABBREVIATIONS = {
     "oto": "o to",
     "xm": "xe may",
     "sdt": "so dien thoai",
-    "dt": "dien thoai",
     "qd": "quyet dinh",
     "cty": "cong ty",
     "bql": "ban quan ly",
