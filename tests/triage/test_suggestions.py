@@ -195,3 +195,23 @@ def test_the_nightly_training_runs_once_a_day_from_its_hour(province, settings, 
     # Every node enqueues it every minute: the day's model is there, nobody trains again.
     assert services.train_if_due(now=night.replace(hour=2, minute=2)) is None
     assert TriageModel.objects.count() == 1
+
+
+def test_a_model_file_gone_from_storage_gives_the_cold_start_suggestions(province, history):
+    history(dev_set(20))
+    model = services.model_train()
+    default_storage.delete(model.path)
+    services.forget_loaded_models()
+    suggested = services.suggest(submit({"text": "Đèn đường không sáng"}))
+    assert suggested["model"]["version"].startswith("cold-")
+    assert suggested["field"][0]["code"] == "ha-tang-do-thi"
+
+
+def test_a_suggestion_made_by_a_replaced_model_is_made_again_when_read(province, history):
+    from phananh.triage.selectors import report_suggestions
+
+    report = submit({"text": "Rác không được thu gom"})
+    assert services.suggestion_refresh(report).model_version.startswith("cold-")
+    history(dev_set(20))
+    model = services.model_train()
+    assert report_suggestions(report)["model"]["version"] == model.version

@@ -5,7 +5,7 @@ from __future__ import annotations
 from phananh.reports.models import Report
 from phananh.workflow.models import Event, EventKind
 
-from .models import Suggestion
+from .models import Suggestion, TriageModel
 from .services import suggestion_refresh
 
 
@@ -13,12 +13,14 @@ def report_suggestions(report: Report) -> dict:
     """The stored suggestions of a report; computed now (and stored) when it has none yet.
 
     A report reaches the IOC before its suggestion task may have run (a busy worker): computing
-    one takes a few milliseconds, so the reader never waits for the queue.
+    one takes about ten milliseconds, so the reader never waits for the queue.
     """
-    stored = Suggestion.objects.filter(report=report).values_list("payload", flat=True).first()
-    if stored is None:
-        stored = suggestion_refresh(report).payload
-    return stored
+    stored = Suggestion.objects.filter(report=report).values_list("payload", "model_version").first()
+    current = TriageModel.objects.filter(is_current=True).values_list("version", flat=True).first()
+    if stored is None or (current is not None and stored[1] != current):
+        # None yet, or made by a model since replaced: the newer model decides.
+        return suggestion_refresh(report).payload
+    return stored[0]
 
 
 def suggestions_taken(start, end) -> list[dict]:

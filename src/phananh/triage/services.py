@@ -232,12 +232,20 @@ def current_model() -> tuple[learning.Triage, dict]:
     with _lock:
         if key in _loaded:
             return _loaded[key], meta
-    if row is None:
+    fitted = None
+    if row is not None:
+        try:
+            # Only a file this app wrote (model_train), named by the row: never one from elsewhere.
+            with default_storage.open(row["path"], "rb") as stored:
+                fitted = learning.Triage.loads(stored.read())
+        except OSError:
+            # The file is gone (storage emptied, restored without it): suggest as a new
+            # deployment would, until the next training writes one again.
+            logger.exception("triage model %s cannot be read; the cold-start model stands in", key)
+            key = f"cold-{_cold_fingerprint()}"
+            meta = {"version": key, "trained_at": None, "examples": 0}
+    if fitted is None:
         fitted = learning.train(cold_examples(0))
-    else:
-        # Only a file this app wrote (model_train), named by the row: never one from elsewhere.
-        with default_storage.open(row["path"], "rb") as stored:
-            fitted = learning.Triage.loads(stored.read())
     with _lock:
         _loaded.clear()
         _loaded[key] = fitted
