@@ -22,6 +22,7 @@ from phananh.portal.reporter_api import OPENAPI_SCHEMAS as REPORTER_SCHEMAS
 from phananh.portal.reporter_api import router as reporter_router
 from phananh.reports.api import router as reports_router
 from phananh.stats.api import router as stats_router
+from phananh.triage.api import router as triage_router
 from phananh.workflow.api import OPENAPI_SCHEMAS as WORKFLOW_SCHEMAS
 from phananh.workflow.api import router as staff_router
 
@@ -109,6 +110,7 @@ api.add_router("/staff", staff_router)
 api.add_router("/stats", stats_router)
 api.add_router("/", public_router)
 api.add_router("/", calls_router)
+api.add_router("/admin/triage", triage_router)
 api.extra_schemas.update(WORKFLOW_SCHEMAS)
 api.extra_schemas.update(REPORTER_SCHEMAS)
 api.extra_schemas.update(CALLS_SCHEMAS)

@@ -310,6 +310,7 @@ PHANANH_EVENT_TASKS = [
     "phananh.stats.tasks.refresh_figures",
     # Regulation reports accepted, results verified: queued for the national petition system.
     "phananh.channels.tasks.queue_for_partners",
+    "phananh.triage.tasks.suggest_after_event",
 ]
 # What erasing a reporter's personal data also calls, with `zalo_user_ids=[...]` (the apps above
 # privacy that keep personal data of their own).
@@ -328,6 +329,7 @@ PHANANH_PERIODIC_TASKS = [
     "phananh.triage.late_risk_tasks.relearn_late_risk",
     # The national petition system: send what is due, then read its updates.
     "phananh.channels.tasks.sync_partners",
+    "phananh.triage.tasks.train_nightly",
     # The database backend's tasks a dead worker left RUNNING (under RQ it finds none: RQ's own
     # registries do this there, see RQ below).
     "phananh.core.tasks.recover_stale_tasks",
@@ -533,6 +535,17 @@ PHANANH_URGENT_WORDS = envlist(
     "PHANANH_URGENT_WORDS",
     "cháy,hỏa hoạn,hoả hoạn,nổ,tai nạn,đâm xe,trộm,cướp,đánh nhau,ẩu đả,gây rối,đuối nước,sập,điện giật",
 )
+
+# Suggestions at reception (triage): the model is trained again each night from this hour (local
+# time, 0-23), on one node, and on demand (POST /api/v1/admin/triage/train).
+PHANANH_TRIAGE_TRAIN_HOUR = envint("PHANANH_TRIAGE_TRAIN_HOUR", 2)
+# Until the IOC has made this many decisions, the fields' and units' names, the routing rules and
+# the built-in words weigh in training; their weight falls as decisions accumulate.
+PHANANH_TRIAGE_COLD_START_DECISIONS = envint("PHANANH_TRIAGE_COLD_START_DECISIONS", 200)
+# How long one node holds the training lock (the cache's key), in seconds: above the slowest training.
+PHANANH_TRIAGE_TRAIN_LOCK_SECONDS = envint("PHANANH_TRIAGE_TRAIN_LOCK_SECONDS", 3600)
+# What fills the staff API's report detail with `suggestions` (the workflow does not import triage).
+PHANANH_REPORT_SUGGESTIONS = "phananh.triage.selectors.report_suggestions"
 
 # Mail: Django's own names, from the environment (EMAIL_HOST, EMAIL_PORT, ...).
 # With a mail server named in EMAIL_HOST, mail goes out by SMTP; without one (`make run` on a

@@ -1,11 +1,42 @@
-"""Triage is tested on the workflow's small province and its named people."""
+"""Triage's tests. The duplicates and the late risk use the workflow's small province and its
+named people (imported fixtures); the suggestions use a province of their own: the demo's units,
+lan at the IOC, an the administrator, and a history of decisions built through the real intake
+and the transition service.
 
+`history(items)` submits each labelled report on its day (`days_ago`, with the clock moved), has
+lan accept it with its field and urgency, and dispatch it to its unit. `labelled()` reads the
+labelled set of the tests' data (`data/labelled_reports.jsonl`).
+"""
+
+from __future__ import annotations
+
+import json
 import uuid
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.utils import timezone
+from freezegun import freeze_time
 
+from phananh.demo.data import COMPANIES, DEPARTMENTS, DIVISIONS
+from phananh.org.models import Role, Unit, UnitKind, User
+from phananh.org.services import unit_create
+from phananh.reports.files import Upload
+from phananh.reports.intake import validate_submission
+from phananh.triage.services import forget_loaded_models
+from phananh.workflow.services import transition
+from phananh.workflow.submission import report_submit
 from tests.backoffice.conftest import login  # noqa: F401
+from tests.conftest import jpeg_bytes
+from tests.staff import enrol
 from tests.workflow.conftest import act, people, phong_ht, road, so_xd, so_yt, submit  # noqa: F401
+
+DATA = Path(__file__).parent / "data" / "labelled_reports.jsonl"
+
+
+def labelled() -> list[dict]:
+    return [json.loads(line) for line in DATA.read_text().splitlines() if line.strip()]
 
 
 @pytest.fixture(autouse=True)
@@ -15,3 +46,81 @@ def _own_cache(settings):
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex}
     }
+
+
+@pytest.fixture(autouse=True)
+def _models_loaded_afresh():
+    # Each process keeps the model it loaded, by version; a test's rows are rolled back.
+    forget_loaded_models()
+    yield
+    forget_loaded_models()
+
+
+@pytest.fixture
+def province(ioc, ward):
+    units = {"ioc": ioc, ward.code: ward}
+    for code, name, short in DEPARTMENTS:
+        units[code] = unit_create(
+            code=code, name=name, short_name=short, kind=UnitKind.DEPARTMENT, parent=ioc
+        )
+    for code, parent, name, short in DIVISIONS:
+        units[code] = unit_create(
+            code=code, name=name, short_name=short, kind=UnitKind.DIVISION, parent=units[parent]
+        )
+    for code, name, short in COMPANIES:
+        units[code] = unit_create(code=code, name=name, short_name=short, kind=UnitKind.COMPANY, parent=ioc)
+    return units
+
+
+@pytest.fixture
+def lan(province):
+    user = User.objects.create_user(
+        username="lan", password="x", role=Role.OPERATOR, unit=province["ioc"], first_name="Hoàng Thị Lan"
+    )
+    enrol(user)
+    return user
+
+
+@pytest.fixture
+def an(province):
+    user = User.objects.create_user(username="an", password="x", role=Role.ADMIN, unit=province["ioc"])
+    enrol(user)
+    return user
+
+
+def submit_labelled(item: dict):
+    raw = {"description": item["text"], "consent": True, "reporter_phone": "0912345678"}
+    if item.get("latitude") is not None:
+        raw |= {"latitude": item["latitude"], "longitude": item["longitude"]}
+    photos = [Upload("anh.jpg", jpeg_bytes())] if item.get("has_photo") else []
+    return report_submit(submission=validate_submission(raw, channel="web"), photos=photos).report
+
+
+@pytest.fixture
+def history(lan, province):
+    """Submit, accept and dispatch each item on its day; the reports, oldest first."""
+
+    def build(items: list[dict]) -> list:
+        now = timezone.now()
+        units = {u.code: u.pk for u in Unit.objects.all()}
+        reports = []
+        ordered = sorted(enumerate(items), key=lambda pair: (-pair[1]["days_ago"], pair[0]))
+        # One frozen clock, moved for each report (starting a clock costs more than moving it).
+        with freeze_time(now) as clock:
+            for index, item in ordered:
+                clock.move_to(now - timedelta(days=item["days_ago"], minutes=len(items) - index))
+                report = submit_labelled(item)
+                transition(
+                    report=report,
+                    actor=lan,
+                    action="accept",
+                    data={
+                        "category": item["field"],
+                        "urgency": item["urgency"],
+                        "lead_unit": units[item["unit"]],
+                    },
+                )
+                reports.append(report)
+        return reports
+
+    return build

@@ -34,6 +34,7 @@ from phananh.workflow.actions import ACTIONS, pending_extension
 from phananh.workflow.models import Step, StepKind
 from phananh.workflow.schemas import ACTION_SCHEMAS
 
+from . import suggestion_chips
 from .publish_form import handled_errors, publish_context, read_publish
 
 # The actions a staff member may ever take: each has its form on the report page.
@@ -70,6 +71,8 @@ class ActionForm:
     errors: list[str] = field(default_factory=list)
     # The publish form's redaction part (`publish_form.publish_context`).
     redaction: dict | None = None
+    # What the model suggested, posted back in the hidden `suggested` input (JSON).
+    suggested: str = ""
 
 
 # --- where choices come from (the same as the API's, from `workflow.choices`) -----------------
@@ -158,6 +161,8 @@ LOOKS: dict[tuple[str, str], Look] = {
     ),
     ("request_info", "question"): Look(help=gettext_lazy("The deadlines pause until the reporter answers.")),
     ("dispatch", "unit"): Look(_dispatch_targets),
+    # Posted by the hidden input the chips of suggestions come with (suggestion_chips).
+    ("*", "suggested"): Look(shows=lambda report, actor: False),
     ("dispatch", "cooperating_units"): Look(_dispatch_targets),
     ("dispatch", "deadline"): Look(
         help=gettext_lazy("Leave empty for the deadline set by the rules."), shows=_ioc_dispatching
@@ -309,12 +314,21 @@ def _suggestion(action: str, name: str, report, options: list[Option]) -> dict:
     return {"current": current, "by_field": table if follows else {}, "follows": follows}
 
 
-def _bind(action: str, name: str, info: FieldInfo, *, report, actor, values, errors: dict) -> dict:
+def _bind(
+    action: str, name: str, info: FieldInfo, *, report, actor, values, errors: dict, offers=None
+) -> dict:
     look = _look(action, name)
     kind = input_kind(info, look)
     choices_ = _choices(info, look, kind, report, actor)
     suggestion = _suggestion(action, name, report, choices_)
+    chips = suggestion_chips.chips(offers, action, name, choices_)
     chosen = values.getlist(name) if values is not None else _initial(info, look, report)
+    unchosen = not chosen or (name == "urgency" and report.category_id is None)
+    if values is None and chips and name != "lead_unit" and unchosen:
+        # The first learned suggestion is the default where nothing was chosen yet (the urgency
+        # too, before the report is classified; accepting does not dispatch unless a unit is
+        # chosen); it is never applied: the operator sends the form.
+        chosen = [chips[0]["value"]]
     if values is None and not chosen and suggestion.get("current"):
         # Preselected, never applied: the operator still sends the form.
         chosen = [suggestion["current"]["id"]]
@@ -335,6 +349,7 @@ def _bind(action: str, name: str, info: FieldInfo, *, report, actor, values, err
         "filter": any(o["group"] for o in options) or len(options) > FILTER_FROM,
         "chosen_count": sum(o["selected"] for o in options),
         "suggestion": suggestion,
+        "chips": chips,
         "value": chosen[-1] if chosen else "",
         "errors": errors.get(name, []),
     }
@@ -355,11 +370,11 @@ def _file_input(action: str, name: str, errors: dict) -> dict:
     }
 
 
-def form_inputs(action: str, report, actor, *, values=None, errors=None) -> list[dict]:
+def form_inputs(action: str, report, actor, *, values=None, errors=None, offers=None) -> list[dict]:
     """The inputs of one action's form for this person: the schema's fields, then the files."""
     errors = errors or {}
     inputs = [
-        _bind(action, name, info, report=report, actor=actor, values=values, errors=errors)
+        _bind(action, name, info, report=report, actor=actor, values=values, errors=errors, offers=offers)
         for name, info in schema_fields(action).items()
         if (shows := _look(action, name).shows) is None or shows(report, actor)
     ]
@@ -374,7 +389,10 @@ def action_forms(report, actor, allowed: list[str], *, failed: str = "", values=
     for action in allowed:
         is_failed = action == failed
         field_errors = (errors or {}) if is_failed else {}
-        inputs = form_inputs(action, report, actor, values=values if is_failed else None, errors=field_errors)
+        offers = suggestion_chips.offers(report, actor, action)
+        inputs = form_inputs(
+            action, report, actor, values=values if is_failed else None, errors=field_errors, offers=offers
+        )
         names = {i["name"] for i in inputs}
         redaction = None
         if action == "publish" and report.wants_public:
@@ -391,6 +409,7 @@ def action_forms(report, actor, allowed: list[str], *, failed: str = "", values=
                 # Errors about something that is not an input of the form are shown above it.
                 errors=[m for name, msgs in field_errors.items() if name not in names for m in msgs],
                 redaction=redaction,
+                suggested=suggestion_chips.hidden_offer(offers, action),
             )
         )
     return forms

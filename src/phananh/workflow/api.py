@@ -49,6 +49,7 @@ from .selectors import (
     staff_timeline,
 )
 from .services import allowed_actions, transition
+from .suggestions import SuggestionsOut, report_suggestions
 
 logger = logging.getLogger(__name__)
 
@@ -187,6 +188,11 @@ class ReportDetailOut(ReportItemOut):
         ...,
         description="The reporter's contact, only on GET with `include=reporter` and when the "
         "caller may see it (each read is logged); null otherwise, and in every action's answer.",
+    )
+    suggestions: SuggestionsOut | None = Field(
+        ...,
+        description="The field, lead unit and urgency the model suggests, learned from the IOC's "
+        "decisions; only suggestions: the operator decides (`suggested` in accept and dispatch).",
     )
 
 
@@ -343,6 +349,7 @@ def _detail(request, report: Report, *, with_reporter: bool = False) -> dict:
         "allowed_actions": action_refs(report, user, allowed, LABELS),
         "rejection_reasons": list(active_rejection_reasons()) if "reject" in allowed else [],
         "reporter": reporter_contact(user, report, via="api") if with_reporter else None,
+        "suggestions": report_suggestions(report),
     }
 
 
@@ -372,6 +379,9 @@ def _as_form(action: dict) -> dict:
         chosen = "pattern" in spec or "const" in spec or "enum" in spec
         if name in action.get("required", []) and spec.get("type") == "string" and not chosen:
             spec = {**spec, "pattern": NOT_BLANK_PATTERN}
+        if "$ref" in spec:
+            # An object (what was suggested) travels in a form as one field holding its JSON.
+            spec = {"type": "string", "description": "The same object as in JSON, as JSON text."}
         properties[name] = spec
     return {**action, "title": f"{action['title']} (form)", "properties": properties}
 
@@ -430,6 +440,7 @@ ACTION_RULES = rules(
     deadline_not_allowed="only the IOC sets the handling deadline",
     note_required="sending a result back needs a note",
     files_not_accepted="files with an action other than `submit_result`",
+    invalid_suggested="`suggested` sent in a form is not JSON",
 )
 # What an action answers: the report in its new state, or why not.
 ACTION_RESPONSES = {

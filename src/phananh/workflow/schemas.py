@@ -6,6 +6,7 @@ every field of every action is documented in the OpenAPI.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Annotated, ClassVar, Literal
 
@@ -51,6 +52,43 @@ Required = Annotated[
 ReporterText = Annotated[str, BeforeValidator(_clean), AfterValidator(_within_limit)]
 
 
+def _from_form(value):
+    # A form posts what was suggested as one hidden input holding JSON; the API sends an object.
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise problem("invalid_suggested", _("What was suggested cannot be read.")) from None
+    return value
+
+
+class SuggestedIn(Schema):
+    """Gợi ý đã hiển thị: what the operator was offered, so that the event records whether it was taken."""
+
+    version: str = Field(..., min_length=1, max_length=40, description="`suggestions.model.version`.")
+    category: list[Annotated[str, Field(max_length=60)]] = Field(
+        default_factory=list, max_length=3, description="Field codes suggested, best first."
+    )
+    urgency: list[Urgency] = Field(default_factory=list, max_length=3, description="Urgencies, best first.")
+    unit: list[Annotated[int, Field(ge=1)]] = Field(
+        default_factory=list, max_length=3, description="Lead unit ids suggested, best first."
+    )
+
+
+Suggested = Annotated[
+    SuggestedIn | None,
+    BeforeValidator(_from_form),
+    Field(
+        None,
+        title=gettext_noop("Suggested"),
+        description="The suggestions shown (the report's `suggestions`): recorded on the event with "
+        "whether the choice was one of them and its rank.",
+    ),
+]
+
+
 class ActionSchema(Schema):
     """The payload of one action. `required_messages`: what a person is told when a field is
     missing or empty, where the action says more than "this field is required"; the error's
@@ -78,6 +116,7 @@ class AcceptIn(ActionSchema):
         default_factory=list, title=gettext_noop("Cooperating units"), description="Unit ids that cooperate."
     )
     note: Note
+    suggested: Suggested
 
 
 class RejectIn(ActionSchema):
@@ -125,6 +164,7 @@ class DispatchIn(ActionSchema):
         description="Handling deadline; default from the deadline rules.",
     )
     note: Note
+    suggested: Suggested
 
 
 class ReturnIn(ActionSchema):

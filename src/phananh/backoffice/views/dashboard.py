@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from phananh.core.errors import Forbidden
@@ -31,6 +32,7 @@ from phananh.stats import exports, places, scores
 from phananh.stats.models import ExportFile
 from phananh.stats.selectors import Period
 from phananh.stats.summary import breakdowns, summary, unit_rows
+from phananh.triage.selectors import suggestions_taken
 
 from .. import export_files
 from ..decorators import staff_required
@@ -180,6 +182,8 @@ def dashboard_context(request) -> dict:
         "filtered": any(
             request.GET.get(name) for name in ("from", "to", "unit", "field", "channel", "commune")
         ),
+        # The IOC's use of the learned suggestions: the province's figure, as the IOC decides.
+        "suggestions_taken": _suggestions_taken(choice) if scope is None else [],
         "map_center": settings.PHANANH_MAP_CENTER,
         "tile_url": settings.PHANANH_TILE_URL,
         "units": _units(scope),
@@ -188,6 +192,18 @@ def dashboard_context(request) -> dict:
         "communes": _communes(),
         "query": urlencode(choice.query()),
     }
+
+
+SUGGESTION_LABELS = {
+    "field": gettext_lazy("Field"),
+    "urgency": gettext_lazy("Urgency"),
+    "unit": gettext_lazy("Lead unit"),
+}
+
+
+def _suggestions_taken(choice: Choice) -> list[dict]:
+    rows = suggestions_taken(*choice.period.bounds())
+    return [{**row, "label": SUGGESTION_LABELS[row["key"]]} for row in rows]
 
 
 def _row_links(choice: Choice, row) -> dict[str, str]:

@@ -35,6 +35,7 @@ from ..deadlines import (
 )
 from ..models import Dispatch, DispatchRole, EventKind, ExtensionRequest, RejectionReason, StepKind
 from ..selectors import closure_number, current_rating
+from .suggested import taken
 from .who import (
     _dispatcher,
     _extension_asker,
@@ -209,6 +210,10 @@ def _apply_accept(ctx: Context) -> str:
                 step.remind_at = reminder_moment(step.started_at, due)
                 step.save(update_fields=["deadline", "original_deadline", "duration_unit", "remind_at"])
     accepted = ctx.record(EventKind.ACCEPTED, p.note, category=category.code, urgency=p.urgency)
+    if p.suggested is not None:
+        accepted.data["suggestion"] = taken(
+            p.suggested, field=category.code, urgency=p.urgency, unit=p.lead_unit
+        )
     if p.lead_unit is None:
         return S.ACCEPTED
     ctx.report.status = S.ACCEPTED
@@ -281,7 +286,10 @@ def _apply_request_info(ctx: Context) -> str:
 
 def _apply_dispatch(ctx: Context) -> str:
     p = ctx.payload
-    return _dispatch_to(ctx, _unit(p.unit, "unit"), p.cooperating_units, p.deadline, p.note)
+    after = _dispatch_to(ctx, _unit(p.unit, "unit"), p.cooperating_units, p.deadline, p.note)
+    if p.suggested is not None:
+        ctx.events[-1].data["suggestion"] = taken(p.suggested, unit=p.unit)
+    return after
 
 
 def _apply_return(ctx: Context) -> str:

@@ -1,0 +1,48 @@
+"""Reading the suggestions: for the IOC's forms (back office) and the staff API's report detail."""
+
+from __future__ import annotations
+
+from phananh.reports.models import Report
+from phananh.workflow.models import Event, EventKind
+
+from .models import Suggestion, TriageModel
+from .services import suggestion_refresh
+
+
+def report_suggestions(report: Report) -> dict:
+    """The stored suggestions of a report; computed now (and stored) when it has none yet.
+
+    A report reaches the IOC before its suggestion task may have run (a busy worker): computing
+    one takes about ten milliseconds, so the reader never waits for the queue.
+    """
+    stored = Suggestion.objects.filter(report=report).values_list("payload", "model_version").first()
+    current = TriageModel.objects.filter(is_current=True).values_list("version", flat=True).first()
+    if stored is None or (current is not None and stored[1] != current):
+        # None yet, or made by a model since replaced: the newer model decides.
+        return suggestion_refresh(report).payload
+    return stored[0]
+
+
+def suggestions_taken(start, end) -> list[dict]:
+    """Tỷ lệ dùng gợi ý: of the IOC's decisions in [start, end) made with suggestions shown, the
+    share where the first suggestion was the one chosen, for the field, the urgency and the unit.
+
+    [{"key": "field", "decisions": n, "taken": k, "share": k / n or None}, ...]
+    """
+    counts = {key: [0, 0] for key in ("field", "urgency", "unit")}
+    events = Event.objects.filter(
+        kind__in=[EventKind.ACCEPTED, EventKind.DISPATCHED],
+        created_at__gte=start,
+        created_at__lt=end,
+        data__has_key="suggestion",
+    )
+    for data in events.values_list("data", flat=True).iterator(chunk_size=2000):
+        found = data.get("suggestion") or {}
+        for key, count in counts.items():
+            if f"{key}_taken" in found:
+                count[0] += 1
+                count[1] += bool(found[f"{key}_taken"])
+    return [
+        {"key": key, "decisions": n, "taken": k, "share": k / n if n else None}
+        for key, (n, k) in counts.items()
+    ]
