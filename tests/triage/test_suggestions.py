@@ -20,7 +20,7 @@ from phananh.workflow.models import EventKind, RoutingRule
 from phananh.workflow.services import transition
 from tests.staff import token_body
 
-from .conftest import submit
+from .conftest import submit_labelled
 from .dev_set import dev_set
 
 pytestmark = pytest.mark.django_db
@@ -42,11 +42,11 @@ def _urgency(report) -> str:
 
 def test_a_new_deployment_suggests_the_field_whose_name_matches(province):
     # Given no decision at all, when a report names its matter in the field's words...
-    report = submit({"text": "Phản ánh về an toàn thực phẩm ở chợ Kỳ Lừa"})
+    report = submit_labelled({"text": "Phản ánh về an toàn thực phẩm ở chợ Kỳ Lừa"})
     # ...then that field comes first, from the fields' names and the built-in words.
     assert _fields(report)[0] == "an-toan-thuc-pham"
     # Typed without accents, with phone abbreviations, too.
-    assert _fields(submit({"text": "den duong ko sang may hom nay"}))[0] == "ha-tang-do-thi"
+    assert _fields(submit_labelled({"text": "den duong ko sang may hom nay"}))[0] == "ha-tang-do-thi"
 
 
 def test_a_new_field_is_learned_from_its_name_and_description(province):
@@ -54,7 +54,7 @@ def test_a_new_field_is_learned_from_its_name_and_description(province):
         code="nuoc-sach-nong-thon", name="Nước sạch nông thôn", description="giếng khoan, bể lọc"
     )
     assert (
-        _fields(submit({"text": "gieng khoan cua thon bi hong, be loc khong dung duoc"}))[0]
+        _fields(submit_labelled({"text": "gieng khoan cua thon bi hong, be loc khong dung duoc"}))[0]
         == "nuoc-sach-nong-thon"
     )
 
@@ -62,7 +62,7 @@ def test_a_new_field_is_learned_from_its_name_and_description(province):
 def test_routing_rules_drive_the_unit_before_any_decision(province):
     road = Category.objects.get(code="ha-tang-do-thi")
     RoutingRule.objects.create(category=road, unit=province["quan-ly-duong-bo"])
-    suggested = services.suggest(submit({"text": "Mặt đường có ổ gà lớn, đường hỏng nặng"}))
+    suggested = services.suggest(submit_labelled({"text": "Mặt đường có ổ gà lớn, đường hỏng nặng"}))
     assert suggested["unit"][0]["code"] == "quan-ly-duong-bo"
 
 
@@ -70,7 +70,7 @@ def test_the_suggestion_is_stored_after_submission_off_the_request(
     province, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        report = submit({"text": "Rác không được thu gom, bốc mùi"})
+        report = submit_labelled({"text": "Rác không được thu gom, bốc mùi"})
     # The `submitted` event's task (PHANANH_EVENT_TASKS) computed and stored it.
     stored = Suggestion.objects.get(report=report)
     assert stored.payload["field"][0]["code"] == "moi-truong"
@@ -78,7 +78,7 @@ def test_the_suggestion_is_stored_after_submission_off_the_request(
 
 
 def test_the_staff_detail_carries_the_suggestions_in_the_documented_shape(province, lan):
-    report = submit({"text": "Đèn tín hiệu giao thông ở ngã tư hỏng"})
+    report = submit_labelled({"text": "Đèn tín hiệu giao thông ở ngã tư hỏng"})
     client = Client()
     answer = client.get(f"/api/v1/staff/reports/{report.tracking_code}", **_token(client, lan))
     assert answer.status_code == 200
@@ -122,7 +122,7 @@ def test_the_model_is_read_from_storage_by_a_process_that_did_not_train_it(provi
     assert fitted.decisions == 40
     # A newer version is noticed at the next suggestion.
     newer = services.model_train(now=timezone.now() + timedelta(minutes=1))
-    report = submit({"text": "Mất điện cả khu từ sáng"})
+    report = submit_labelled({"text": "Mất điện cả khu từ sáng"})
     assert services.suggest(report)["model"]["version"] == newer.version
 
 
@@ -130,10 +130,10 @@ def test_typed_without_accents_and_abbreviated_it_is_still_classified(province, 
     history(dev_set(240))
     services.model_train()
     assert (
-        _fields(submit({"text": "cong thoat nuoc bi tac, nuoc ban tran len duong ko di dc"}))[0]
+        _fields(submit_labelled({"text": "cong thoat nuoc bi tac, nuoc ban tran len duong ko di dc"}))[0]
         == "ha-tang-do-thi"
     )
-    report = submit({"text": "quan an o cho mat ve sinh, nhieu ng bi dau bung"})
+    report = submit_labelled({"text": "quan an o cho mat ve sinh, nhieu ng bi dau bung"})
     assert _fields(report)[0] == "an-toan-thuc-pham"
     assert services.suggest(report)["unit"][0]["code"] == "so-y-te"
 
@@ -141,12 +141,12 @@ def test_typed_without_accents_and_abbreviated_it_is_still_classified(province, 
 def test_urgent_words_are_read_in_their_context(province, history):
     history(dev_set(240))
     services.model_train()
-    assert _urgency(submit({"text": "Cửa hàng ở khối 5 cháy hàng từ sáng, bán giá cao"})) == "normal"
-    assert _urgency(submit({"text": "Dây điện đứt tóe lửa trước cổng trường"})) == "urgent"
+    assert _urgency(submit_labelled({"text": "Cửa hàng ở khối 5 cháy hàng từ sáng, bán giá cao"})) == "normal"
+    assert _urgency(submit_labelled({"text": "Dây điện đứt tóe lửa trước cổng trường"})) == "urgent"
 
 
 def test_the_event_records_whether_the_suggestion_was_taken(province, lan):
-    report = submit({"text": "Đèn đường không sáng cả tuần nay"})
+    report = submit_labelled({"text": "Đèn đường không sáng cả tuần nay"})
     offered = services.suggestion_refresh(report).payload
     top, second = offered["field"][0]["code"], offered["field"][1]["code"]
     suggested = {"version": offered["model"]["version"], "category": [top, second], "urgency": ["normal"]}
@@ -171,7 +171,7 @@ def test_the_event_records_whether_the_suggestion_was_taken(province, lan):
 
 
 def test_what_was_suggested_is_validated(province, lan):
-    report = submit({"text": "Đèn đường không sáng"})
+    report = submit_labelled({"text": "Đèn đường không sáng"})
     client = Client()
     answer = client.post(
         f"/api/v1/staff/reports/{report.tracking_code}/actions",
@@ -202,7 +202,7 @@ def test_a_model_file_gone_from_storage_gives_the_cold_start_suggestions(provinc
     model = services.model_train()
     default_storage.delete(model.path)
     services.forget_loaded_models()
-    suggested = services.suggest(submit({"text": "Đèn đường không sáng"}))
+    suggested = services.suggest(submit_labelled({"text": "Đèn đường không sáng"}))
     assert suggested["model"]["version"].startswith("cold-")
     assert suggested["field"][0]["code"] == "ha-tang-do-thi"
 
@@ -210,7 +210,7 @@ def test_a_model_file_gone_from_storage_gives_the_cold_start_suggestions(provinc
 def test_a_suggestion_made_by_a_replaced_model_is_made_again_when_read(province, history):
     from phananh.triage.selectors import report_suggestions
 
-    report = submit({"text": "Rác không được thu gom"})
+    report = submit_labelled({"text": "Rác không được thu gom"})
     assert services.suggestion_refresh(report).model_version.startswith("cold-")
     history(dev_set(20))
     model = services.model_train()
