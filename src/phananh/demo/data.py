@@ -18,6 +18,7 @@ from phananh.org.second_factor import authenticator, must_use_second_factor
 from phananh.org.services import unit_save
 from phananh.reports.intake import validate_submission
 from phananh.reports.models import Category, Channel, FieldQuestion, QuestionKind, Report
+from phananh.workflow.models import RoutingRule
 from phananh.workflow.services import transition
 from phananh.workflow.submission import report_submit
 
@@ -146,11 +147,138 @@ def _handle_to_the_end(report, result: str) -> None:
     transition(report=report, actor=Reporter(report_id=report.pk), action="rate", data={"value": "satisfied"})
 
 
+# What each unit handles (Unit.duties), as an administrator of the province would write it: the
+# suggestions learn from these lines before the IOC has dispatched anything.
+DUTIES = {
+    "so-xay-dung": (
+        "cấp phép xây dựng, công trình xây dựng không phép, sai phép",
+        "lấn chiếm vỉa hè, lòng đường",
+        "quảng cáo, biển hiệu sai quy định",
+        "quy hoạch đô thị",
+    ),
+    "so-xay-dung-ha-tang": (
+        "đường phố hư hỏng, ổ gà, sụt lún mặt đường",
+        "vỉa hè hỏng, gạch lát bong",
+        "đèn chiếu sáng công cộng, đèn đường không sáng",
+        "cây xanh đô thị, công viên",
+    ),
+    "so-xay-dung-giao-thong": (
+        "biển báo giao thông, đèn tín hiệu, vạch sơn",
+        "tổ chức giao thông, ùn tắc, điểm đen tai nạn",
+        "xe buýt, bến xe, bãi đỗ xe",
+    ),
+    "quan-ly-duong-bo": (
+        "quốc lộ, đường tỉnh hư hỏng, ổ gà ngoài thành phố",
+        "QL1A, QL4B, QL1B, QL31",
+        "hộ lan, rãnh dọc, cầu, sạt lở taluy",
+    ),
+    "cap-thoat-nuoc": (
+        "mất nước sinh hoạt, nước sạch đục, vỡ ống nước",
+        "cống thoát nước tắc, nắp cống, ngập úng khi mưa",
+    ),
+    "dien-luc": (
+        "mất điện, cắt điện",
+        "dây điện đứt, võng, cột điện nghiêng, chập cháy trạm biến áp",
+        "hóa đơn tiền điện",
+    ),
+    "moi-truong-do-thi": (
+        "thu gom rác thải, rác tồn đọng, điểm tập kết rác",
+        "vệ sinh đường phố, quét dọn",
+        "cây xanh đổ, cắt tỉa cây",
+    ),
+    "so-nnmt-moi-truong": (
+        "ô nhiễm môi trường, khói bụi, nước thải nhà máy",
+        "xác động vật chết, dịch bệnh gia súc",
+        "tiếng ồn cơ sở sản xuất",
+    ),
+    "so-nong-nghiep-moi-truong": (
+        "đất đai, giấy chứng nhận quyền sử dụng đất, sổ đỏ",
+        "tranh chấp đất đai, lấn chiếm đất",
+        "nông nghiệp, thủy lợi, kênh mương",
+    ),
+    "cong-an-tinh": (
+        "an ninh trật tự, trộm cắp, đánh nhau, cờ bạc, ma túy",
+        "cảnh sát giao thông, đua xe, vi phạm giao thông",
+        "karaoke, tiếng ồn ban đêm, cháy nổ",
+    ),
+    "so-y-te": (
+        "an toàn thực phẩm, ngộ độc thực phẩm",
+        "bệnh viện, phòng khám, thuốc",
+        "bảo vệ trẻ em, bạo hành trẻ em",
+    ),
+    "so-cong-thuong": (
+        "hàng giả, hàng kém chất lượng, giá cả, quản lý thị trường",
+        "xăng dầu, chợ, siêu thị",
+    ),
+    "so-noi-vu": (
+        "thái độ cán bộ, công chức, nhũng nhiễu",
+        "cải cách hành chính, tuyển dụng, lao động",
+    ),
+    "van-phong-ubnd": (
+        "thủ tục hành chính, một cửa, dịch vụ công",
+        "góp ý, hiến kế, phản hồi thông tin báo chí",
+    ),
+    "so-tai-chinh": (
+        "phí, lệ phí, ngân sách",
+        "doanh nghiệp vướng mắc, thuế, đầu tư",
+    ),
+    "so-giao-duc-dao-tao": ("trường học, học sinh, giáo viên, học phí",),
+    "so-van-hoa-the-thao-du-lich": ("du lịch, di tích, lễ hội, văn hóa, thể thao",),
+    "so-tu-phap": ("hộ tịch, khai sinh, công chứng, chứng thực, lý lịch tư pháp",),
+    "so-khoa-hoc-cong-nghe": ("thành phố thông minh, chuyển đổi số, công nghệ thông tin, viễn thông",),
+    "thanh-tra-tinh": ("khiếu nại, tố cáo cán bộ, quyết định hành chính sai",),
+}
+# The IOC's usual lead unit per field (workflow.RoutingRule, with no commune: every commune) and
+# one rule for a ward, which handles its own urban order.
+ROUTES = {
+    "ha-tang-do-thi": "so-xay-dung-ha-tang",
+    "an-toan-giao-thong": "so-xay-dung-giao-thong",
+    "an-ninh-trat-tu": "cong-an-tinh",
+    "trat-tu-do-thi": "so-xay-dung",
+    "moi-truong": "moi-truong-do-thi",
+    "quy-dinh-hanh-chinh": "van-phong-ubnd",
+    "cong-vu-cong-chuc": "so-noi-vu",
+    "doanh-nghiep-vuong-mac": "so-tai-chinh",
+    "an-toan-thuc-pham": "so-y-te",
+    "dat-dai-xay-dung": "so-nong-nghiep-moi-truong",
+    "hang-hoa-dich-vu-tieu-dung": "so-cong-thuong",
+    "bao-ve-tre-em": "so-y-te",
+    "hien-ke-thanh-pho-thong-minh": "so-khoa-hoc-cong-nghe",
+    "phan-hoi-thong-tin-bao-neu": "van-phong-ubnd",
+    "linh-vuc-khac": "van-phong-ubnd",
+}
+WARD_ROUTES = [("trat-tu-do-thi", "phuong-luong-van-tri", "phuong-luong-van-tri")]
+
+
 def _unit(code: str, name: str, short: str, kind: str, parent: Unit | None) -> Unit:
     unit = Unit.objects.filter(code=code).first()
     if unit is None:
-        unit = unit_save(unit=Unit(code=code, name=name, short_name=short, kind=kind, parent=parent))
+        duties = "\n".join(DUTIES.get(code, ()))
+        unit = unit_save(
+            unit=Unit(code=code, name=name, short_name=short, kind=kind, parent=parent, duties=duties)
+        )
+    elif not unit.duties and code in DUTIES:
+        Unit.objects.filter(pk=unit.pk).update(duties="\n".join(DUTIES[code]))
     return unit
+
+
+def seed_routes() -> int:
+    """The demo's routing rules (once: an administrator's changes are kept)."""
+    if RoutingRule.objects.exists():
+        return 0
+    fields = {c.code: c for c in Category.objects.filter(code__in=ROUTES)}
+    wanted = [*ROUTES.values(), *(unit for _field, _commune, unit in WARD_ROUTES)]
+    units = {u.code: u for u in Unit.objects.filter(code__in=wanted)}
+    rules = [
+        RoutingRule(category=fields[field], unit=units[unit])
+        for field, unit in ROUTES.items()
+        if field in fields and unit in units
+    ]
+    for field, commune, unit in WARD_ROUTES:
+        if field in fields and commune in units and unit in units:
+            rules.append(RoutingRule(category=fields[field], commune=units[commune], unit=units[unit]))
+    RoutingRule.objects.bulk_create(rules)
+    return len(rules)
 
 
 # The demo's Open311 API key (README.md), fixed so that a partner's demo can be set up once. Demo only.
@@ -251,6 +379,7 @@ def seed_demo() -> dict:
             reports += 1
     calls = seed_calls()
     seed_questions_and_open311()
+    seed_routes()
     return {
         "units": Unit.objects.count(),
         "communes": communes,

@@ -61,6 +61,13 @@ class Unit(models.Model):
     )
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    # What the unit handles, in the words reports use: what the suggestions learn from before the
+    # IOC has dispatched anything (triage's cold start).
+    duties = models.TextField(
+        _("what it handles"),
+        blank=True,
+        help_text=_("What reports this unit handles, one topic a line, e.g. street lights, drains."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -127,7 +127,9 @@ def cold_examples(real: int = 0) -> list[learning.Example]:
                 )
             )
     for unit in Unit.objects.filter(is_active=True, parent__isnull=False):
-        for text in {unit.name, unit.short_name} - {""}:
+        # Its name, and each line of what it handles (Unit.duties) as the words of a report.
+        duties = [line.strip() for line in unit.duties.splitlines() if line.strip()]
+        for text in {unit.name, unit.short_name, *duties} - {""}:
             examples.append(learning.Example(text, unit=unit.pk, weight=weight))
     examples += [learning.Example(t, urgency="urgent", weight=weight) for t in seeds.URGENT_PHRASES]
     examples += [learning.Example(t, urgency="normal", weight=weight) for t in seeds.NOT_URGENT_PHRASES]
