@@ -98,28 +98,37 @@ def submit_labelled(item: dict):
 
 @pytest.fixture
 def history(lan, province):
-    """Submit, accept and dispatch each item on its day; the reports, oldest first."""
+    """Submit, accept and dispatch each item on its day (merge a labelled twin into its original);
+    the reports, oldest first."""
 
     def build(items: list[dict]) -> list:
         now = timezone.now()
         units = {u.code: u.pk for u in Unit.objects.all()}
-        reports = []
+        reports, sent = [], {}
         ordered = sorted(enumerate(items), key=lambda pair: (-pair[1]["days_ago"], pair[0]))
         # One frozen clock, moved for each report (starting a clock costs more than moving it).
         with freeze_time(now) as clock:
             for index, item in ordered:
                 clock.move_to(now - timedelta(days=item["days_ago"], minutes=len(items) - index))
                 report = submit_labelled(item)
-                transition(
-                    report=report,
-                    actor=lan,
-                    action="accept",
-                    data={
-                        "category": item["field"],
-                        "urgency": item["urgency"],
-                        "lead_unit": units[item["unit"]],
-                    },
-                )
+                original = sent.get(item.get("duplicate_of"))
+                if original is not None:
+                    # A twin of an earlier report: the IOC merges it into that one.
+                    transition(
+                        report=report, actor=lan, action="merge", data={"into": original.tracking_code}
+                    )
+                else:
+                    transition(
+                        report=report,
+                        actor=lan,
+                        action="accept",
+                        data={
+                            "category": item["field"],
+                            "urgency": item["urgency"],
+                            "lead_unit": units[item["unit"]],
+                        },
+                    )
+                sent[index] = report
                 reports.append(report)
         return reports
 

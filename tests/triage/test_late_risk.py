@@ -170,7 +170,14 @@ def test_the_evaluation_learns_before_the_split_and_predicts_what_happened_after
 
 def test_the_evaluation_of_an_empty_period_is_zero_not_an_error(db):
     figures = evaluate_late_risk(timezone.now())
-    assert figures == {"precision": 0.0, "recall": 0.0, "steps": 0, "threshold": 0.6}
+    assert figures == {
+        "precision": 0.0,
+        "recall": 0.0,
+        "steps": 0,
+        "late": 0,
+        "learned_from": 0,
+        "threshold": 0.6,
+    }
 
 
 def test_the_model_is_learned_again_by_the_periodic_task_once_an_hour(

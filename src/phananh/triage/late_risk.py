@@ -407,5 +407,7 @@ def evaluate_late_risk(split_at: datetime) -> dict:
         "precision": tp / (tp + fp) if tp + fp else 0.0,
         "recall": tp / (tp + fn) if tp + fn else 0.0,
         "steps": steps,
+        "late": tp + fn,
+        "learned_from": fitted.samples,
         "threshold": threshold,
     }

@@ -67,5 +67,6 @@ class Command(BaseCommand):
         found = evaluate_late_risk(split_at)
         return (
             f"precision {_percent(found['precision'])}, recall {_percent(found['recall'])} "
-            f"({found['steps']} steps)"
+            f"({found['steps']} steps, {found.get('late', 0)} of them late; "
+            f"learned from {found.get('learned_from', 0)} finished steps)"
         )
