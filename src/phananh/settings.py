@@ -304,13 +304,16 @@ if REDIS_URL:
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # What the transition service hands each event it writes to, after the commit: tasks whose
-# `enqueue(event_id)` is called. The workflow imports none of the apps that listen to it.
+# `enqueue(event_id)` is called, for every event, or after a colon only for the events of those
+# kinds (no task row is written for the others). The workflow imports none of the apps that
+# listen to it.
 PHANANH_EVENT_TASKS = [
     "phananh.notify.tasks.notify_event",
     "phananh.stats.tasks.refresh_figures",
     # Regulation reports accepted, results verified: queued for the national petition system.
-    "phananh.channels.tasks.queue_for_partners",
-    "phananh.triage.tasks.suggest_after_event",
+    "phananh.channels.tasks.queue_for_partners:accepted,verified",
+    # A new report's suggestions, again when the reporter adds information.
+    "phananh.triage.tasks.suggest_after_event:submitted,info_provided",
 ]
 # What erasing a reporter's personal data also calls, with `zalo_user_ids=[...]` (the apps above
 # privacy that keep personal data of their own).

@@ -14,7 +14,6 @@ import io
 import random
 
 import pytest
-from django.conf import settings
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
@@ -163,8 +162,8 @@ def test_a_tracking_code_drawn_twice_is_refused_by_the_database_and_drawn_again(
     # And Minh's report is untouched, and nothing of the refused attempt is left
     assert Report.objects.get(tracking_code=minh.json()["tracking_code"]).reporter_name == "Minh"
     assert Report.objects.count() == Step.objects.count() == Event.objects.count() == 2
-    # (each report's first event handed to every task of PHANANH_EVENT_TASKS)
-    assert DBTaskResult.objects.count() == 2 * len(settings.PHANANH_EVENT_TASKS)
+    # (each report's first event handed to its tasks: notifications, statistics, suggestions)
+    assert DBTaskResult.objects.count() == 2 * 3
 
 
 def test_inside_a_callers_transaction_a_refused_code_spoils_nothing_of_the_callers(ioc, monkeypatch):

@@ -8,7 +8,6 @@ runs at once (ImmediateBackend, tests/conftest.py).
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
 
 from phananh.notify.models import Notification
 from phananh.notify.services import notify_event
@@ -89,8 +88,10 @@ def test_nothing_is_sent_before_the_commit(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         act(report, people["lan"], "accept", category=road.code, lead_unit=so_xd.pk)
 
-    # accepted, dispatched: each handed to every task of PHANANH_EVENT_TASKS (notify, statistics)
-    assert len(callbacks) == 2 * len(settings.PHANANH_EVENT_TASKS)
+    # accepted: notifications, statistics and the partner systems' queue; dispatched:
+    # notifications and statistics (the tasks of PHANANH_EVENT_TASKS for each kind; the
+    # suggestions' task is for new reports only)
+    assert len(callbacks) == 3 + 2
     assert not Notification.objects.exists()
 
 

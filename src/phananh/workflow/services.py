@@ -7,6 +7,7 @@ writes the events (the timeline is the audit trail) and enqueues notifications a
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -61,8 +62,21 @@ def _enqueue_notifications(events: Sequence[Event]) -> None:
     The workflow does not know who listens (notifications, statistics...): the settings say,
     so that the apps above it depend on it and never the other way round.
     """
-    tasks = [import_string(path) for path in settings.PHANANH_EVENT_TASKS]
-    enqueue_all_on_commit((task, (event.pk,)) for event in events for task in tasks)
+    tasks = [_event_task(entry) for entry in settings.PHANANH_EVENT_TASKS]
+    enqueue_all_on_commit(
+        (task, (event.pk,))
+        for event in events
+        for task, kinds in tasks
+        if kinds is None or event.kind in kinds
+    )
+
+
+@functools.cache
+def _event_task(entry: str):
+    """A task of PHANANH_EVENT_TASKS and the event kinds it is for: "path" (every event) or
+    "path:kind,kind"."""
+    path, _colon, kinds = entry.partition(":")
+    return import_string(path), (frozenset(kinds.split(",")) if kinds else None)
 
 
 def looks_urgent(text: str) -> bool:
