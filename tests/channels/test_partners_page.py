@@ -50,6 +50,12 @@ def test_the_ioc_sees_the_link_in_the_navigation_and_unit_staff_do_not(people):
     assert 'id="partners-link"' not in signed_in(None, people["hung"]).get("/can-bo/").content.decode()
 
 
+def test_on_a_phone_the_ioc_reaches_the_page_from_the_undelivered_messages(people):
+    # The header hides the link on a phone (backoffice.css); the undelivered messages' page has it.
+    page = signed_in(None, people["lan"]).get("/can-bo/gui-tin/").content.decode()
+    assert '<a href="/can-bo/lien-thong/" id="partners-from-deliveries">Liên thông hệ thống</a>' in page
+
+
 @pytest.mark.parametrize("name", ["hung", "charlie", "minh", "quang"])
 def test_unit_staff_and_other_roles_are_refused(given_up, people, name):
     client = signed_in(None, people[name])
