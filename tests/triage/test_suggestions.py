@@ -126,6 +126,24 @@ def test_the_model_is_read_from_storage_by_a_process_that_did_not_train_it(provi
     assert services.suggest(report)["model"]["version"] == newer.version
 
 
+def test_a_worker_process_per_job_reads_the_model_from_the_shared_cache(province, history, monkeypatch):
+    # RQ forks a process per job: each starts with nothing loaded. The first one to load the model
+    # shares it through the cache, so the others neither fetch the file nor fit a model again.
+    history(dev_set(40))
+    model = services.model_train()
+    services.forget_loaded_models()
+    services.current_model()
+    services.forget_loaded_models()
+
+    def no_storage(*args, **kwargs):
+        raise AssertionError("the model was fetched from storage again")
+
+    monkeypatch.setattr(services.default_storage, "open", no_storage)
+    monkeypatch.setattr(services.learning, "train", no_storage)
+    fitted, meta = services.current_model()
+    assert meta["version"] == model.version and fitted.decisions == 40
+
+
 def test_typed_without_accents_and_abbreviated_it_is_still_classified(province, history):
     history(dev_set(240))
     services.model_train()

@@ -35,6 +35,11 @@ logger = logging.getLogger(__name__)
 
 STORAGE_DIR = "triage"
 TRAINING_LOCK = "triage:training"
+# The fitted model in the shared cache, by version (or the cold start's fingerprint): what a new
+# process reads first. Written only by this module, from a model it fitted or read from storage.
+SHARED_MODEL = "triage:model"
+SHARED_MODEL_MAX_BYTES = 32 * 1024 * 1024
+SHARED_MODEL_SECONDS = 24 * 3600
 
 
 # --- the examples ----------------------------------------------------------------------------------
@@ -234,6 +239,16 @@ def current_model() -> tuple[learning.Triage, dict]:
     with _lock:
         if key in _loaded:
             return _loaded[key], meta
+    # A task worker that forks a process per job (RQ) starts each job with nothing loaded: the
+    # fitted model is shared through the cache, read in milliseconds instead of being fitted (cold
+    # start) or fetched from the object store again by every job.
+    shared = cache.get(f"{SHARED_MODEL}:{key}")
+    if shared is not None:
+        fitted = learning.Triage.loads(shared)
+        with _lock:
+            _loaded.clear()
+            _loaded[key] = fitted
+        return fitted, meta
     fitted = None
     if row is not None:
         try:
@@ -248,6 +263,9 @@ def current_model() -> tuple[learning.Triage, dict]:
             meta = {"version": key, "trained_at": None, "examples": 0}
     if fitted is None:
         fitted = learning.train(cold_examples(0))
+    dumped = fitted.dumps()
+    if len(dumped) <= SHARED_MODEL_MAX_BYTES:
+        cache.set(f"{SHARED_MODEL}:{key}", dumped, timeout=SHARED_MODEL_SECONDS)
     with _lock:
         _loaded.clear()
         _loaded[key] = fitted
