@@ -25,7 +25,6 @@ THE_SERVICE = "workflow/services.py"
 # Files that set the `status` of something that is not a report, each with what it is.
 OTHER_STATUSES = {
     "notify/delivery.py": "Delivery.status: whether a message went out, not a report's status",
-    "channels/partners/outbox.py": "PartnerSync.status: whether a partner system got a row, not a report's",
     "core/task_recovery.py": (
         "DBTaskResult.status: a background task a dead worker left running, put back or failed"
     ),

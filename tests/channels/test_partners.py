@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from phananh.channels.models import PartnerAttempt, PartnerSync, PartnerUpdate, SyncStatus
+from phananh.channels.models import PartnerAttempt, PartnerSync, PartnerUpdate, SyncState
 from phananh.channels.partners import follow, outbox
 from phananh.channels.tasks import sync_partners
 from phananh.workflow.models import Event, EventKind
@@ -45,7 +45,7 @@ def test_an_accepted_regulation_report_is_sent_once_without_personal_data(
     # Given a regulation report the IOC accepted
     accepted(regulation, people, so_xd, step)
     [row] = PartnerSync.objects.all()
-    assert (row.what, row.status, row.report_id) == ("request", "pending", regulation.pk)
+    assert (row.what, row.state, row.report_id) == ("request", "pending", regulation.pk)
 
     # When the periodic run goes, twice
     sync_partners.call()
@@ -63,7 +63,7 @@ def test_an_accepted_regulation_report_is_sent_once_without_personal_data(
     assert not {"email", "first_name", "last_name", "phone"} & set(received)
     # And the row is delivered with the partner's id, its attempt logged, an internal event written
     row.refresh_from_db()
-    assert (row.status, row.upstream_id, row.attempts, row.last_http_status) == (
+    assert (row.state, row.upstream_id, row.attempts, row.last_http_status) == (
         "delivered",
         request_id,
         1,
@@ -121,7 +121,7 @@ def test_a_partner_in_trouble_loses_nothing_and_the_next_run_delivers_one_copy(
 
     # Then the row is kept, failed, with the attempt logged and a later attempt planned
     row = PartnerSync.objects.get()
-    assert (row.status, row.attempts, row.upstream_id) == ("failed", 1, "")
+    assert (row.state, row.attempts, row.upstream_id) == ("failed", 1, "")
     assert timezone.now() + timedelta(seconds=29) < row.next_attempt_at < later(0.02)
     [attempt] = row.log.all()
     assert attempt.error
@@ -137,7 +137,7 @@ def test_a_partner_in_trouble_loses_nothing_and_the_next_run_delivers_one_copy(
 
     # Then it is delivered, and the partner holds exactly one copy
     row.refresh_from_db()
-    assert (row.status, row.attempts) == ("delivered", 2)
+    assert (row.state, row.attempts) == ("delivered", 2)
     assert list(petition.requests) == [row.upstream_id]
     assert len(partner_events(regulation, EventKind.PARTNER_SENT)) == 1
     assert row.log.count() == 2
@@ -166,7 +166,7 @@ def test_a_row_is_given_up_after_the_last_attempt_and_a_refusal_at_once(
     outbox.deliver_due(the_partner())
     outbox.deliver_due(the_partner(), now=later(1))
     row = PartnerSync.objects.get()
-    assert (row.status, row.attempts, row.next_attempt_at, row.last_http_status) == ("dead", 2, None, 503)
+    assert (row.state, row.attempts, row.next_attempt_at, row.last_http_status) == ("dead", 2, None, 503)
 
     # A dead row is not sent by later runs
     outbox.deliver_due(the_partner(), now=later(100))
@@ -178,18 +178,18 @@ def test_a_row_is_given_up_after_the_last_attempt_and_a_refusal_at_once(
     outbox.queue_missing("petition", timezone.now())
     outbox.deliver_due(the_partner())
     row = PartnerSync.objects.get()
-    assert (row.status, row.attempts, row.last_error) == ("dead", 1, "HTTP 403: 403 Invalid api_key")
+    assert (row.state, row.attempts, row.last_error) == ("dead", 1, "HTTP 403: 403 Invalid api_key")
 
     # Resent once the key is fixed, it is delivered
     settings.PHANANH_PETITION_API_KEY = API_KEY
     assert outbox.sync_resend(sync=row) is True
     outbox.deliver_due(the_partner())
     row.refresh_from_db()
-    assert (row.status, row.attempts) == ("delivered", 1)
+    assert (row.state, row.attempts) == ("delivered", 1)
     assert len(petition.requests) == 1
     # And a delivered row cannot be resent
     assert outbox.sync_resend(sync=row) is False
-    assert PartnerSync.objects.get().status == "delivered"
+    assert PartnerSync.objects.get().state == "delivered"
 
 
 def test_an_event_whose_task_was_lost_is_queued_by_the_periodic_scan(
@@ -202,7 +202,7 @@ def test_an_event_whose_task_was_lost_is_queued_by_the_periodic_scan(
 
     sync_partners.call()
 
-    assert PartnerSync.objects.get().status == "delivered"
+    assert PartnerSync.objects.get().state == "delivered"
     assert len(petition.requests) == 1
 
 
@@ -223,13 +223,13 @@ def test_the_result_goes_up_after_the_report_and_the_partner_updates_come_back_o
     # When the report is not delivered yet, its result waits without spending attempts
     outbox.deliver_due(the_partner())
     result_row.refresh_from_db()
-    assert (result_row.status, result_row.attempts) == ("pending", 0)
+    assert (result_row.state, result_row.attempts) == ("pending", 0)
 
     # Then, once the report is delivered, the result follows as a closing update without the phone
     outbox.deliver_due(the_partner(), now=later(1))
     request_row = PartnerSync.objects.get(what="request")
     result_row.refresh_from_db()
-    assert (request_row.status, result_row.status) == ("delivered", "delivered")
+    assert (request_row.state, result_row.state) == ("delivered", "delivered")
     [update] = petition.updates
     assert update["service_request_id"] == request_row.upstream_id
     assert update["status"] == "closed"
@@ -319,6 +319,6 @@ def test_two_runners_at_once_send_one_copy(petition, regulation, people, so_xd, 
 
     assert errors == []
     assert len(petition.requests) == 1
-    assert PartnerSync.objects.get().status == SyncStatus.DELIVERED
+    assert PartnerSync.objects.get().state == SyncState.DELIVERED
     assert PartnerAttempt.objects.count() == 1
     assert len(partner_events(regulation, EventKind.PARTNER_SENT)) == 1

@@ -86,7 +86,7 @@ def test_a_regulation_report_reaches_the_peer_once_and_its_result_comes_back(
     accepted(regulation, people, so_xd, step)
     sync_partners.call()
     row = PartnerSync.objects.get()
-    assert (row.status, row.attempts, row.last_http_status) == ("failed", 1, None)
+    assert (row.state, row.attempts, row.last_http_status) == ("failed", 1, None)
     assert row.log.get().error.startswith("no answer:")
 
     # And then answers 500 (a small server in its place)
@@ -94,7 +94,7 @@ def test_a_regulation_report_reaches_the_peer_once_and_its_result_comes_back(
     settings.PHANANH_PETITION_URL = partner.base
     outbox.deliver_due(the_partner(), now=later(1))
     row.refresh_from_db()
-    assert (row.status, row.attempts, row.last_http_status) == ("failed", 2, 500)
+    assert (row.state, row.attempts, row.last_http_status) == ("failed", 2, 500)
     assert partner.requests == {}
 
     # When the peer is up and two runs go at once
@@ -103,7 +103,7 @@ def test_a_regulation_report_reaches_the_peer_once_and_its_result_comes_back(
 
     # Then the report is delivered, and the peer holds exactly one copy of it
     row.refresh_from_db()
-    assert (row.status, row.attempts, row.log.count()) == ("delivered", 3, 3)
+    assert (row.state, row.attempts, row.log.count()) == ("delivered", 3, 3)
     request_id = row.upstream_id
     assert regulation_requests(peer) == [request_id]
     status, [there] = peer.open311_request(request_id)
@@ -119,12 +119,12 @@ def test_a_regulation_report_reaches_the_peer_once_and_its_result_comes_back(
 
     # When a runner died after the peer took the report (its row left "sending" past the stale
     # time), the next run sends it again with the same Idempotency-Key
-    PartnerSync.objects.filter(pk=row.pk).update(status="sending", claimed_at=later(-1))
+    PartnerSync.objects.filter(pk=row.pk).update(state="sending", claimed_at=later(-1))
     outbox.deliver_due(the_partner())
 
     # Then the peer answers the same id and still holds one copy
     row.refresh_from_db()
-    assert (row.status, row.upstream_id, row.attempts) == ("delivered", request_id, 4)
+    assert (row.state, row.upstream_id, row.attempts) == ("delivered", request_id, 4)
     assert regulation_requests(peer) == [request_id]
 
     # When the peer's IOC accepts it, its unit handles it and its IOC verifies the result
@@ -161,7 +161,7 @@ def test_a_regulation_report_reaches_the_peer_once_and_its_result_comes_back(
 
     # Then it goes to the peer as an update on its copy, once, and does not come back here
     result_row = PartnerSync.objects.get(what="result")
-    assert result_row.status == "delivered"
+    assert result_row.state == "delivered"
     timeline = peer.report(ioc, request_id)["timeline"]
     ours = [step for step in timeline if step["kind"] == "partner_update"]
     assert len(ours) == 1
@@ -176,7 +176,7 @@ def test_a_regulation_report_reaches_the_peer_once_and_its_result_comes_back(
     accepted(second, people, so_xd, step)
     sync_partners.call()
     dead = PartnerSync.objects.get(report=second)
-    assert (dead.status, dead.last_http_status) == ("dead", 403)
+    assert (dead.state, dead.last_http_status) == ("dead", 403)
 
     # Then, once the key is fixed, the IOC's "Gửi lại" puts it back and the next run delivers it
     settings.PHANANH_PETITION_API_KEY = PEER_API_KEY
@@ -184,5 +184,5 @@ def test_a_regulation_report_reaches_the_peer_once_and_its_result_comes_back(
     assert "Đã đưa vào hàng đợi" in page.content.decode()
     sync_partners.call()
     dead.refresh_from_db()
-    assert dead.status == "delivered"
+    assert dead.state == "delivered"
     assert sorted(regulation_requests(peer)) == sorted([request_id, dead.upstream_id])

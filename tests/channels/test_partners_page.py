@@ -27,7 +27,7 @@ def given_up(settings, petition, regulation, people, so_xd, step):
     [partner_system] = outbox.partners()
     outbox.deliver_due(partner_system)
     row = PartnerSync.objects.get()
-    assert row.status == "dead"
+    assert row.state == "dead"
     settings.PHANANH_PETITION_URL = petition.base
     return row
 
@@ -63,7 +63,7 @@ def test_unit_staff_and_other_roles_are_refused(given_up, people, name):
     assert client.get(f"{PAGE}{given_up.pk}/").status_code == 403
     assert client.post(f"{PAGE}{given_up.pk}/gui-lai/").status_code == 403
     given_up.refresh_from_db()
-    assert (given_up.status, given_up.attempts) == ("dead", 1)
+    assert (given_up.state, given_up.attempts) == ("dead", 1)
 
 
 def test_a_visitor_is_sent_to_the_login(given_up):
@@ -71,7 +71,7 @@ def test_a_visitor_is_sent_to_the_login(given_up):
     assert answer.status_code == 302 and answer["Location"].startswith("/can-bo/dang-nhap/")
     assert Client().post(f"{PAGE}{given_up.pk}/gui-lai/").status_code == 302
     given_up.refresh_from_db()
-    assert given_up.status == "dead"
+    assert given_up.state == "dead"
 
 
 def test_the_log_shows_what_was_sent_and_the_answer(given_up, people):
@@ -88,8 +88,8 @@ def test_the_log_shows_what_was_sent_and_the_answer(given_up, people):
 
 def test_the_filter_keeps_one_state(given_up, people):
     client = signed_in(None, people["lan"])
-    assert given_up.report.tracking_code in client.get(PAGE, {"status": "dead"}).content.decode()
-    assert given_up.report.tracking_code not in client.get(PAGE, {"status": "delivered"}).content.decode()
+    assert given_up.report.tracking_code in client.get(PAGE, {"state": "dead"}).content.decode()
+    assert given_up.report.tracking_code not in client.get(PAGE, {"state": "delivered"}).content.decode()
 
 
 def test_resend_puts_a_given_up_row_back_and_the_next_run_delivers_it(given_up, petition, people):
@@ -106,18 +106,18 @@ def test_resend_puts_a_given_up_row_back_and_the_next_run_delivers_it(given_up, 
     assert answer.redirect_chain[-1][0] == PAGE
     assert "Đã đưa vào hàng đợi" in answer.content.decode()
     given_up.refresh_from_db()
-    assert (given_up.status, given_up.attempts) == ("pending", 0)
+    assert (given_up.state, given_up.attempts) == ("pending", 0)
     [partner_system] = outbox.partners()
     outbox.deliver_due(partner_system)
     given_up.refresh_from_db()
-    assert given_up.status == "delivered"
+    assert given_up.state == "delivered"
 
     # A delivered row has no resend button, and a resend posted anyway changes nothing
     assert ">Gửi lại</button>" not in client.get(PAGE).content.decode()
     answer = client.post(f"{PAGE}{given_up.pk}/gui-lai/", {"csrfmiddlewaretoken": token}, follow=True)
     assert "Không gửi lại" in answer.content.decode()
     given_up.refresh_from_db()
-    assert given_up.status == "delivered"
+    assert given_up.state == "delivered"
     assert len(petition.requests) == 1
 
 

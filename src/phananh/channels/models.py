@@ -58,7 +58,7 @@ class SyncWhat(models.TextChoices):
     RESULT = "result", _("Result")
 
 
-class SyncStatus(models.TextChoices):
+class SyncState(models.TextChoices):
     # Waiting for its turn (a result also waits for its report to be delivered first).
     PENDING = "pending", _("Waiting")
     # Claimed by a worker, being sent; a claim older than PHANANH_PETITION_STALE_SECONDS is a
@@ -73,8 +73,8 @@ class SyncStatus(models.TextChoices):
 
 
 # What a worker may take now (with a due `next_attempt_at`), and what an operator may resend.
-CLAIMABLE_SYNC_STATUSES = (SyncStatus.PENDING, SyncStatus.FAILED)
-RESENDABLE_SYNC_STATUSES = (SyncStatus.FAILED, SyncStatus.DEAD)
+CLAIMABLE_SYNC_STATES = (SyncState.PENDING, SyncState.FAILED)
+RESENDABLE_SYNC_STATES = (SyncState.FAILED, SyncState.DEAD)
 
 
 class PartnerSync(models.Model):
@@ -91,7 +91,7 @@ class PartnerSync(models.Model):
     # The event that asked for it: the report accepted, or its result verified.
     event = models.ForeignKey("workflow.Event", on_delete=models.PROTECT, related_name="+")
     what = models.CharField(max_length=10, choices=SyncWhat.choices)
-    status = models.CharField(max_length=10, choices=SyncStatus.choices, default=SyncStatus.PENDING)
+    state = models.CharField(max_length=10, choices=SyncState.choices, default=SyncState.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
@@ -112,10 +112,10 @@ class PartnerSync(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["system", "event"], name="partner_sync_once_per_event")
         ]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="partner_sync_due")]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="partner_sync_due")]
 
     def __str__(self) -> str:
-        return f"{self.system} {self.what} #{self.pk}: {self.status}"
+        return f"{self.system} {self.what} #{self.pk}: {self.state}"
 
     @property
     def idempotency_key(self) -> str:

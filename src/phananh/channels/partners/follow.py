@@ -22,7 +22,7 @@ from phananh.org.access import System
 from phananh.workflow.models import EventKind
 from phananh.workflow.services import record_event
 
-from ..models import PartnerSync, PartnerUpdate, SyncStatus, SyncWhat
+from ..models import PartnerSync, PartnerUpdate, SyncState, SyncWhat
 from .base import PartnerError, PartnerSystem, Update
 
 logger = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ BATCH_SIZE = 100
 def followed(system: str):
     """The reports delivered to `system` that it has not closed yet, least recently read first."""
     return (
-        PartnerSync.objects.filter(system=system, what=SyncWhat.REQUEST, status=SyncStatus.DELIVERED)
+        PartnerSync.objects.filter(system=system, what=SyncWhat.REQUEST, state=SyncState.DELIVERED)
         .exclude(upstream_status=CLOSED)
         .exclude(upstream_id="")
         .order_by(F("followed_at").asc(nulls_first=True), "id")

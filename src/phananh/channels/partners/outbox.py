@@ -14,7 +14,7 @@ The place is rounded to three decimals, as everywhere public.
 Rows are written by the event task (`queue_for_event`) and, for events whose task was lost (a
 worker killed between the commit and the task), by the periodic run's scan (`queue_missing`):
 both insert with the unique (system, event) constraint and ignore a conflict, so two runners and
-a rerun make one row. Sending claims a row with a compare-and-swap on its status (the same on
+a rerun make one row. Sending claims a row with a compare-and-swap on its state (the same on
 SQLite and PostgreSQL, and no transaction held open over the network): two runners never send
 one row at once, and a row left "sending" by a dead worker is sent again after
 PHANANH_PETITION_STALE_SECONDS with the same Idempotency-Key, which the partner answers with the
@@ -42,11 +42,11 @@ from phananh.workflow.models import Event, EventKind
 from phananh.workflow.services import record_event
 
 from ..models import (
-    CLAIMABLE_SYNC_STATUSES,
-    RESENDABLE_SYNC_STATUSES,
+    CLAIMABLE_SYNC_STATES,
+    RESENDABLE_SYNC_STATES,
     PartnerAttempt,
     PartnerSync,
-    SyncStatus,
+    SyncState,
     SyncWhat,
 )
 from .base import PartnerError, PartnerSystem, ReportOut, ResultOut, Sent
@@ -167,14 +167,14 @@ def backoff(attempts: int) -> timedelta:
 
 def _due(now: datetime) -> Q:
     stale_before = now - timedelta(seconds=settings.PHANANH_PETITION_STALE_SECONDS)
-    return Q(status__in=CLAIMABLE_SYNC_STATUSES, next_attempt_at__lte=now) | Q(
-        status=SyncStatus.SENDING, claimed_at__lt=stale_before
+    return Q(state__in=CLAIMABLE_SYNC_STATES, next_attempt_at__lte=now) | Q(
+        state=SyncState.SENDING, claimed_at__lt=stale_before
     )
 
 
 def _delivered_report(row: PartnerSync) -> PartnerSync | None:
     return PartnerSync.objects.filter(
-        system=row.system, report_id=row.report_id, what=SyncWhat.REQUEST, status=SyncStatus.DELIVERED
+        system=row.system, report_id=row.report_id, what=SyncWhat.REQUEST, state=SyncState.DELIVERED
     ).first()
 
 
@@ -190,7 +190,7 @@ def _send(partner: PartnerSystem, row: PartnerSync) -> Sent:
 
 
 def deliver_one(partner: PartnerSystem, sync_id: int, now: datetime | None = None) -> str | None:
-    """Claim one row, send it and log the attempt; the new status, or None when it was not
+    """Claim one row, send it and log the attempt; the new state, or None when it was not
     there to take (not due, delivered, another runner's, or a result whose report waits)."""
     now = now or timezone.now()
     row = PartnerSync.objects.select_related("report", "event").get(pk=sync_id)
@@ -199,34 +199,34 @@ def deliver_one(partner: PartnerSystem, sync_id: int, now: datetime | None = Non
     claimed = (
         PartnerSync.objects.filter(pk=sync_id)
         .filter(_due(now))
-        .update(status=SyncStatus.SENDING, claimed_at=now, last_attempt_at=now, attempts=F("attempts") + 1)
+        .update(state=SyncState.SENDING, claimed_at=now, last_attempt_at=now, attempts=F("attempts") + 1)
     )
     if claimed != 1:
         # Nothing got updated: another runner claimed it first, or it is not due.
         return None
-    row.refresh_from_db(fields=["attempts", "status"])
-    mine = PartnerSync.objects.filter(pk=sync_id, status=SyncStatus.SENDING, claimed_at=now)
+    row.refresh_from_db(fields=["attempts", "state"])
+    mine = PartnerSync.objects.filter(pk=sync_id, state=SyncState.SENDING, claimed_at=now)
     try:
         exchange = _send(partner, row)
     except PartnerError as error:
         last = error.permanent or row.attempts >= settings.PHANANH_PETITION_MAX_ATTEMPTS
-        status = SyncStatus.DEAD if last else SyncStatus.FAILED
+        state = SyncState.DEAD if last else SyncState.FAILED
         exchange = error.exchange
         with transaction.atomic():
             _log(row, exchange, now, error=str(error))
             mine.update(
-                status=status,
+                state=state,
                 last_http_status=exchange.http_status,
                 last_answer=_cut(exchange.answer, "last_answer"),
                 last_error=_cut(str(error), "last_error"),
                 next_attempt_at=None if last else now + backoff(row.attempts),
             )
-        logger.warning("partner row %s attempt %s: %s (%s)", row.pk, row.attempts, status, error)
-        return status
+        logger.warning("partner row %s attempt %s: %s (%s)", row.pk, row.attempts, state, error)
+        return state
     with transaction.atomic():
         _log(row, exchange, now)
         marked = mine.update(
-            status=SyncStatus.DELIVERED,
+            state=SyncState.DELIVERED,
             delivered_at=timezone.now(),
             next_attempt_at=None,
             upstream_id=exchange.upstream_id,
@@ -241,7 +241,7 @@ def deliver_one(partner: PartnerSystem, sync_id: int, now: datetime | None = Non
             # Sent, but another runner took the row as stale meanwhile: the same Idempotency-Key
             # made the partner answer the same id, so it holds one copy.
             logger.error("partner row %s was sent by a runner whose claim had gone stale", row.pk)
-    return SyncStatus.DELIVERED
+    return SyncState.DELIVERED
 
 
 def _log(row: PartnerSync, exchange: Sent, now: datetime, error: str = "") -> None:
@@ -267,9 +267,9 @@ def deliver_due(partner: PartnerSystem, now: datetime | None = None) -> Counter:
     )
     outcome = Counter()
     for sync_id in ids:
-        status = deliver_one(partner, sync_id, now=now)
-        if status is not None:
-            outcome[status] += 1
+        state = deliver_one(partner, sync_id, now=now)
+        if state is not None:
+            outcome[state] += 1
     return outcome
 
 
@@ -277,7 +277,7 @@ def sync_resend(*, sync: PartnerSync) -> bool:
     """Gửi lại: an operator puts a failed or given-up row back in the queue, for a fresh round of
     attempts. False for a row delivered (or being sent) meanwhile: what the partner took is never
     sent a second time."""
-    updated = PartnerSync.objects.filter(pk=sync.pk, status__in=RESENDABLE_SYNC_STATUSES).update(
-        status=SyncStatus.PENDING, attempts=0, next_attempt_at=timezone.now(), claimed_at=None
+    updated = PartnerSync.objects.filter(pk=sync.pk, state__in=RESENDABLE_SYNC_STATES).update(
+        state=SyncState.PENDING, attempts=0, next_attempt_at=timezone.now(), claimed_at=None
     )
     return updated == 1

@@ -19,7 +19,7 @@ from phananh.backoffice.decorators import staff_required
 from phananh.org.access import is_ioc
 from phananh.org.models import Role
 
-from ..models import RESENDABLE_SYNC_STATUSES, PartnerSync, SyncStatus
+from ..models import RESENDABLE_SYNC_STATES, PartnerSync, SyncState
 from .outbox import SYSTEM_LABELS, sync_resend
 
 PAGE_SIZE = 50
@@ -48,13 +48,13 @@ def ioc_or_admin(view):
 @require_GET
 @ioc_or_admin
 def sync_list(request):
-    """Every row sent or to send, newest first; `?status=` keeps one state."""
+    """Every row sent or to send, newest first; `?state=` keeps one state."""
     rows = PartnerSync.objects.select_related("report").order_by("-created_at", "-id")
-    status = request.GET.get("status", "")
-    if status in SyncStatus.values:
-        rows = rows.filter(status=status)
+    state = request.GET.get("state", "")
+    if state in SyncState.values:
+        rows = rows.filter(state=state)
     else:
-        status = ""
+        state = ""
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     for row in page:
         row.system_label = _label(row)
@@ -63,9 +63,9 @@ def sync_list(request):
         "channels/partners.html",
         {
             "page": page,
-            "status": status,
-            "statuses": SyncStatus.choices,
-            "resendable": RESENDABLE_SYNC_STATUSES,
+            "state": state,
+            "states": SyncState.choices,
+            "resendable": RESENDABLE_SYNC_STATES,
             "endpoint": settings.PHANANH_PETITION_URL,
         },
     )
@@ -84,7 +84,7 @@ def sync_log(request, pk: int):
             "row": row,
             "attempts": row.log.all(),
             "updates": row.updates.select_related("event").order_by("received_at", "id"),
-            "resendable": RESENDABLE_SYNC_STATUSES,
+            "resendable": RESENDABLE_SYNC_STATES,
         },
     )
 
