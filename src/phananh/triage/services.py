@@ -119,9 +119,13 @@ def cold_examples(real: int = 0) -> list[learning.Example]:
     examples = []
     hints = {}
     for category in Category.objects.filter(is_active=True):
-        texts = [category.name, category.description, *seeds.FIELD_WORDS.get(category.code, [])]
-        hints[category.pk] = texts = [t for t in texts if t]
-        examples += [learning.Example(t, field=category.code, urgency="normal", weight=weight) for t in texts]
+        said = [t for t in (category.name, category.description) if t]
+        glossary = seeds.FIELD_WORDS.get(category.code, [])
+        hints[category.pk] = [*said, *glossary]
+        examples += [learning.Example(t, field=category.code, urgency="normal", weight=weight) for t in said]
+        # A default field's sub-topics are knowledge, not decisions: they do not fade. They say
+        # nothing of urgency (a fallen tree may or may not block a road now).
+        examples += [learning.Example(t, field=category.code) for t in glossary]
     for rule in RoutingRule.objects.filter(category__is_active=True, unit__is_active=True).select_related(
         "category"
     ):
