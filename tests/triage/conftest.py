@@ -1,7 +1,7 @@
 """Triage's tests. The duplicates and the late risk use the workflow's small province and its
-named people (imported fixtures); the suggestions use a province of their own: the demo's units,
-lan at the IOC, an the administrator, and a history of decisions built through the real intake
-and the transition service.
+named people (imported fixtures); the suggestions use a province of their own: the demo's units
+with what each handles, lan at the IOC, an the administrator, and a history of decisions built
+through the real intake and the transition service.
 
 `history(items)` submits each labelled report on its day (`days_ago`, with the clock moved), has
 lan accept it with its field and urgency, and dispatch it to its unit. `labelled()` reads the
@@ -19,7 +19,7 @@ import pytest
 from django.utils import timezone
 from freezegun import freeze_time
 
-from phananh.demo.data import COMPANIES, DEPARTMENTS, DIVISIONS
+from phananh.demo.data import COMPANIES, DEPARTMENTS, DIVISIONS, DUTIES
 from phananh.org.models import Role, Unit, UnitKind, User
 from phananh.org.services import unit_create
 from phananh.reports.files import Upload
@@ -69,6 +69,9 @@ def province(ioc, ward):
         )
     for code, name, short in COMPANIES:
         units[code] = unit_create(code=code, name=name, short_name=short, kind=UnitKind.COMPANY, parent=ioc)
+    # What each unit handles, as the demo's administrators wrote it (Unit.duties).
+    for code, lines in DUTIES.items():
+        Unit.objects.filter(code=code).update(duties="\n".join(lines))
     return units
 
 
