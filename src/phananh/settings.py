@@ -315,9 +315,13 @@ PHANANH_EVENT_TASKS = [
     # A new report's suggestions, again when the reporter adds information.
     "phananh.triage.tasks.suggest_after_event:submitted,info_provided",
 ]
-# What erasing a reporter's personal data also calls, with `zalo_user_ids=[...]` (the apps above
-# privacy that keep personal data of their own).
-PHANANH_ERASURE_HOOKS = ["phananh.channels.zalo.forget_users"]
+# What erasing a reporter's personal data also calls, with `report_ids=[...]` and
+# `zalo_user_ids=[...]` (the apps above privacy that keep personal data of their own): each takes
+# what it needs.
+PHANANH_ERASURE_HOOKS = [
+    "phananh.channels.zalo.forget_users",
+    "phananh.channels.partners.outbox.forget_sent",
+]
 # What `manage.py run_periodic` enqueues every PHANANH_PERIODIC_SECONDS (each safe to run twice).
 PHANANH_PERIODIC_TASKS = [
     "phananh.notify.tasks.sweep_deadlines",

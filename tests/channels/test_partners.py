@@ -13,6 +13,8 @@ from django.utils import timezone
 from phananh.channels.models import PartnerAttempt, PartnerSync, PartnerUpdate, SyncState
 from phananh.channels.partners import follow, outbox
 from phananh.channels.tasks import sync_partners
+from phananh.org.access import System
+from phananh.privacy.erasure import personal_data_erase
 from phananh.workflow.models import Event, EventKind
 from tests.deploy.servers import free_port
 
@@ -322,3 +324,22 @@ def test_two_runners_at_once_send_one_copy(petition, regulation, people, so_xd, 
     assert PartnerSync.objects.get().state == SyncState.DELIVERED
     assert PartnerAttempt.objects.count() == 1
     assert len(partner_events(regulation, EventKind.PARTNER_SENT)) == 1
+
+
+def test_erasing_the_reporters_data_takes_the_reports_words_out_of_the_sync_log(
+    petition, regulation, people, so_xd, step
+):
+    # Given a regulation report sent to the partner, its words kept in the sync log
+    accepted(regulation, people, so_xd, step)
+    sync_partners.call()
+    [attempt] = PartnerAttempt.objects.all()
+    assert "Thủ tục cấp giấy phép xây dựng nhà ở" in attempt.sent["description"]
+
+    # When the reporter's personal data is erased (at their request, or at the end of retention)
+    assert personal_data_erase(report=regulation, reporter=System(), via="operations")
+
+    # Then the log keeps what was sent but not the report's words; the partner's id stays
+    attempt.refresh_from_db()
+    assert "description" not in attempt.sent and "address_string" not in attempt.sent
+    assert (attempt.sent["service_code"], attempt.sent["lat"]) == (SERVICE_CODE, "21.853000")
+    assert attempt.upstream_id and PartnerSync.objects.get().state == "delivered"

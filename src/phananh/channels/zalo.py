@@ -480,7 +480,7 @@ def _status(user: str, typed: str, reply: Reply) -> None:
 # --- Erasure -------------------------------------------------------------------------------------
 
 
-def forget_users(*, zalo_user_ids: list[str]) -> int:
+def forget_users(*, zalo_user_ids: list[str], **_others) -> int:
     """Erase what is kept of these users' conversations: drafts, photos, events, the OA's answers
     (privacy's hook)."""
     ids = [i for i in zalo_user_ids if i]

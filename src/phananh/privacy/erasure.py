@@ -106,7 +106,7 @@ def erase_related(ids: list[int], now: datetime) -> dict[int, dict]:
     followers = _stop_following(reports, now)
     zalo_user_ids = [r.zalo_user_id for r in reports if r.zalo_user_id]
     for hook in settings.PHANANH_ERASURE_HOOKS:  # the apps above that keep personal data too
-        import_string(hook)(zalo_user_ids=zalo_user_ids)
+        import_string(hook)(report_ids=ids, zalo_user_ids=zalo_user_ids)
     IdempotencyRecord.objects.filter(report_id__in=ids).delete()
     _forget_numbers(reports)
     # The report leaves the reporter's account: the account would name them.

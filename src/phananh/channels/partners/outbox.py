@@ -281,3 +281,27 @@ def sync_resend(*, sync: PartnerSync) -> bool:
         state=SyncState.PENDING, attempts=0, next_attempt_at=timezone.now(), claimed_at=None
     )
     return updated == 1
+
+
+# What the sync log keeps of a request that came from the report's own words: its text and its
+# address. The partner's ids, the status and its answers stay.
+SENT_TEXTS = ("description", "address_string")
+
+
+def forget_sent(*, report_ids: list[int], **_others) -> int:
+    """Erase the report's words from the sync log of what was sent for it (privacy's hook).
+
+    They went upstream through the redaction, which can miss a name typed in lower case without
+    accents; erasing the reporter's data, at their request or at the end of the retention
+    period, leaves none of it here. What the partner holds is the partner's to erase. Returns
+    how many attempts were changed.
+    """
+    attempts = PartnerAttempt.objects.filter(sync__report_id__in=report_ids).only("pk", "sent")
+    changed = []
+    for attempt in attempts:
+        kept = {key: value for key, value in attempt.sent.items() if key not in SENT_TEXTS}
+        if kept != attempt.sent:
+            attempt.sent = kept
+            changed.append(attempt)
+    PartnerAttempt.objects.bulk_update(changed, ["sent"])
+    return len(changed)
