@@ -233,3 +233,37 @@ def test_a_suggestion_made_by_a_replaced_model_is_made_again_when_read(province,
     history(dev_set(20))
     model = services.model_train()
     assert report_suggestions(report)["model"]["version"] == model.version
+
+
+def test_past_the_iocs_decisions_reading_a_report_computes_no_suggestion(province, lan, history):
+    from phananh.triage.selectors import report_suggestions
+
+    # Given a report the IOC accepted and dispatched before any suggestion was stored for it
+    [report] = history(
+        [
+            {
+                "text": "Mất nước sinh hoạt ba ngày",
+                "field": "ha-tang-do-thi",
+                "unit": "cap-thoat-nuoc",
+                "urgency": "normal",
+                "days_ago": 1,
+            }
+        ]
+    )
+    Suggestion.objects.filter(report=report).delete()
+    report.refresh_from_db()
+    assert report.status == "dispatched"
+
+    # When its detail is read through the staff API
+    client = Client()
+    answer = client.get(f"/api/v1/staff/reports/{report.tracking_code}", **_token(client, lan))
+
+    # Then it carries none, and none is computed and stored
+    assert answer.status_code == 200 and answer.json()["suggestions"] is None
+    assert not Suggestion.objects.filter(report=report).exists()
+
+    # While one it had is shown as it was, even after a newer model
+    offered = services.suggestion_refresh(report).payload
+    history(dev_set(20))
+    services.model_train()
+    assert report_suggestions(report) == offered

@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 from phananh.reports.models import Report
+from phananh.reports.statuses import Status
 from phananh.workflow.models import Event, EventKind
 
 from .models import Suggestion, TriageModel
 from .services import suggestion_refresh
 
+# Where the IOC still has a field, an urgency or a lead unit to choose: accepting (a new report,
+# or one whose reporter is adding information) and dispatching (accepted, or returned by a unit).
+DECIDING = frozenset({Status.SUBMITTED, Status.INFO_REQUESTED, Status.ACCEPTED, Status.RETURNED})
 
-def report_suggestions(report: Report) -> dict:
-    """The stored suggestions of a report; computed now (and stored) when it has none yet.
+
+def report_suggestions(report: Report) -> dict | None:
+    """The stored suggestions of a report; while the IOC has still to decide, computed now (and
+    stored) when it has none yet or they were made by a model since replaced.
 
     A report reaches the IOC before its suggestion task may have run (a busy worker): computing
-    one takes about ten milliseconds, so the reader never waits for the queue.
+    one takes about ten milliseconds, so the reader never waits for the queue. Past those
+    decisions (dispatched, handled, closed) the stored ones are shown as they were, or none:
+    reading a closed report does not compute what nobody will choose from.
     """
     stored = Suggestion.objects.filter(report=report).values_list("payload", "model_version").first()
+    if report.status not in DECIDING:
+        return stored[0] if stored else None
     current = TriageModel.objects.filter(is_current=True).values_list("version", flat=True).first()
     if stored is None or (current is not None and stored[1] != current):
         # None yet, or made by a model since replaced: the newer model decides.
