@@ -13,6 +13,7 @@ from PIL import Image
 
 from phananh.org.models import UnitKind
 from phananh.org.services import unit_create
+from phananh.reports.models import Category, FieldQuestion, QuestionKind
 from phananh.workflow.deadlines import forget_deadline_data
 
 
@@ -73,6 +74,38 @@ def ward(ioc):
 @pytest.fixture
 def client():
     return Client()
+
+
+@pytest.fixture
+def sidewalk(db):
+    """A field with extra questions: Lấn chiếm vỉa hè asks what is on the sidewalk (required), how
+    many metres, and when (several answers)."""
+    field = Category.objects.create(code="lan-chiem-via-he", name="Lấn chiếm vỉa hè", sort_order=5)
+    FieldQuestion.objects.create(
+        category=field,
+        code="loai",
+        label="Loại lấn chiếm",
+        kind=QuestionKind.SINGLE,
+        choices="hang-quan | Hàng quán\nxe | Xe đỗ\nvat-lieu | Vật liệu xây dựng",
+        required=True,
+        sort_order=1,
+    )
+    FieldQuestion.objects.create(
+        category=field,
+        code="chieu-dai",
+        label="Chiều dài lấn chiếm (m)",
+        kind=QuestionKind.NUMBER,
+        sort_order=2,
+    )
+    FieldQuestion.objects.create(
+        category=field,
+        code="thoi-gian",
+        label="Thời điểm",
+        kind=QuestionKind.MULTIPLE,
+        choices="sang | Buổi sáng\nchieu | Buổi chiều\ntoi | Buổi tối",
+        sort_order=3,
+    )
+    return field
 
 
 def exif_with_gps(lat: float, lon: float) -> Image.Exif:

@@ -13,7 +13,6 @@ import pytest
 from django.core.cache import cache
 
 from phananh.open311.keys import client_issue
-from phananh.reports.models import Category, FieldQuestion, QuestionKind
 from tests.portal.test_public_support import PERSONAL, REPORTER, publish_directly, send  # noqa: F401
 from tests.workflow.conftest import people, phong_ht, road, so_xd, so_yt  # noqa: F401
 
@@ -40,37 +39,6 @@ def partner(db):
 def stranger(db):
     """Another partner, who must not follow what the first one sent."""
     return client_issue(name="Cổng của tỉnh bạn", key=OTHER_KEY)[0]
-
-
-@pytest.fixture
-def sidewalk(db):
-    """Lấn chiếm vỉa hè, which asks what is on the sidewalk (required) and how many metres."""
-    field = Category.objects.create(code="lan-chiem-via-he", name="Lấn chiếm vỉa hè", sort_order=5)
-    FieldQuestion.objects.create(
-        category=field,
-        code="loai",
-        label="Loại lấn chiếm",
-        kind=QuestionKind.SINGLE,
-        choices="hang-quan | Hàng quán\nxe | Xe đỗ\nvat-lieu | Vật liệu xây dựng",
-        required=True,
-        sort_order=1,
-    )
-    FieldQuestion.objects.create(
-        category=field,
-        code="chieu-dai",
-        label="Chiều dài lấn chiếm (m)",
-        kind=QuestionKind.NUMBER,
-        sort_order=2,
-    )
-    FieldQuestion.objects.create(
-        category=field,
-        code="thoi-gian",
-        label="Thời điểm",
-        kind=QuestionKind.MULTIPLE,
-        choices="sang | Buổi sáng\nchieu | Buổi chiều\ntoi | Buổi tối",
-        sort_order=3,
-    )
-    return field
 
 
 @pytest.fixture

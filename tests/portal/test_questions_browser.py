@@ -12,7 +12,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from phananh.reports.models import Category, FieldQuestion, QuestionKind, Report
+from phananh.reports.models import Report
 
 pytestmark = [
     pytest.mark.browser,
@@ -20,27 +20,6 @@ pytestmark = [
 ]
 
 CONFIRMATION = re.compile(r"/gui-phan-anh/da-gui/PA-\d\d-[0-9A-Z]{6}/$")
-
-
-@pytest.fixture
-def sidewalk(db):
-    field = Category.objects.create(code="lan-chiem-via-he", name="Lấn chiếm vỉa hè", sort_order=1)
-    FieldQuestion.objects.create(
-        category=field,
-        code="loai",
-        label="Loại lấn chiếm",
-        kind=QuestionKind.SINGLE,
-        choices="hang-quan | Hàng quán\nxe | Xe đỗ",
-        required=True,
-    )
-    FieldQuestion.objects.create(
-        category=field,
-        code="thoi-gian",
-        label="Thời điểm",
-        kind=QuestionKind.MULTIPLE,
-        choices="sang | Buổi sáng\ntoi | Buổi tối",
-    )
-    return field
 
 
 def test_the_chosen_fields_questions_are_asked_and_a_missing_answer_is_told_in_place(
