@@ -12,6 +12,11 @@ deployment's decisions, and the benchmark builds 100,000 of them in memory.
 - Classifiers: scikit-learn's SGDClassifier with log loss (scores from 0 to 1), one per
   suggestion: as accurate as LogisticRegression on the labelled set and many times faster to
   train (docs/decisions.md). "urgent" comes first from a threshold set out of fold.
+- Precedents: the most recent decisions (20,000) are kept with the model, by their words; the
+  field and the unit of the ten most similar reports vote, weighted by similarity, for half of
+  the field's and the unit's scores. A unit follows a report's sub-topic ("đèn đường" to the
+  infrastructure division, "mất điện" to the power company) more closely than a linear model of
+  a few hundred reports does.
 """
 
 from __future__ import annotations
@@ -116,6 +121,11 @@ class Options:
     urgency_alpha: float = 1e-3
     # The share of urgent reports the threshold on "urgent" is set to catch, out of fold.
     urgent_recall: float = 0.97
+    # Precedents: the most recent decisions kept with the model, the similar ones consulted for
+    # each report, and their share of the field's and the unit's scores (0: the classifiers alone).
+    precedents: int = 20_000
+    neighbours: int = 10
+    precedent_share: float = 0.5
 
 
 def _classifier(options: Options, n: int, balanced: bool):
@@ -176,6 +186,10 @@ class Triage:
     options: Options = Options()
     # "urgent" is suggested first from this score on (set by `_urgent_threshold`).
     urgent_threshold: float = 0.5
+    # The precedents: their text (rows of unit length) and the IOC's field and unit for each.
+    precedent_text: sparse.csr_matrix | None = None
+    precedent_fields: np.ndarray | None = None
+    precedent_units: np.ndarray | None = None
 
     # --- features ------------------------------------------------------------------------------
 
@@ -184,6 +198,9 @@ class Triage:
 
     def _with(self, text, extra: DictVectorizer, rows: list[dict]):
         return sparse.hstack([text, extra.transform(rows)]).tocsr()
+
+    def _precedent_view(self, examples: list[Example]):
+        return _precedent_view(self.chars, self.words, self.options, examples)
 
     # --- prediction ----------------------------------------------------------------------------
 
@@ -199,7 +216,8 @@ class Triage:
 
     def _suggest(self, e: Example, field_code: str) -> dict:
         text = self._text([e])
-        fields = _ranked(self.field_model, text)
+        similar = self._similar(e)
+        fields = _blend(_ranked(self.field_model, text), similar, self.precedent_fields, self.options)
         weighted = [(field_code, 1.0)] if field_code else fields[:TOP]
         units: dict = {}
         if self.unit_model is not None and weighted:
@@ -211,6 +229,12 @@ class Triage:
                 for unit, p in zip(self.unit_model.classes_, row, strict=True):
                     unit = _plain(unit)
                     units[unit] = units.get(unit, 0.0) + float(p) * score / total
+        if field_code and similar is not None:
+            # The field is known: the precedents of that field say where such reports went.
+            similar = similar[self.precedent_fields[similar[:, 0].astype(int)] == field_code]
+        units = _blend(
+            sorted(units.items(), key=lambda kv: -kv[1]), similar, self.precedent_units, self.options
+        )
         urgency = []
         if self.urgency_model is not None:
             X = self._with(text, self.urgency_extra, [_urgency_features(e)])
@@ -219,11 +243,22 @@ class Triage:
             if scores.get("urgent", 0.0) >= self.urgent_threshold:
                 # Missing an emergency costs more than a second look: urgent comes first.
                 urgency.sort(key=lambda pair: pair[0] != "urgent")
-        return {
-            "field": fields,
-            "unit": sorted(units.items(), key=lambda kv: -kv[1]),
-            "urgency": urgency,
-        }
+        return {"field": fields, "unit": units, "urgency": urgency}
+
+    def _similar(self, e: Example) -> np.ndarray | None:
+        """The precedents most like the report: rows of (index, similarity), most similar first;
+        None without precedents or when none shares a word with it."""
+        if self.precedent_text is None or not self.precedent_text.shape[0]:
+            return None
+        x = _unit_rows(self._precedent_view([e]))
+        similarity = np.asarray((self.precedent_text @ x.T).todense()).ravel()
+        k = min(self.options.neighbours, len(similarity))
+        nearest = np.argpartition(-similarity, k - 1)[:k]
+        nearest = nearest[similarity[nearest] > 0]
+        if not len(nearest):
+            return None
+        nearest = nearest[np.argsort(-similarity[nearest])]
+        return np.column_stack([nearest, similarity[nearest]])
 
     # --- storage -------------------------------------------------------------------------------
 
@@ -261,6 +296,41 @@ def _ranked(model, X) -> list[tuple]:
 
 def _plain(value):
     return value.item() if hasattr(value, "item") else value
+
+
+def _unit_rows(X):
+    """Each row scaled to unit length (cosine similarity is then a product)."""
+    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+    norms[norms == 0] = 1
+    return sparse.diags(1 / norms).dot(X).tocsr().astype(np.float32)
+
+
+def _precedent_view(chars, words, options: Options, examples: list[Example]):
+    """The text as the precedents are compared on: the word view (fewer terms a report than the
+    character n-grams, so a small matrix to keep), or the characters' without one."""
+    if words:
+        return words.transform(_word_docs(examples, options))
+    return chars.transform([e.folded for e in examples])
+
+
+def _blend(ranked: list[tuple], similar: np.ndarray | None, labels: np.ndarray | None, options: Options):
+    """The classifier's scores mixed with the precedents' votes (each weighted by its similarity):
+    what similar reports were decided counts for `precedent_share` of the score."""
+    if similar is None or labels is None or not len(similar) or options.precedent_share <= 0:
+        return ranked
+    votes: dict = {}
+    for index, weight in similar:
+        label = _plain(labels[int(index)])
+        if label not in ("", None):
+            votes[label] = votes.get(label, 0.0) + float(weight)
+    total = sum(votes.values())
+    if not total:
+        return ranked
+    share = options.precedent_share
+    scores = {label: (1 - share) * score for label, score in ranked}
+    for label, weight in votes.items():
+        scores[label] = scores.get(label, 0.0) + share * weight / total
+    return sorted(scores.items(), key=lambda kv: -kv[1])
 
 
 def _word_docs(examples: list[Example], options: Options) -> list[str]:
@@ -337,7 +407,13 @@ def train(examples: list[Example], options: Options = Options()) -> Triage:  # n
         threshold = _urgent_threshold(
             X, [examples[i].urgency for i in with_urgency], weights[with_urgency], options
         )
+    # The precedents: the most recent decisions (the cold-start examples are no one's decision).
+    decided = sorted((e for e in examples if e.at is not None), key=lambda e: e.at)[-options.precedents :]
+    precedent_text = _unit_rows(_precedent_view(chars, words, options, decided)) if decided else None
     return Triage(
+        precedent_text=precedent_text,
+        precedent_fields=np.array([e.field for e in decided], dtype=object),
+        precedent_units=np.array([e.unit for e in decided], dtype=object),
         chars=chars,
         words=words,
         unit_extra=unit_extra,
