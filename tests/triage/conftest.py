@@ -3,7 +3,8 @@ named people (imported fixtures); the suggestions use a province of their own: t
 with what each handles, lan at the IOC, an the administrator, and a history of decisions built
 through the real intake and the transition service.
 
-`history(items)` submits each labelled report on its day (`days_ago`, with the clock moved), has
+`history(items)` submits each labelled report on its day (as the intake page does: its map fills
+the commune of the place, the ward when inside its area) (`days_ago`, with the clock moved), has
 lan accept it with its field and urgency, and dispatch it to its unit. `labelled()` reads the
 labelled set of the tests' data (`data/labelled_reports.jsonl`).
 """
@@ -21,6 +22,7 @@ from freezegun import freeze_time
 
 from phananh.demo.data import COMPANIES, DEPARTMENTS, DIVISIONS, DUTIES
 from phananh.org.models import Role, Unit, UnitKind, User
+from phananh.org.selectors import commune_at
 from phananh.org.services import unit_create
 from phananh.reports.files import Upload
 from phananh.reports.intake import validate_submission
@@ -33,6 +35,12 @@ from tests.staff import enrol
 from tests.workflow.conftest import act, people, phong_ht, road, so_xd, so_yt, submit  # noqa: F401
 
 DATA = Path(__file__).parent / "data" / "labelled_reports.jsonl"
+WARD_AREA = {
+    "type": "Polygon",
+    "coordinates": [
+        [[106.755, 21.850], [106.765, 21.850], [106.765, 21.858], [106.755, 21.858], [106.755, 21.850]]
+    ],
+}
 
 
 def labelled() -> list[dict]:
@@ -72,6 +80,8 @@ def province(ioc, ward):
     # What each unit handles, as the demo's administrators wrote it (Unit.duties).
     for code, lines in DUTIES.items():
         Unit.objects.filter(code=code).update(duties="\n".join(lines))
+    # The ward's area (data/README.md), so that a place inside it is in the ward.
+    Unit.objects.filter(pk=ward.pk).update(jurisdiction=WARD_AREA)
     return units
 
 
@@ -92,9 +102,13 @@ def an(province):
 
 
 def submit_labelled(item: dict):
+    """Submitted as the intake page sends a report: its map fills the commune of the place."""
     raw = {"description": item["text"], "consent": True, "reporter_phone": "0912345678"}
     if item.get("latitude") is not None:
         raw |= {"latitude": item["latitude"], "longitude": item["longitude"]}
+        commune = commune_at(latitude=item["latitude"], longitude=item["longitude"], max_centre_distance_m=0)
+        if commune is not None:
+            raw["commune"] = commune.pk
     photos = [Upload("anh.jpg", jpeg_bytes())] if item.get("has_photo") else []
     return report_submit(submission=validate_submission(raw, channel="web"), photos=photos).report
 
