@@ -13,6 +13,7 @@ from django.core.files.storage import default_storage
 from django.test import Client
 from django.utils import timezone
 
+from phananh.org.models import Unit
 from phananh.reports.models import Category
 from phananh.triage import services
 from phananh.triage.models import Suggestion, TriageModel
@@ -83,7 +84,8 @@ def test_the_staff_detail_carries_the_suggestions_in_the_documented_shape(provin
     answer = client.get(f"/api/v1/staff/reports/{report.tracking_code}", **_token(client, lan))
     assert answer.status_code == 200
     suggestions = answer.json()["suggestions"]
-    assert set(suggestions) == {"field", "unit", "urgency", "model"}
+    assert set(suggestions) == {"field", "unit", "urgency", "for_field", "model"}
+    assert suggestions["for_field"] is None  # no field chosen yet: units of the likeliest fields
     assert 1 <= len(suggestions["field"]) <= 3
     assert set(suggestions["field"][0]) == {"code", "score"}
     assert all(set(u) == {"id", "code", "score"} for u in suggestions["unit"])
@@ -267,3 +269,31 @@ def test_past_the_iocs_decisions_reading_a_report_computes_no_suggestion(provinc
     history(dev_set(20))
     services.model_train()
     assert report_suggestions(report) == offered
+
+
+def test_once_the_field_is_chosen_the_units_are_suggested_for_it(province, lan, history):
+    from phananh.triage.selectors import report_suggestions
+
+    # Given a history, and a report of two matters: a sidewalk taken and karaoke late at night
+    history(dev_set(120))
+    services.model_train()
+    text = "Quán nhậu lấn chiếm vỉa hè, tối nào cũng mở karaoke ồn ào quá khuya"
+    units = {u.code: u.pk for u in Unit.objects.all()}
+    first = {}
+    for field in ("trat-tu-do-thi", "an-ninh-trat-tu"):
+        report = submit_labelled({"text": text})
+        assert report_suggestions(report)["for_field"] is None
+
+        # When the IOC accepts it under one field, without choosing the lead unit yet
+        transition(report=report, actor=lan, action="accept", data={"category": field, "urgency": "normal"})
+        report.refresh_from_db()
+        assert report.status == "accepted"
+
+        # Then the dispatch form's first unit is where that field's reports of this kind went
+        suggested = report_suggestions(report)
+        assert suggested["for_field"] == field
+        first[field] = suggested["unit"][0]["id"]
+    assert first == {
+        "trat-tu-do-thi": units["phuong-luong-van-tri"],
+        "an-ninh-trat-tu": units["cong-an-tinh"],
+    }

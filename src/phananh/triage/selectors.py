@@ -16,7 +16,8 @@ DECIDING = frozenset({Status.SUBMITTED, Status.INFO_REQUESTED, Status.ACCEPTED, 
 
 def report_suggestions(report: Report) -> dict | None:
     """The stored suggestions of a report; while the IOC has still to decide, computed now (and
-    stored) when it has none yet or they were made by a model since replaced.
+    stored) when it has none yet, they were made by a model since replaced, or the report's field
+    was chosen since (its lead units are suggested for that field).
 
     A report reaches the IOC before its suggestion task may have run (a busy worker): computing
     one takes about ten milliseconds, so the reader never waits for the queue. Past those
@@ -27,8 +28,14 @@ def report_suggestions(report: Report) -> dict | None:
     if report.status not in DECIDING:
         return stored[0] if stored else None
     current = TriageModel.objects.filter(is_current=True).values_list("version", flat=True).first()
-    if stored is None or (current is not None and stored[1] != current):
-        # None yet, or made by a model since replaced: the newer model decides.
+    field = report.category.code if report.category_id else None
+    if (
+        stored is None
+        or (current is not None and stored[1] != current)
+        or stored[0].get("for_field") != field
+    ):
+        # None yet, made by a model since replaced, or before the field was chosen (the units
+        # depend on it): the newer model, or the chosen field, decides.
         return suggestion_refresh(report).payload
     return stored[0]
 

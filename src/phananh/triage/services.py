@@ -302,10 +302,15 @@ def _report_example(report: Report) -> learning.Example:
 
 
 def suggest(report: Report) -> dict:
-    """The suggestions for one report, in the staff API's shape, with active fields and units only."""
+    """The suggestions for one report, in the staff API's shape, with active fields and units only.
+
+    Once the report has a field (the reporter's choice, or the IOC's at acceptance), the units
+    are suggested for that field (`for_field`); before, for each of the three likeliest.
+    """
     fitted, meta = current_model()
-    got = fitted.suggest(_report_example(report))
     fields = dict(Category.objects.filter(is_active=True).values_list("code", "pk"))
+    chosen = next((code for code, pk in fields.items() if pk == report.category_id), "")
+    got = fitted.suggest(_report_example(report), field_code=chosen)
     field_list = [{"code": c, "score": round(s, 4)} for c, s in got["field"] if c in fields][: learning.TOP]
     unit_ids = [u for u, _s in got["unit"]]
     codes = dict(Unit.objects.filter(pk__in=unit_ids, is_active=True).values_list("pk", "code"))
@@ -314,6 +319,7 @@ def suggest(report: Report) -> dict:
         "field": field_list,
         "unit": unit_list[: learning.TOP],
         "urgency": [{"value": v, "score": round(s, 4)} for v, s in got["urgency"][: learning.TOP]],
+        "for_field": chosen or None,
         "model": meta,
     }
 

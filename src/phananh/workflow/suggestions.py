@@ -43,6 +43,11 @@ class SuggestionsOut(Schema):
     field: list[SuggestedField] = Field(..., description="The three likeliest fields, best first.")
     unit: list[SuggestedUnit] = Field(..., description="The three likeliest lead units, best first.")
     urgency: list[SuggestedUrgency]
+    for_field: str | None = Field(
+        None,
+        description="The field the units are suggested for: the report's, once chosen; null before "
+        "(the units of the three likeliest fields, weighted by their scores).",
+    )
     model: SuggestionModel
 
 
