@@ -22,8 +22,10 @@ class EvaluationOut(Schema):
     trained_on: int = Field(0, description="Decisions the evaluated model was trained on (the older part).")
     field_top1: float | None = None
     field_top3: float | None = None
-    unit_top1: float | None = None
+    unit_top1: float | None = Field(None, description="At reception: the field not chosen yet.")
     unit_top3: float | None = None
+    unit_for_field_top1: float | None = Field(None, description="At dispatch: the IOC's field given.")
+    unit_for_field_top3: float | None = None
     urgent_recall: float | None = None
     urgent_precision: float | None = None
 

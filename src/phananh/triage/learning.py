@@ -461,18 +461,27 @@ def time_split(decisions: list[Example], share: float = 0.2) -> tuple[list[Examp
 
 
 def evaluate(model: Triage, tested: list[Example]) -> dict:
-    """Top-1 and top-3 accuracy of field and unit, recall and precision of "urgent", on `tested`."""
-    counts = {"field": [0, 0, 0], "unit": [0, 0, 0]}
+    """Top-1 and top-3 accuracy of field and unit (at reception; and at dispatch, the field
+    chosen: `unit_for_field_…`), recall and precision of "urgent", on `tested`."""
+    counts = {"field": [0, 0, 0], "unit": [0, 0, 0], "unit_for_field": [0, 0, 0]}
     urgent = {"tp": 0, "fp": 0, "fn": 0}
+
+    def count(name: str, ranked: list[tuple], truth) -> None:
+        if truth in ("", None):
+            return
+        values = [value for value, _score in ranked[:TOP]]
+        counts[name][0] += 1
+        counts[name][1] += bool(values[:1] == [truth])
+        counts[name][2] += truth in values
+
     for e in tested:
-        got = model.suggest(Example(e.text, e.commune, e.has_photo, e.latitude, e.longitude))
-        for name, truth in (("field", e.field), ("unit", e.unit)):
-            if truth in ("", None):
-                continue
-            ranked = [value for value, _score in got[name][:TOP]]
-            counts[name][0] += 1
-            counts[name][1] += bool(ranked[:1] == [truth])
-            counts[name][2] += truth in ranked
+        report = Example(e.text, e.commune, e.has_photo, e.latitude, e.longitude)
+        got = model.suggest(report)
+        count("field", got["field"], e.field)
+        count("unit", got["unit"], e.unit)
+        if e.field:
+            # At dispatch the field is chosen: the units suggested for it.
+            count("unit_for_field", model.suggest(report, field_code=e.field)["unit"], e.unit)
         if e.urgency:
             said = bool(got["urgency"]) and got["urgency"][0][0] == "urgent"
             actual = e.urgency == "urgent"

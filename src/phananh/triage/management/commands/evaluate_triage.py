@@ -45,6 +45,10 @@ class Command(BaseCommand):
         out(f"Trained on {len(older)} decisions before {split_at:%Y-%m-%d %H:%M}, tested on {len(tested)}.")
         out(f"Field: top-1 {_percent(got['field_top1'])}, top-3 {_percent(got['field_top3'])}")
         out(f"Unit: top-1 {_percent(got['unit_top1'])}, top-3 {_percent(got['unit_top3'])}")
+        out(
+            f"Unit once the field is chosen (dispatch): top-1 {_percent(got['unit_for_field_top1'])}, "
+            f"top-3 {_percent(got['unit_for_field_top3'])}"
+        )
         out(f"Urgent: recall {_percent(got['urgent_recall'])}, precision {_percent(got['urgent_precision'])}")
         out(f"Duplicates: recall at 5 {self._duplicates(split_at)}")
         out(f"Late risk (one working day ahead): {self._late_risk(split_at)}")
