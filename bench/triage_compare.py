@@ -15,6 +15,7 @@ import json
 import os
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +34,7 @@ SPLIT_DAYS = 110
 
 def examples() -> tuple[list, list]:
     lines = [json.loads(line) for line in DATA.read_text().splitlines() if line.strip()]
+    now = datetime.now(UTC)
     made = [
         (
             line["days_ago"],
@@ -44,9 +46,11 @@ def examples() -> tuple[list, list]:
                 field=line["field"],
                 unit=line["unit"],
                 urgency=line["urgency"],
+                # A decision of that day: the precedents are the decisions, by their time.
+                at=now - timedelta(days=line["days_ago"], minutes=index),
             ),
         )
-        for line in lines
+        for index, line in enumerate(lines)
     ]
     older = [e for days, e in made if days >= SPLIT_DAYS]
     newer = [e for days, e in made if days < SPLIT_DAYS]
@@ -65,7 +69,10 @@ def cold() -> list:
 
 
 COMBINATIONS = [
-    ("chars + folded words, SGD (chosen)", learning.Options()),
+    ("chars + folded words, SGD, precedents (chosen)", learning.Options()),
+    ("chosen without precedents", learning.Options(precedent_share=0)),
+    ("chosen, precedents for 0.3 of the score", learning.Options(precedent_share=0.3)),
+    ("chosen, 5 precedents", learning.Options(neighbours=5)),
     ("chars only, SGD", learning.Options(words="")),
     ("folded words only, SGD", learning.Options(chars=False)),
     ("segmented words (pyvi + underthesea) only, SGD", learning.Options(chars=False, words="segmented")),
