@@ -297,3 +297,22 @@ def test_once_the_field_is_chosen_the_units_are_suggested_for_it(province, lan, 
         "trat-tu-do-thi": units["phuong-luong-van-tri"],
         "an-ninh-trat-tu": units["cong-an-tinh"],
     }
+
+
+def test_only_the_last_two_model_files_are_kept(province, history):
+    # Given three trainings, a day apart
+    history(dev_set(30))
+    trained = [services.model_train(now=timezone.now() + timedelta(days=day)) for day in range(3)]
+
+    # Then the two newest files are in the storage and the oldest is gone (it held the words of
+    # reports since erased, and a file a night would fill the store), its row and figures kept
+    oldest, *kept = trained
+    assert not default_storage.exists(f"triage/{oldest.version}.joblib")
+    assert all(default_storage.exists(model.path) for model in kept)
+    oldest.refresh_from_db()
+    assert oldest.path == "" and oldest.evaluation
+    assert TriageModel.objects.count() == 3
+
+    # And the current model still loads in a process that had none
+    services.forget_loaded_models()
+    assert services.current_model()[1]["version"] == kept[-1].version

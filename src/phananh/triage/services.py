@@ -35,6 +35,9 @@ logger = logging.getLogger(__name__)
 
 STORAGE_DIR = "triage"
 TRAINING_LOCK = "triage:training"
+# Model files kept: the current one's and the one before (a node may still be reading it). A file
+# holds the words of the reports it learned from, erased ones included, until it is deleted.
+KEPT_FILES = 2
 # The fitted model in the shared cache, by version (or the cold start's fingerprint): what a new
 # process reads first. Written only by this module, from a model it fitted or read from storage.
 SHARED_MODEL = "triage:model"
@@ -177,7 +180,24 @@ def model_train(*, now: datetime | None = None) -> TriageModel:
             is_current=True,
         )
     logger.info("triage model %s trained on %d decisions", version, len(real))
+    forget_old_files()
     return model
+
+
+def forget_old_files() -> int:
+    """Delete the files of the models before the last `KEPT_FILES`; their rows stay, with their
+    evaluation, as the history of the training. How many files were deleted."""
+    deleted = 0
+    for old in TriageModel.objects.exclude(path="").order_by("-trained_at", "-id")[KEPT_FILES:]:
+        try:
+            default_storage.delete(old.path)
+        except Exception:
+            # Kept for the next training to try again; the new model is current all the same.
+            logger.exception("triage model file %s could not be deleted", old.path)
+            continue
+        TriageModel.objects.filter(pk=old.pk).update(path="")
+        deleted += 1
+    return deleted
 
 
 def train_if_due(*, now: datetime | None = None) -> TriageModel | None:
